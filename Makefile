@@ -1,0 +1,28 @@
+# The two commands of the README. Everything else is CMake.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: setup build run test bench clean
+
+setup:
+	@./scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja:
+	@$(MAKE) --no-print-directory setup
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: setup $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/main/weft run $(if $(CONFIG),--config $(CONFIG))
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 600
+
+bench: build
+	./tests/bench/http_bench.sh $(BUILD_DIR)/main/weft
+
+clean:
+	rm -rf $(BUILD_DIR)

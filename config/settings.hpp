@@ -1,0 +1,106 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+// The node's configuration model: one struct per JSON section, each key with
+// its default and a one-line comment. config/loader reads file, then
+// environment (`WEFT_<SECTION>_<KEY>`), then validates every section and
+// reports every problem at once. config/examples/weft.json documents it.
+namespace weft::config {
+
+struct node_section {
+  std::string name = "weft-1";                      ///< this node's name, in logs and /v1/utils/version
+  std::vector<std::string> services{"auth", "audit"}; ///< service groups hosted here
+  uint32_t scheduler_threads = 0;                   ///< CAF workers; 0 = number of cores
+  uint32_t shutdown_timeout_ms = 10000;             ///< drain deadline on SIGTERM
+};
+
+struct http_section {
+  std::string host = "0.0.0.0";            ///< listen address
+  uint32_t port = 8080;                    ///< 0 = any free port (printed at start)
+  uint32_t threads = 1;                    ///< Asio I/O threads
+  uint32_t body_limit = 1048576;           ///< bytes; larger bodies answer 413
+  uint32_t header_limit = 16384;           ///< bytes of request line + headers
+  uint32_t json_max_depth = 32;            ///< nesting of request bodies
+  uint32_t request_timeout_ms = 5000;      ///< service answer deadline, then 504
+  uint32_t keep_alive_timeout_ms = 60000;  ///< idle keep-alive connections close after
+};
+
+struct metrics_section {
+  bool enabled = true;                     ///< serve Prometheus metrics
+  std::string host = "0.0.0.0";
+  uint32_t port = 9000;                    ///< 0 = any free port
+};
+
+struct log_section {
+  std::string level = "info";              ///< trace, debug, info, warn, error, off
+  std::string format = "text";             ///< text or json (one object a line)
+};
+
+struct auth_section {
+  std::string issuer = "weft";             ///< JWT `iss`
+  std::string audience = "weft-api";       ///< JWT `aud`
+  std::string jwt_secret;                  ///< HS256 key (>= 32 bytes); empty = random per start
+  std::string key_id = "k1";               ///< JWT `kid`
+  uint32_t access_ttl_s = 900;             ///< access token lifetime
+  uint32_t refresh_ttl_s = 2592000;        ///< refresh token lifetime (30 days)
+  uint32_t clock_skew_s = 30;              ///< leeway on exp/nbf
+  uint32_t password_memlimit_kib = 19456;  ///< Argon2id memory (>= 19 MiB)
+  uint32_t password_opslimit = 2;          ///< Argon2id passes (>= 2)
+  uint32_t password_min_length = 8;
+  uint32_t login_per_account = 10;         ///< login attempts per account per window
+  uint32_t login_per_ip = 50;              ///< login attempts per client IP per window
+  uint32_t login_window_s = 60;
+  uint32_t hash_threads = 0;               ///< password hashing workers; 0 = cores
+};
+
+struct root_section {
+  std::string email;                       ///< bootstrap root user on first start (WEFT_ROOT_EMAIL)
+  std::string password;                    ///< (WEFT_ROOT_PASSWORD)
+};
+
+struct bus_section {
+  uint32_t ack_wait_ms = 30000;            ///< redeliver when a handler does not ack in time
+  uint32_t max_deliver = 5;                ///< then dead-letter
+  std::vector<uint32_t> backoff_ms{100, 500, 2000, 5000}; ///< redelivery delays, last repeats
+  uint32_t max_ack_pending = 256;          ///< in-flight deliveries per consumer
+  uint32_t dedupe_window_s = 120;          ///< duplicate event ids dropped on publish
+};
+
+/// Makes a named handler fail or not ack, to prove redelivery and dedupe.
+struct fault_rule {
+  std::string handler;                     ///< consumer name, e.g. "audit"
+  std::string mode = "fail";               ///< fail (nak with error) or no_ack
+  uint32_t first = 0;                      ///< the first N deliveries
+  double fraction = 0.0;                   ///< and this fraction of the rest, [0, 1]
+  std::string type;                        ///< only events of this type; empty = all
+};
+
+struct faults_section {
+  std::vector<fault_rule> rules;           ///< empty: no faults (the default)
+};
+
+struct database_section {
+  std::string url;                         ///< PostgreSQL URL (DATABASE_URL); empty = in-memory
+};
+
+struct nats_section {
+  std::string url;                         ///< NATS URL (NATS_URL); empty = in-process bus
+};
+
+struct settings {
+  node_section node;
+  http_section http;
+  metrics_section metrics;
+  log_section log;
+  auth_section auth;
+  root_section root;
+  bus_section bus;
+  faults_section faults;
+  database_section database;
+  nats_section nats;
+};
+
+} // namespace weft::config

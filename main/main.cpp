@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main() {
+  std::puts("weft " WEFT_VERSION);
+  return 0;
+}

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/error.hpp>
+
+namespace weft {
+
+/// The failures a public API answers with. Every service returns these as
+/// `caf::error` (context: detail, JSON pointer of the bad field, Retry-After
+/// seconds); `problem_for` is the one table from them to HTTP.
+enum class api_errc : uint8_t {
+  bad_request = 1,        ///< 400 malformed or invalid input
+  unauthenticated,        ///< 401 no or bad credentials
+  forbidden,              ///< 403 authenticated, wrong role
+  not_found,              ///< 404
+  method_not_allowed,     ///< 405
+  conflict,               ///< 409
+  payload_too_large,      ///< 413
+  unsupported_media_type, ///< 415
+  unprocessable,          ///< 422 well-formed but semantically refused
+  rate_limited,           ///< 429
+  internal,               ///< 500
+  unavailable,            ///< 503 a dependency is down
+  timeout,                ///< 504 a service actor did not answer in time
+};
+
+/// Builds an API error. `pointer` is an RFC 6901 JSON pointer into the
+/// request body (`/email`) or empty; `retry_after_s` > 0 adds `Retry-After`.
+caf::error api_error(api_errc code, std::string detail, std::string pointer = {},
+                     uint32_t retry_after_s = 0);
+
+} // namespace weft
+
+CAF_ERROR_CODE_ENUM(weft::api_errc, "api")

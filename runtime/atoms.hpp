@@ -1,0 +1,22 @@
+#pragma once
+
+#include <caf/atom.hpp>
+
+// Every atom of Weft's actor interfaces, in one place (at most 10 characters).
+namespace weft {
+
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscr")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using handle_atom = caf::atom_constant<caf::atom("handle")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
+using query_atom = caf::atom_constant<caf::atom("query")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+
+} // namespace weft

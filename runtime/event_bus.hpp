@@ -1,0 +1,94 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "events/envelope.hpp"
+#include "runtime/atoms.hpp"
+
+// The event bus port. The in-process bus (adapters/memory) and JetStream
+// (adapters/nats) implement the same contract, so services cannot tell them
+// apart: durable consumers by name, subject filters, explicit ack,
+// redelivery with backoff, max_deliver, then a dead-letter subject.
+namespace weft {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// A message on the bus: the event, its subject and NATS-style headers.
+struct bus_message {
+  std::string subject;         ///< `weft.<type>`, or `weft.dlq.<service>`
+  events::envelope event;
+  header_list headers;         ///< dead letters: Weft-Dlq-Reason, -Consumer, -Deliveries
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bus_message& x) {
+  return f(caf::meta::type_name("weft.bus_message"), x.subject, x.event, x.headers);
+}
+
+/// One delivery of a stored message to one consumer.
+struct delivery {
+  bus_message message;
+  uint64_t stream_seq = 0;     ///< position in the stream, 1-based
+  uint32_t attempt = 1;        ///< 1 on first delivery, NATS' NumDelivered
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delivery& x) {
+  return f(caf::meta::type_name("weft.delivery"), x.message, x.stream_seq, x.attempt);
+}
+
+/// Receives deliveries. Replying `ack_atom` acks; replying an error naks
+/// (redelivered after backoff); not replying within `ack_wait` redelivers.
+using event_handler_actor
+  = caf::typed_actor<caf::replies_to<deliver_atom, delivery>::with<ack_atom>>;
+
+/// A durable consumer: its name identifies it across re-subscriptions, and
+/// subscribers of the same name share its messages (competing consumers).
+struct consumer_config {
+  std::string name;                          ///< durable name, usually the service
+  std::vector<std::string> filters;          ///< subject filters, e.g. `weft.auth.user.*`
+  uint32_t ack_wait_ms = 30000;
+  uint32_t max_deliver = 5;
+  std::vector<uint32_t> backoff_ms{100, 500, 2000, 5000}; ///< per attempt, last repeats
+  uint32_t max_ack_pending = 256;            ///< in-flight deliveries at most
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, consumer_config& x) {
+  return f(caf::meta::type_name("weft.consumer_config"), x.name, x.filters,
+           x.ack_wait_ms, x.max_deliver, x.backoff_ms, x.max_ack_pending);
+}
+
+/// Counters of one consumer, for readiness, metrics and drain.
+struct consumer_stats {
+  std::string name;
+  uint64_t pending = 0;        ///< stored, not yet delivered
+  uint64_t in_flight = 0;      ///< delivered, not yet acked
+  uint64_t delivered = 0, acked = 0, redelivered = 0, dead_lettered = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, consumer_stats& x) {
+  return f(caf::meta::type_name("weft.consumer_stats"), x.name, x.pending, x.in_flight,
+           x.delivered, x.acked, x.redelivered, x.dead_lettered);
+}
+
+/// The bus. `publish` answers the stream sequence once the message is stored
+/// (a duplicate event id within the dedupe window answers the first
+/// sequence and stores nothing). `drain` answers when no delivery is in flight
+/// or the deadline passed, and stops new deliveries.
+using event_bus_actor = caf::typed_actor<
+  caf::replies_to<publish_atom, bus_message>::with<uint64_t>,
+  caf::replies_to<subscribe_atom, consumer_config, event_handler_actor>::with<ack_atom>,
+  caf::replies_to<stats_atom>::with<std::vector<consumer_stats>>,
+  caf::replies_to<drain_atom, uint32_t>::with<ack_atom>>;
+
+} // namespace weft

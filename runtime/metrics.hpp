@@ -1,0 +1,47 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace prometheus {
+class Registry;
+}
+
+namespace weft {
+
+/// Bus events counted per type and consumer (publish has no consumer).
+enum class bus_counter { published, delivered, acked, redelivered, dead_lettered };
+
+/// The node's metrics. Thread-safe; each call finds or creates the labelled
+/// series, so callers keep no prometheus types. adapters/metrics serves them.
+class metrics {
+public:
+  metrics();
+  ~metrics();
+  metrics(const metrics&) = delete;
+  metrics& operator=(const metrics&) = delete;
+
+  /// `weft_http_requests_total{route,method,status}` and
+  /// `weft_http_request_duration_seconds{route,method}`.
+  void http_request(std::string_view route, std::string_view method, int status,
+                    double seconds);
+
+  /// `weft_events_<published|delivered|acked|redelivered|dead_lettered>_total{type,consumer}`.
+  void bus_event(bus_counter which, std::string_view type, std::string_view consumer);
+
+  /// `weft_inbox_duplicates_total{consumer}`.
+  void inbox_duplicate(std::string_view consumer);
+
+  /// A gauge set by whoever owns it, e.g. `weft_service_ready{service}`.
+  void gauge(std::string_view name, std::string_view help, std::string_view label,
+             std::string_view label_value, double value);
+
+  std::shared_ptr<prometheus::Registry> registry() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace weft

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/fwd.hpp>
+#include <nlohmann/json.hpp>
+
+#include "runtime/principal.hpp"
+
+namespace weft {
+
+enum class http_method { get, post, put, patch, del };
+const char* to_string(http_method m);
+
+/// Who may call a route (DESIGN §5): nobody in particular, any authenticated
+/// caller, admins and root, or root alone.
+enum class access { open, authenticated, management, root };
+
+/// What the HTTP adapter hands a route: everything already parsed, checked
+/// and authenticated.
+struct api_request {
+  http_method method = http_method::get;
+  std::string path;                              ///< as requested
+  std::map<std::string, std::string> params;     ///< `{id}` path parameters
+  std::map<std::string, std::string> query;      ///< decoded query string
+  nlohmann::json body;                           ///< null when the route takes none
+  std::optional<principal> caller;               ///< set unless the route is open
+  std::string request_id;                        ///< X-Request-Id, becomes correlationid
+  std::string client_ip;
+  std::string idempotency_key;                   ///< Idempotency-Key header, if any
+};
+
+/// A successful answer. Errors travel as `caf::error` (see api_error.hpp).
+struct api_response {
+  int status = 200;
+  nlohmann::json body;                           ///< null means no body (204)
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// Called exactly once with the answer or the error.
+using api_reply = std::function<void(api_response)>;
+using api_fail = std::function<void(caf::error)>;
+
+/// A route's handler runs inside a gateway actor of the HTTP adapter: it
+/// turns the request into a typed message, `self->request`s the service's
+/// front actor with `timeout`, and answers through `reply` or `fail`.
+/// It never blocks.
+using route_handler = std::function<void(caf::event_based_actor* self,
+                                         std::chrono::milliseconds timeout,
+                                         api_request req, api_reply reply,
+                                         api_fail fail)>;
+
+/// One REST endpoint, declared by the service that owns it. The adapter
+/// builds its route table and the OpenAPI document from these alone.
+struct route_decl {
+  http_method method = http_method::get;
+  std::string path;            ///< without version: `/auth/users/{id}/roles`
+  int version = 1;             ///< served at `/v<version><path>` and, when latest, at `<path>`
+  access who = access::open;
+  std::string operation_id;    ///< `auth.login`
+  std::string summary;
+  bool takes_body = false;     ///< expects `application/json`
+  nlohmann::json request_schema;   ///< JSON Schema of the body (OpenAPI), or null
+  nlohmann::json response_schema;  ///< JSON Schema of the success body, or null
+  int success_status = 200;
+  std::vector<std::string> query_params; ///< documented query parameters
+  route_handler handler;
+};
+
+} // namespace weft
