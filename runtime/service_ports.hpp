@@ -19,9 +19,12 @@ using event_sink_actor
 
 /// Where a service puts the events of a committed change. The outbox relay
 /// publishes them in order, retrying until the bus has stored each one.
-/// Ordering rule: commit -> publish -> mark published.
+/// Ordering rule: commit -> publish -> mark published. `drain` answers once
+/// everything handed over so far is stored on the bus, or the deadline (ms)
+/// passed.
 using outbox_actor
-  = caf::typed_actor<caf::reacts_to<publish_atom, std::vector<events::envelope>>>;
+  = caf::typed_actor<caf::reacts_to<publish_atom, std::vector<events::envelope>>,
+                     caf::replies_to<drain_atom, uint32_t>::with<ack_atom>>;
 
 /// Resolves an API key (as sent in `X-API-Key`) to its principal; answers
 /// `api_errc::unauthenticated` for an unknown or revoked key.
