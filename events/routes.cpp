@@ -1,0 +1,101 @@
+#include "events/routes.hpp"
+
+namespace weft::events {
+
+namespace {
+
+constexpr std::string_view dlq_prefix = "weft.dlq.";
+
+// Walks the `.`-separated tokens of a subject without allocating.
+class tokens {
+public:
+  explicit tokens(std::string_view s) : rest_(s) {}
+
+  /// Next token (may be empty for `a..b`); false when none is left.
+  bool next(std::string_view& tok) {
+    if (done_)
+      return false;
+    auto dot = rest_.find('.');
+    if (dot == std::string_view::npos) {
+      tok = rest_;
+      done_ = true;
+    } else {
+      tok = rest_.substr(0, dot);
+      rest_ = rest_.substr(dot + 1);
+    }
+    return true;
+  }
+
+  bool done() const { return done_; }
+
+private:
+  std::string_view rest_;
+  bool done_ = false;
+};
+
+} // namespace
+
+std::string subject_for_type(std::string_view type) {
+  std::string out;
+  out.reserve(subject_prefix.size() + type.size());
+  out += subject_prefix;
+  out += type;
+  return out;
+}
+
+std::string type_for_subject(std::string_view subject) {
+  // Dead-letter subjects carry failed deliveries, not an event type.
+  if (!subject.starts_with(subject_prefix) || is_dead_letter_subject(subject))
+    return {};
+  return std::string{subject.substr(subject_prefix.size())};
+}
+
+std::string dead_letter_subject(std::string_view service) {
+  std::string out{dlq_prefix};
+  out += service;
+  return out;
+}
+
+bool is_dead_letter_subject(std::string_view subject) {
+  return subject.size() > dlq_prefix.size() && subject.starts_with(dlq_prefix);
+}
+
+bool subject_matches(std::string_view filter, std::string_view subject) {
+  if (filter.empty() || subject.empty())
+    return false;
+  tokens f{filter};
+  tokens s{subject};
+  std::string_view ft;
+  std::string_view st;
+  while (f.next(ft)) {
+    if (ft == ">")
+      // `>` must be last and needs at least one more subject token.
+      return f.done() && s.next(st) && !st.empty();
+    if (!s.next(st) || st.empty())
+      return false;
+    if (ft != "*" && ft != st)
+      return false;
+  }
+  return s.done(); // every subject token consumed
+}
+
+bool valid_subject_filter(std::string_view filter) {
+  if (filter.empty())
+    return false;
+  tokens f{filter};
+  std::string_view tok;
+  while (f.next(tok)) {
+    if (tok.empty())
+      return false;
+    if (tok == ">" && !f.done())
+      return false;
+    // A wildcard must be a whole token: `a*` or `>b` are not filters.
+    if (tok.size() > 1 && tok.find_first_of("*>") != std::string_view::npos)
+      return false;
+    if (tok.find_first_of(" \t\r\n") != std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
+} // namespace weft::events

@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include "events/routes.hpp"
+
+using namespace weft::events;
+
+TEST_CASE("event types map to subjects under weft.", "[routes]") {
+  CHECK(subject_for_type("auth.user.created") == "weft.auth.user.created");
+  CHECK(type_for_subject("weft.auth.user.created") == "auth.user.created");
+  CHECK(type_for_subject(subject_for_type("audit.entry.recorded")) == "audit.entry.recorded");
+  CHECK(type_for_subject("other.auth.user.created").empty());
+  CHECK(type_for_subject("weft.").empty());
+  CHECK(type_for_subject("weft.dlq.audit").empty());
+}
+
+TEST_CASE("dead-letter subjects", "[routes]") {
+  CHECK(dead_letter_subject("audit") == "weft.dlq.audit");
+  CHECK(is_dead_letter_subject("weft.dlq.audit"));
+  CHECK_FALSE(is_dead_letter_subject("weft.dlq."));
+  CHECK_FALSE(is_dead_letter_subject("weft.auth.user.created"));
+}
+
+TEST_CASE("literal subjects match only themselves", "[routes]") {
+  CHECK(subject_matches("weft.auth.user.created", "weft.auth.user.created"));
+  CHECK_FALSE(subject_matches("weft.auth.user.created", "weft.auth.user.deleted"));
+  CHECK_FALSE(subject_matches("weft.auth.user", "weft.auth.user.created"));
+  CHECK_FALSE(subject_matches("weft.auth.user.created", "weft.auth.user"));
+  CHECK_FALSE(subject_matches("", "weft"));
+  CHECK_FALSE(subject_matches("weft", ""));
+}
+
+TEST_CASE("* matches exactly one token", "[routes]") {
+  CHECK(subject_matches("weft.*.user.created", "weft.auth.user.created"));
+  CHECK(subject_matches("weft.auth.user.*", "weft.auth.user.deleted"));
+  CHECK(subject_matches("*", "weft"));
+  CHECK(subject_matches("*.*", "a.b"));
+  CHECK_FALSE(subject_matches("weft.*", "weft.auth.user"));
+  CHECK_FALSE(subject_matches("weft.*.created", "weft.auth.user.created"));
+  CHECK_FALSE(subject_matches("weft.auth.*", "weft.auth"));
+  CHECK_FALSE(subject_matches("*", "a.b"));
+  CHECK_FALSE(subject_matches("weft.*", "weft..x"));
+}
+
+TEST_CASE("> matches one or more trailing tokens", "[routes]") {
+  CHECK(subject_matches("weft.>", "weft.auth"));
+  CHECK(subject_matches("weft.>", "weft.auth.user.created"));
+  CHECK(subject_matches(">", "anything.at.all"));
+  CHECK(subject_matches("weft.*.>", "weft.auth.user"));
+  CHECK_FALSE(subject_matches("weft.>", "weft"));
+  CHECK_FALSE(subject_matches("weft.>", "other.auth"));
+  CHECK_FALSE(subject_matches("weft.*.>", "weft.auth"));
+  CHECK_FALSE(subject_matches("weft.>.created", "weft.auth.created"));
+}
+
+TEST_CASE("valid_subject_filter", "[routes]") {
+  CHECK(valid_subject_filter("weft.>"));
+  CHECK(valid_subject_filter("weft.*.user.*"));
+  CHECK(valid_subject_filter("weft.dlq.audit"));
+  CHECK(valid_subject_filter(">"));
+  CHECK_FALSE(valid_subject_filter(""));
+  CHECK_FALSE(valid_subject_filter("weft..x"));
+  CHECK_FALSE(valid_subject_filter(".weft"));
+  CHECK_FALSE(valid_subject_filter("weft."));
+  CHECK_FALSE(valid_subject_filter("weft.>.x"));
+  CHECK_FALSE(valid_subject_filter("weft.a*"));
+  CHECK_FALSE(valid_subject_filter("weft.>b"));
+  CHECK_FALSE(valid_subject_filter("weft.a b"));
+}
