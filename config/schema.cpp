@@ -1,0 +1,132 @@
+#include "config/field_table.hpp"
+
+// Every key of the configuration, declared once: name, member, validation.
+// Keep config/examples/weft.json and config/examples/README.md in step (a
+// unit test checks that both list exactly these keys).
+
+namespace weft::config::detail {
+
+namespace {
+
+// An empty secret means "random per start"; a short one is guessable.
+check_fn<std::string> empty_or_at_least_bytes(size_t n) {
+  return [n](const std::string& v, const std::string& path, sink& s) {
+    if (!v.empty() && v.size() < n)
+      s.add(path, "must be empty or at least " + std::to_string(n) + " bytes, got "
+                    + std::to_string(v.size()) + " bytes");
+  };
+}
+
+void check_root(const settings& x, sink& s) {
+  const auto& r = x.root;
+  if (!r.email.empty() && r.password.empty())
+    s.add("root.password", "must be set when root.email is set");
+  if (r.email.empty() && !r.password.empty())
+    s.add("root.email", "must be set when root.password is set");
+  if (!r.email.empty() && r.email.find('@') == std::string::npos)
+    s.add("root.email", "must be an email address (contain '@')");
+  if (!r.password.empty() && r.password.size() < x.auth.password_min_length)
+    s.add("root.password", "must be at least auth.password_min_length ("
+                             + std::to_string(x.auth.password_min_length) + ") characters");
+}
+
+void check_metrics(const settings& x, sink& s) {
+  if (x.metrics.enabled && x.metrics.port != 0 && x.metrics.port == x.http.port)
+    s.add("metrics.port", "must differ from http.port (" + std::to_string(x.http.port) + ")");
+}
+
+std::vector<section> make_schema() {
+  using S = settings;
+  std::vector<section> out;
+  out.push_back({"node",
+                 {
+                   key("name", &S::node, &node_section::name, not_empty()),
+                   key("services", &S::node, &node_section::services,
+                       each_one_of({"auth", "audit"})),
+                   key("scheduler_threads", &S::node, &node_section::scheduler_threads,
+                       range(0, 256)),
+                   key("shutdown_timeout_ms", &S::node, &node_section::shutdown_timeout_ms,
+                       at_least(1)),
+                 },
+                 {}});
+  out.push_back({"http",
+                 {
+                   key("host", &S::http, &http_section::host, not_empty()),
+                   key("port", &S::http, &http_section::port, range(0, 65535)),
+                   key("threads", &S::http, &http_section::threads, range(1, 64)),
+                   key("body_limit", &S::http, &http_section::body_limit, at_least(1024)),
+                   key("header_limit", &S::http, &http_section::header_limit, at_least(1024)),
+                   key("json_max_depth", &S::http, &http_section::json_max_depth,
+                       range(1, 1000)),
+                   key("request_timeout_ms", &S::http, &http_section::request_timeout_ms,
+                       at_least(1)),
+                   key("keep_alive_timeout_ms", &S::http, &http_section::keep_alive_timeout_ms),
+                 },
+                 {}});
+  out.push_back({"metrics",
+                 {
+                   key("enabled", &S::metrics, &metrics_section::enabled),
+                   key("host", &S::metrics, &metrics_section::host, not_empty()),
+                   key("port", &S::metrics, &metrics_section::port, range(0, 65535)),
+                 },
+                 check_metrics});
+  out.push_back({"log",
+                 {
+                   key("level", &S::log, &log_section::level,
+                       one_of({"trace", "debug", "info", "warn", "error", "off"})),
+                   key("format", &S::log, &log_section::format, one_of({"text", "json"})),
+                 },
+                 {}});
+  out.push_back({"auth",
+                 {
+                   key("issuer", &S::auth, &auth_section::issuer, not_empty()),
+                   key("audience", &S::auth, &auth_section::audience, not_empty()),
+                   key("jwt_secret", &S::auth, &auth_section::jwt_secret,
+                       empty_or_at_least_bytes(32), true),
+                   key("key_id", &S::auth, &auth_section::key_id, not_empty()),
+                   key("access_ttl_s", &S::auth, &auth_section::access_ttl_s, at_least(1)),
+                   key("refresh_ttl_s", &S::auth, &auth_section::refresh_ttl_s, at_least(1)),
+                   key("clock_skew_s", &S::auth, &auth_section::clock_skew_s, range(0, 3600)),
+                   key("password_memlimit_kib", &S::auth, &auth_section::password_memlimit_kib,
+                       at_least(19456)),
+                   key("password_opslimit", &S::auth, &auth_section::password_opslimit,
+                       at_least(2)),
+                   key("password_min_length", &S::auth, &auth_section::password_min_length,
+                       range(1, 1024)),
+                   key("login_per_account", &S::auth, &auth_section::login_per_account,
+                       at_least(1)),
+                   key("login_per_ip", &S::auth, &auth_section::login_per_ip, at_least(1)),
+                   key("login_window_s", &S::auth, &auth_section::login_window_s, at_least(1)),
+                   key("hash_threads", &S::auth, &auth_section::hash_threads, range(0, 256)),
+                 },
+                 {}});
+  out.push_back({"root",
+                 {
+                   key("email", &S::root, &root_section::email),
+                   key("password", &S::root, &root_section::password, {}, true),
+                 },
+                 check_root});
+  out.push_back({"bus",
+                 {
+                   key("ack_wait_ms", &S::bus, &bus_section::ack_wait_ms, at_least(1)),
+                   key("max_deliver", &S::bus, &bus_section::max_deliver, at_least(1)),
+                   key("backoff_ms", &S::bus, &bus_section::backoff_ms, non_empty_list()),
+                   key("max_ack_pending", &S::bus, &bus_section::max_ack_pending, at_least(1)),
+                   key("dedupe_window_s", &S::bus, &bus_section::dedupe_window_s, at_least(1)),
+                 },
+                 {}});
+  out.push_back({"faults", {key("rules", &S::faults, &faults_section::rules, each_rule())}, {}});
+  // Secret: a URL may carry a password.
+  out.push_back({"database", {key("url", &S::database, &database_section::url, {}, true)}, {}});
+  out.push_back({"nats", {key("url", &S::nats, &nats_section::url, {}, true)}, {}});
+  return out;
+}
+
+} // namespace
+
+const std::vector<section>& schema() {
+  static const std::vector<section> sections = make_schema();
+  return sections;
+}
+
+} // namespace weft::config::detail
