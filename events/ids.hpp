@@ -11,7 +11,7 @@ namespace weft::events {
 /// Monotonic within a process, so ids sort in creation order.
 std::string new_uuid_v7();
 
-/// True if `s` is a canonical UUID of any version.
+/// True if `s` is a UUID of any version in the 8-4-4-4-12 hex form (either case).
 bool is_uuid(std::string_view s);
 
 /// RFC 3339 UTC with milliseconds: `2026-11-21T23:51:44.123Z`.
