@@ -1,6 +1,59 @@
+#include <csignal>
 #include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
 
-int main() {
-  std::puts("weft " WEFT_VERSION);
-  return 0;
+#include "config/loader.hpp"
+#include "main/node.hpp"
+#include "runtime/cli.hpp"
+
+// The weft CLI. Exit codes: 0 ok, 1 the node failed at run time, 2 bad
+// command line or configuration.
+namespace {
+
+constexpr int exit_bad_config = 2;
+
+int print_problems(const weft::config::load_result& loaded) {
+  for (const auto& p : loaded.problems)
+    std::cerr << "weft: config: " << weft::config::to_string(p) << '\n';
+  return exit_bad_config;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto cl = weft::parse_command_line(args);
+  using verb = weft::command_line::verb;
+  switch (cl.what) {
+    case verb::help:
+      std::cout << weft::usage();
+      return 0;
+    case verb::invalid:
+      std::cerr << "weft: " << cl.error << '\n' << weft::usage();
+      return exit_bad_config;
+    case verb::version:
+      std::cout << "weft " << WEFT_VERSION << '\n';
+      return 0;
+    case verb::config_check: {
+      auto loaded = weft::config::load_file(cl.config_path, weft::config::process_environment());
+      if (!loaded.ok())
+        return print_problems(loaded);
+      std::cout << "weft: config ok: " << cl.config_path << '\n';
+      return 0;
+    }
+    case verb::migrate:
+      std::cerr << "weft: migrate needs database.url; the embedded store has no migrations\n";
+      return exit_bad_config;
+    case verb::run: {
+      auto env = weft::config::process_environment();
+      auto loaded = cl.config_path.empty() ? weft::config::load("", env)
+                                           : weft::config::load_file(cl.config_path, env);
+      if (!loaded.ok())
+        return print_problems(loaded);
+      return weft::run_node(loaded.value);
+    }
+  }
+  return exit_bad_config;
 }

@@ -4,6 +4,8 @@
 #include <string>
 
 #include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
 
 namespace weft {
 
@@ -24,7 +26,11 @@ enum class api_errc : uint8_t {
   internal,               ///< 500
   unavailable,            ///< 503 a dependency is down
   timeout,                ///< 504 a service actor did not answer in time
+  header_too_large,       ///< 431 request line + headers over the limit
 };
+
+/// The enum value's name, e.g. `not_found`.
+const char* to_string(api_errc code);
 
 /// Builds an API error. `pointer` is an RFC 6901 JSON pointer into the
 /// request body (`/email`) or empty; `retry_after_s` > 0 adds `Retry-After`.
