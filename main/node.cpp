@@ -87,6 +87,13 @@ void drain(caf::actor_system& sys, const Handle& h, lifecycle::clock::time_point
 } // namespace
 
 int run_node(const config::settings& settings) {
+  // Durable storage and JetStream are the next milestone: refuse rather than
+  // silently run on memory when the operator asked for durability.
+  if (!settings.database.url.empty() || !settings.nats.url.empty()) {
+    std::cerr << "weft: config: " << (settings.database.url.empty() ? "nats.url" : "database.url")
+              << ": not supported by this build yet; unset it to run on embedded defaults\n";
+    return 2;
+  }
   // Signals are taken by sigwait on this thread alone: block them before any
   // thread starts, so every thread inherits the mask.
   sigset_t signals;
