@@ -1,0 +1,179 @@
+#include "actors/outbox/outbox_relay.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "events/routes.hpp"
+
+namespace weft::outbox {
+
+namespace {
+
+/// The relay's own interface: the port plus its timers.
+using relay_impl = outbox_actor::extend<
+  caf::reacts_to<retry_atom, uint64_t>, ///< backoff elapsed: event number
+  caf::reacts_to<tick_atom, uint64_t>>; ///< drain deadline: drain id
+
+/// An event handed over and not yet stored on the bus.
+struct pending_event {
+  uint64_t number = 0;   ///< arrival order
+  events::envelope ev;
+  uint32_t attempts = 0; ///< publishes tried so far
+};
+
+/// The relay's state. An event is either queued (not started) or started
+/// (publishing, or waiting for a retry); a started event's subject is busy.
+struct relay_state {
+  static inline const char* name = "weft.outbox_relay";
+  outbox_options opts;
+  std::deque<pending_event> queue;               ///< not started, arrival order
+  std::map<uint64_t, pending_event> started;     ///< by number
+  std::unordered_set<std::string> busy_subjects; ///< envelope subjects of started events
+  uint64_t next_number = 0;
+  std::unordered_map<uint64_t, caf::typed_response_promise<ack_atom>> drains;
+  uint64_t next_drain = 0;
+  std::minstd_rand rng{0x0b0c};
+
+  size_t pending() const { return queue.size() + started.size(); }
+};
+
+using relay_pointer = relay_impl::stateful_pointer<relay_state>;
+
+void publish(relay_pointer self, uint64_t number);
+
+void report_pending(relay_state& st) {
+  if (st.opts.metrics != nullptr)
+    st.opts.metrics->gauge("weft_outbox_pending",
+                           "Committed events not yet stored on the bus", "relay",
+                           st.opts.name, static_cast<double>(st.pending()));
+}
+
+void check_drained(relay_state& st) {
+  if (st.pending() > 0)
+    return;
+  for (auto& [id, rp] : st.drains)
+    rp.deliver(ack_atom::value);
+  st.drains.clear();
+}
+
+/// Starts queued events, front first, skipping any whose subject is busy or
+/// already skipped (so a subject's events never overtake each other). The
+/// scan is bounded: a long run of one busy subject waits a little longer
+/// rather than costing O(queue) per answer.
+void pump(relay_pointer self) {
+  auto& st = self->state;
+  auto limit = std::max<uint32_t>(st.opts.max_in_flight, 1);
+  size_t scan_budget = 4 * static_cast<size_t>(limit) + 16;
+  std::unordered_set<std::string> skipped;
+  auto it = st.queue.begin();
+  while (it != st.queue.end() && st.started.size() < limit && scan_budget-- > 0) {
+    const auto& subject = it->ev.subject;
+    if (st.busy_subjects.count(subject) > 0 || skipped.count(subject) > 0) {
+      skipped.insert(subject);
+      ++it;
+      continue;
+    }
+    st.busy_subjects.insert(subject);
+    auto number = it->number;
+    st.started.emplace(number, std::move(*it));
+    it = st.queue.erase(it);
+    publish(self, number);
+  }
+}
+
+void on_stored(relay_pointer self, uint64_t number) {
+  auto& st = self->state;
+  auto it = st.started.find(number);
+  if (it == st.started.end())
+    return;
+  st.busy_subjects.erase(it->second.ev.subject);
+  st.started.erase(it);
+  pump(self);
+  report_pending(st);
+  check_drained(st);
+}
+
+void on_failed(relay_pointer self, uint64_t number, const caf::error& err) {
+  auto& st = self->state;
+  auto it = st.started.find(number);
+  if (it == st.started.end())
+    return;
+  auto& p = it->second;
+  // Never drop: retry with exponential backoff (the configured steps, the
+  // last repeating) and +-20% jitter, keeping the subject busy meanwhile.
+  auto delay = std::chrono::milliseconds{0};
+  if (!st.opts.backoff_ms.empty()) {
+    auto idx = std::min<size_t>(p.attempts - 1, st.opts.backoff_ms.size() - 1);
+    std::uniform_real_distribution<double> jitter{0.8, 1.2};
+    delay = std::chrono::milliseconds{
+      static_cast<int64_t>(st.opts.backoff_ms[idx] * jitter(st.rng))};
+  }
+  spdlog::warn("outbox: publishing event {} ({}) failed (attempt {}): {}; retry in {} ms",
+               p.ev.id, p.ev.type, p.attempts, self->system().render(err), delay.count());
+  self->delayed_send(self, delay, retry_atom::value, number);
+}
+
+void publish(relay_pointer self, uint64_t number) {
+  auto& st = self->state;
+  auto it = st.started.find(number);
+  if (it == st.started.end())
+    return;
+  auto& p = it->second;
+  p.attempts++;
+  bus_message msg{events::subject_for_type(p.ev.type), p.ev, {}};
+  self->request(st.opts.bus, st.opts.publish_timeout, publish_atom::value, std::move(msg))
+    .then([self, number](uint64_t) { on_stored(self, number); },
+          [self, number](caf::error& err) { on_failed(self, number, err); });
+}
+
+relay_impl::behavior_type outbox_relay(relay_pointer self, outbox_options opts) {
+  self->state.opts = std::move(opts);
+  return {
+    [self](publish_atom, std::vector<events::envelope>& batch) {
+      auto& st = self->state;
+      for (auto& ev : batch)
+        st.queue.push_back(pending_event{++st.next_number, std::move(ev), 0});
+      pump(self);
+      report_pending(st);
+    },
+    [self](drain_atom, uint32_t deadline_ms) -> caf::typed_response_promise<ack_atom> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<ack_atom>();
+      // Always deliver (a dropped promise sends nothing in CAF 0.17): when
+      // everything is stored, or at the deadline.
+      if (st.pending() == 0) {
+        rp.deliver(ack_atom::value);
+        return rp;
+      }
+      auto id = ++st.next_drain;
+      st.drains.emplace(id, rp);
+      self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, tick_atom::value, id);
+      return rp;
+    },
+    [self](retry_atom, uint64_t number) { publish(self, number); },
+    [self](tick_atom, uint64_t drain_id) {
+      auto& st = self->state;
+      if (auto it = st.drains.find(drain_id); it != st.drains.end()) {
+        it->second.deliver(ack_atom::value);
+        st.drains.erase(it);
+      }
+    },
+  };
+}
+
+} // namespace
+
+outbox_actor spawn_outbox_relay(caf::actor_system& sys, outbox_options opts) {
+  return sys.spawn(outbox_relay, std::move(opts));
+}
+
+} // namespace weft::outbox

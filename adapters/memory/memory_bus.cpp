@@ -1,0 +1,161 @@
+#include "adapters/memory/memory_bus.hpp"
+
+#include <chrono>
+#include <utility>
+
+#include <caf/all.hpp>
+
+#include "adapters/memory/memory_bus_state.hpp"
+#include "events/routes.hpp"
+
+// The bus's interface: publish (with dedupe), subscribe, stats, drain, and
+// its two timers. The delivery machinery is in memory_bus_consumer.cpp.
+namespace weft::memory {
+
+namespace {
+
+caf::error invalid(std::string what) {
+  return caf::make_error(caf::sec::invalid_argument, std::move(what));
+}
+
+/// Checks a consumer config the way JetStream would refuse it.
+caf::error validate(const consumer_config& cfg) {
+  if (cfg.name.empty())
+    return invalid("consumer name must not be empty");
+  for (auto& f : cfg.filters)
+    if (!events::valid_subject_filter(f))
+      return invalid("invalid subject filter: " + f);
+  if (cfg.max_deliver == 0)
+    return invalid("max_deliver must be >= 1");
+  if (cfg.max_ack_pending == 0)
+    return invalid("max_ack_pending must be >= 1");
+  if (cfg.ack_wait_ms == 0)
+    return invalid("ack_wait_ms must be >= 1");
+  return caf::none;
+}
+
+/// Forgets event ids older than the dedupe window.
+void expire_dedupe(bus_state& st, bus_state::clock::time_point now) {
+  auto window = std::chrono::seconds{st.opts.dedupe_window_s};
+  while (!st.dedupe_order.empty() && st.dedupe_order.front().first + window <= now) {
+    st.dedupe.erase(st.dedupe_order.front().second);
+    st.dedupe_order.pop_front();
+  }
+}
+
+memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options opts) {
+  self->state.opts = opts;
+  self->set_down_handler([self](caf::down_msg& dm) { detach(self, dm.source); });
+  return {
+    [self](publish_atom, bus_message& msg) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto now = bus_state::clock::now();
+      expire_dedupe(st, now);
+      // Dedupe by event id, as JetStream does with Nats-Msg-Id: the outbox
+      // retries after a lost answer and must not store the event twice.
+      const auto& id = msg.event.id;
+      if (!id.empty()) {
+        if (auto it = st.dedupe.find(id); it != st.dedupe.end())
+          return it->second;
+      }
+      auto type = msg.event.type;
+      auto id_copy = id;
+      auto seq = store(self, std::move(msg));
+      if (!id_copy.empty()) {
+        st.dedupe.emplace(id_copy, seq);
+        st.dedupe_order.emplace_back(now, std::move(id_copy));
+      }
+      count(st, bus_counter::published, type, "");
+      return seq;
+    },
+    [self](subscribe_atom, consumer_config& cfg,
+           event_handler_actor& handler) -> caf::result<ack_atom> {
+      if (auto err = validate(cfg))
+        return err;
+      if (!handler)
+        return invalid("subscribe needs a handler");
+      auto& st = self->state;
+      auto it = st.consumers.find(cfg.name);
+      if (it == st.consumers.end()) {
+        // A new durable consumer starts at the beginning of the stream
+        // (deliver all). A later subscribe of the same name keeps the
+        // first config and only adds a handler, as binding to an existing
+        // JetStream durable does.
+        consumer_state c;
+        c.cfg = std::move(cfg);
+        c.stats.name = c.cfg.name;
+        for (uint64_t seq = 1; seq <= st.log.size(); ++seq)
+          if (c.matches(st.log[seq - 1].subject))
+            c.backlog.push_back(seq);
+        it = st.consumers.emplace(c.cfg.name, std::move(c)).first;
+      }
+      attach(self, it->second, std::move(handler));
+      return ack_atom::value;
+    },
+    [self](stats_atom) -> caf::result<std::vector<consumer_stats>> {
+      std::vector<consumer_stats> out;
+      for (auto& [name, c] : self->state.consumers) {
+        auto s = c.stats;
+        s.pending = c.backlog.size() + c.ready.size() + c.backing_off.size();
+        s.in_flight = c.in_flight.size();
+        out.push_back(std::move(s));
+      }
+      return out;
+    },
+    [self](drain_atom, uint32_t deadline_ms) -> caf::typed_response_promise<ack_atom> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<ack_atom>();
+      // From now on nothing new is delivered; answer once the deliveries in
+      // flight are settled, or at the deadline. Always deliver: a dropped
+      // promise sends nothing in CAF 0.17.
+      st.draining = true;
+      if (st.total_in_flight() == 0) {
+        rp.deliver(ack_atom::value);
+        return rp;
+      }
+      auto id = ++st.next_drain;
+      st.drains.emplace(id, rp);
+      self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, tick_atom::value, id);
+      return rp;
+    },
+    [self](retry_atom, const std::string& consumer, uint64_t seq) {
+      on_retry(self, consumer, seq);
+    },
+    [self](tick_atom, uint64_t drain_id) {
+      auto& st = self->state;
+      if (auto it = st.drains.find(drain_id); it != st.drains.end()) {
+        it->second.deliver(ack_atom::value);
+        st.drains.erase(it);
+      }
+    },
+  };
+}
+
+} // namespace
+
+uint64_t bus_state::total_in_flight() const {
+  uint64_t n = 0;
+  for (auto& [name, c] : consumers)
+    n += c.in_flight.size();
+  return n;
+}
+
+uint64_t store(bus_pointer self, bus_message msg) {
+  auto& st = self->state;
+  st.log.push_back(std::move(msg));
+  uint64_t seq = st.log.size();
+  auto subject = st.log.back().subject; // copy: pump may store dead letters
+  for (auto& [name, c] : st.consumers) {
+    if (c.matches(subject)) {
+      c.backlog.push_back(seq);
+      pump(self, c);
+    }
+  }
+  return seq;
+}
+
+event_bus_actor spawn_memory_bus(caf::actor_system& sys, memory_bus_options opts) {
+  return sys.spawn(memory_bus, opts);
+}
+
+} // namespace weft::memory

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+
+#include <caf/actor_system.hpp>
+
+#include "runtime/event_bus.hpp"
+#include "runtime/metrics.hpp"
+
+// The in-process event bus: what a node uses when no NATS URL is configured.
+// Same contract as JetStream (runtime/event_bus.hpp): an append-only stream
+// with sequence numbers from 1, dedupe by event id, durable consumers by name
+// that share messages among their handlers, explicit ack, redelivery with
+// backoff and jitter, max_deliver, then a dead letter on
+// `weft.dlq.<consumer>`. Nothing survives the process.
+namespace weft::memory {
+
+/// Options of the in-process bus.
+struct memory_bus_options {
+  uint32_t dedupe_window_s = 120;     ///< a re-published event id within this is not stored again
+  weft::metrics* metrics = nullptr;   ///< may be null
+};
+
+/// Spawns the in-process bus.
+event_bus_actor spawn_memory_bus(caf::actor_system& sys, memory_bus_options opts);
+
+} // namespace weft::memory
