@@ -246,6 +246,8 @@ http_response http_client::exchange(const http_request& req, bool reused) {
     sent += static_cast<size_t>(n);
   }
   bool partial_send = sent < out.size();
+  if (!partial_send && req.after_send)
+    req.after_send();
 
   // Status line and headers.
   size_t header_end;
@@ -347,11 +349,11 @@ http_response http_client::exchange(const http_request& req, bool reused) {
 }
 
 http_response http_client::get(const std::string& target, http_headers headers) {
-  return request({"GET", target, std::move(headers), {}});
+  return request({"GET", target, std::move(headers), {}, {}});
 }
 
 http_response http_client::del(const std::string& target, http_headers headers) {
-  return request({"DELETE", target, std::move(headers), {}});
+  return request({"DELETE", target, std::move(headers), {}, {}});
 }
 
 http_response http_client::post(const std::string& target, const nlohmann::json& body, http_headers headers) {
@@ -366,7 +368,7 @@ http_response http_client::send(const std::string& method, const std::string& ta
                                 const std::string& content_type, http_headers headers) {
   if (!content_type.empty() && !headers.has("Content-Type"))
     headers.add("Content-Type", content_type);
-  return request({method, target, std::move(headers), std::move(body)});
+  return request({method, target, std::move(headers), std::move(body), {}});
 }
 
 } // namespace weft::test

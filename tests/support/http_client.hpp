@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ struct http_request {
   std::string target = "/"; ///< path and query
   http_headers headers;     ///< Host and Content-Length are added when absent
   std::string body;
+  /// Called once the whole request has been written to the socket (tests
+  /// use it to know a request is in flight before acting on the server).
+  std::function<void()> after_send;
 };
 
 struct http_response {
