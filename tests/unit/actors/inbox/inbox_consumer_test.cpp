@@ -2,6 +2,7 @@
 
 #include "events/errc.hpp"
 #include "inbox_fixture.hpp"
+#include "tests/unit/adapters/memory/metrics_probe.hpp"
 
 using namespace weft;
 using namespace weft::test;
@@ -126,4 +127,19 @@ TEST_CASE("inbox: a shared store survives the inbox actor", "[inbox]") {
   CHECK(store->size() == 1);
   CHECK(store->contains("audit", "e1"));
   CHECK_FALSE(store->contains("auth", "e1"));
+}
+
+TEST_CASE("inbox: duplicates are counted in weft_inbox_duplicates_total", "[inbox][metrics]") {
+  inbox_fixture fx;
+  weft::metrics m;
+  inbox::inbox_options opts;
+  opts.consumer = "audit";
+  opts.handler = fx.handler;
+  opts.metrics = &m;
+  auto in = inbox::spawn_inbox_consumer(fx.sys, opts);
+  fx.actors.push_back(caf::actor_cast<caf::actor>(in));
+  CHECK_FALSE(fx.deliver(in, make_message("x.y", "e1")));
+  CHECK_FALSE(fx.deliver(in, make_message("x.y", "e1"), 2));
+  CHECK_FALSE(fx.deliver(in, make_message("x.y", "e1"), 3));
+  CHECK(metric_value(m, "weft_inbox_duplicates_total", {{"consumer", "audit"}}) == 2);
 }

@@ -67,20 +67,22 @@ inline event_bus_actor spawn_fake_bus(caf::actor_system& sys, std::shared_ptr<fa
     return {
       [self, log, store](publish_atom, bus_message& msg) -> caf::typed_response_promise<uint64_t> {
         auto rp = self->make_response_promise<uint64_t>();
-        uint32_t n;
+        uint32_t n, fail_first, silent_first;
         bool slow;
         {
           std::lock_guard<std::mutex> lk{log->mtx};
           n = ++log->publishes;
           slow = log->slow;
+          fail_first = log->fail_first;
+          silent_first = log->silent_first;
           if (self->state.busy.count(msg.event.subject) > 0)
             log->same_subject_overlap = true;
         }
-        if (n <= log->fail_first) {
+        if (n <= fail_first) {
           rp.deliver(caf::make_error(caf::sec::runtime_error, std::string{"bus down"}));
           return rp;
         }
-        if (n <= log->fail_first + log->silent_first)
+        if (n <= fail_first + silent_first)
           return rp; // never answered: the relay times out
         if (!slow) {
           rp.deliver(store(self, std::move(msg)));

@@ -5,6 +5,7 @@
 #include "actors/outbox/outbox_relay.hpp"
 #include "adapters/memory/memory_bus.hpp"
 #include "fake_bus.hpp"
+#include "tests/unit/adapters/memory/metrics_probe.hpp"
 #include "tests/unit/adapters/memory/bus_probe.hpp"
 
 using namespace weft;
@@ -173,4 +174,25 @@ TEST_CASE("outbox: through the memory bus, a subscriber sees commit order", "[ou
     CHECK(seen[i].message.event.id == "e" + std::to_string(i));
   }
   CHECK(stats_of(fx.self, bus, "svc").delivered == 20);
+}
+
+TEST_CASE("outbox: weft_outbox_pending follows the backlog", "[outbox][metrics]") {
+  relay_fixture fx;
+  weft::metrics m;
+  auto log = std::make_shared<fake_bus_log>();
+  log->fail_first = 1000000;
+  outbox::outbox_options opts;
+  opts.backoff_ms = {10};
+  opts.metrics = &m;
+  auto relay = fx.relay(fx.keep(spawn_fake_bus(fx.sys, log)), opts);
+  fx.self->send(relay, publish_atom::value,
+                std::vector<events::envelope>{event("e0", "u1"), event("e1", "u1")});
+  CHECK(fx.drain(relay, 30)); // the deadline passes; the relay has seen the batch
+  CHECK(metric_value(m, "weft_outbox_pending", {{"relay", "outbox"}}) == 2);
+  {
+    std::lock_guard<std::mutex> lk{log->mtx};
+    log->fail_first = 0; // the bus is back
+  }
+  CHECK(fx.drain(relay, 5000));
+  CHECK(metric_value(m, "weft_outbox_pending", {{"relay", "outbox"}}) == 0);
 }
