@@ -13,6 +13,17 @@
 // that share messages among their handlers, explicit ack, redelivery with
 // backoff and jitter, max_deliver, then a dead letter on
 // `weft.dlq.<consumer>`. Nothing survives the process.
+//
+// Choices where the port is silent:
+// - a handler error of category `events` (the event cannot be decoded) is
+//   dead-lettered at once, without further attempts;
+// - dead letters are stored without dedupe (they keep the original event
+//   id); a dead letter that itself exhausts max_deliver is dropped with a
+//   warning rather than dead-lettered again;
+// - a later subscribe with an existing name keeps the first config;
+// - `consumer_stats::pending` counts messages waiting for a first delivery
+//   or for a redelivery (backoff running); `delivered` counts every attempt;
+// - the stream is never trimmed: a consumer created later sees everything.
 namespace weft::memory {
 
 /// Options of the in-process bus.
