@@ -4,6 +4,7 @@
 
 #include "actors/audit/interface.hpp"
 #include "actors/auth/interface.hpp"
+#include "actors/inbox/inbox_consumer.hpp"
 #include "events/envelope.hpp"
 #include "events/errc.hpp"
 #include "runtime/api_error.hpp"
@@ -40,6 +41,11 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_error_category(caf::atom("events"), [](uint8_t code, caf::atom_value,
                                                   const caf::message& ctx) {
     return std::string{"events_error("} + events::to_string(static_cast<events::errc>(code))
+           + ", " + caf::to_string(ctx) + ")";
+  });
+  cfg.add_error_category(caf::atom("inbox"), [](uint8_t code, caf::atom_value,
+                                                 const caf::message& ctx) {
+    return std::string{"inbox_error("} + inbox::to_string(static_cast<inbox::errc>(code))
            + ", " + caf::to_string(ctx) + ")";
   });
 }
