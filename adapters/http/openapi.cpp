@@ -1,0 +1,173 @@
+#include "adapters/http/openapi.hpp"
+
+#include <map>
+#include <set>
+
+namespace weft::http {
+
+namespace {
+
+using nlohmann::json;
+
+const char* method_key(http_method m) {
+  switch (m) {
+    case http_method::get: return "get";
+    case http_method::post: return "post";
+    case http_method::put: return "put";
+    case http_method::patch: return "patch";
+    case http_method::del: return "delete";
+  }
+  return "get";
+}
+
+const char* access_name(access a) {
+  switch (a) {
+    case access::open: return "open";
+    case access::authenticated: return "authenticated";
+    case access::management: return "management";
+    case access::root: return "root";
+  }
+  return "open";
+}
+
+json problem_ref(const char* description) {
+  return {{"description", description},
+          {"content",
+           {{"application/problem+json",
+             {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
+}
+
+json problem_schema() {
+  json field_error{{"type", "object"},
+                   {"properties",
+                    {{"pointer", {{"type", "string"}}}, {"detail", {{"type", "string"}}}}}};
+  return {{"type", "object"},
+          {"description", "RFC 9457 problem details"},
+          {"required", json::array({"type", "title", "status"})},
+          {"properties",
+           {{"type", {{"type", "string"}, {"format", "uri"}}},
+            {"title", {{"type", "string"}}},
+            {"status", {{"type", "integer"}}},
+            {"detail", {{"type", "string"}}},
+            {"errors", {{"type", "array"}, {"items", field_error}}}}}};
+}
+
+// Path parameters in template order: `{id}` of `/users/{id}`.
+std::vector<std::string> path_params(const std::string& path) {
+  std::vector<std::string> out;
+  for (size_t i = path.find('{'); i != std::string::npos; i = path.find('{', i + 1)) {
+    auto end = path.find('}', i);
+    if (end == std::string::npos)
+      break;
+    out.push_back(path.substr(i + 1, end - i - 1));
+  }
+  return out;
+}
+
+json operation(const route_decl& r, const std::string& service, std::string op_id) {
+  json op{{"operationId", std::move(op_id)}, {"tags", json::array({service})}};
+  if (!r.summary.empty())
+    op["summary"] = r.summary;
+  json params = json::array();
+  for (auto& p : path_params(r.path))
+    params.push_back({{"name", p}, {"in", "path"}, {"required", true},
+                      {"schema", {{"type", "string"}}}});
+  for (auto& q : r.query_params)
+    params.push_back({{"name", q}, {"in", "query"}, {"required", false},
+                      {"schema", {{"type", "string"}}}});
+  if (!params.empty())
+    op["parameters"] = std::move(params);
+  if (r.takes_body) {
+    json schema = r.request_schema.is_null() ? json{{"type", "object"}} : r.request_schema;
+    op["requestBody"] = {{"required", true},
+                         {"content", {{"application/json", {{"schema", schema}}}}}};
+  }
+  json responses = json::object();
+  json success{{"description", "success"}};
+  if (r.success_status != 204) {
+    json schema = r.response_schema.is_null() ? json{{"type", "object"}} : r.response_schema;
+    success["content"] = {{"application/json", {{"schema", schema}}}};
+  }
+  responses[std::to_string(r.success_status)] = std::move(success);
+  responses["400"] = problem_ref("malformed or invalid request");
+  if (r.who != access::open) {
+    responses["401"] = problem_ref("missing or invalid credentials");
+    responses["403"] = problem_ref("authenticated, but the role may not call this");
+  }
+  if (!path_params(r.path).empty())
+    responses["404"] = problem_ref("no such resource");
+  if (r.takes_body) {
+    responses["413"] = problem_ref("body too large");
+    responses["415"] = problem_ref("body is not application/json");
+  }
+  responses["500"] = problem_ref("internal error");
+  responses["503"] = problem_ref("a dependency is down; see Retry-After");
+  responses["504"] = problem_ref("the service did not answer in time");
+  op["responses"] = std::move(responses);
+  op["x-weft-access"] = access_name(r.who);
+  if (r.who != access::open)
+    op["security"] = json::array({{{"bearerAuth", json::array()}},
+                                  {{"apiKey", json::array()}}});
+  return op;
+}
+
+json builtin_get(const char* op_id, const char* summary, json schema) {
+  return {{"get",
+           {{"operationId", op_id},
+            {"summary", summary},
+            {"tags", json::array({"node"})},
+            {"x-weft-access", "open"},
+            {"responses",
+             {{"200",
+               {{"description", "success"},
+                {"content", {{"application/json", {{"schema", std::move(schema)}}}}}}}}}}}};
+}
+
+} // namespace
+
+json make_openapi(const std::vector<service_decl>& services, const std::string& version) {
+  json paths = json::object();
+  std::set<std::string> used_ids;
+  for (auto& svc : services) {
+    for (auto& r : svc.routes) {
+      auto path = "/v" + std::to_string(r.version) + r.path;
+      // operationId must be unique; later versions of one operation get `_v<n>`.
+      auto id = r.operation_id.empty() ? svc.name + "." + method_key(r.method) + r.path
+                                       : r.operation_id;
+      if (used_ids.count(id) > 0)
+        id += "_v" + std::to_string(r.version);
+      used_ids.insert(id);
+      paths[path][method_key(r.method)] = operation(r, svc.name, id);
+    }
+  }
+  auto status_schema = json{{"type", "object"},
+                            {"properties", {{"status", {{"type", "string"}}}}}};
+  paths["/health/live"] = builtin_get("health.live", "Liveness", status_schema);
+  paths["/health/ready"] = builtin_get("health.ready", "Readiness", status_schema);
+  paths["/health/ready"]["get"]["responses"]["503"] = problem_ref("not ready");
+  paths["/v1/utils/version"]
+    = builtin_get("utils.version", "Version, node and services",
+                  {{"type", "object"},
+                   {"properties",
+                    {{"version", {{"type", "string"}}},
+                     {"node", {{"type", "string"}}},
+                     {"services", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}});
+  paths["/v1/openapi.json"]
+    = builtin_get("utils.openapi", "This document", {{"type", "object"}});
+  return {
+    {"openapi", "3.1.0"},
+    {"info",
+     {{"title", "Weft API"},
+      {"version", version},
+      {"description",
+       "Every path `/v<n>/...` is also served without the version prefix, "
+       "answering with the latest version. Errors are RFC 9457 problems."}}},
+    {"paths", std::move(paths)},
+    {"components",
+     {{"schemas", {{"Problem", problem_schema()}}},
+      {"securitySchemes",
+       {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
+        {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}}}}}};
+}
+
+} // namespace weft::http

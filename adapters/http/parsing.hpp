@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+// Small, allocation-conscious helpers for the request path. Pure functions,
+// no Beast, so unit tests exercise them directly.
+namespace weft::http {
+
+/// Percent-decodes `in`; `plus_as_space` for query strings. Malformed escapes
+/// are kept literally.
+std::string percent_decode(std::string_view in, bool plus_as_space);
+
+/// Decodes `a=1&b=x%20y&c` into {a:1, b:"x y", c:""}; the first of repeated
+/// keys wins.
+std::map<std::string, std::string> parse_query(std::string_view query);
+
+/// Splits a request target into path and query (without the `?`).
+void split_target(std::string_view target, std::string_view& path,
+                  std::string_view& query);
+
+/// True when no object or array in `json` nests deeper than `max_depth`
+/// (a top-level `{}` is depth 1). Scans the text, so it runs before parsing.
+bool json_depth_ok(std::string_view json, uint32_t max_depth);
+
+/// True for `application/json`, with any parameters (`; charset=utf-8`),
+/// case-insensitive.
+bool is_json_content_type(std::string_view value);
+
+/// True for an acceptable client `X-Request-Id`: 1-128 of [A-Za-z0-9._-].
+bool is_sane_request_id(std::string_view id);
+
+/// A random UUIDv4-shaped id (thread-local generator, no locks).
+std::string make_request_id();
+
+/// The token of `Authorization: Bearer <token>`, or empty.
+std::string_view bearer_token(std::string_view authorization);
+
+/// Case-insensitive ASCII comparison.
+bool iequals(std::string_view a, std::string_view b);
+
+} // namespace weft::http

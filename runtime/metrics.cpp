@@ -1,0 +1,152 @@
+#include "runtime/metrics.hpp"
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace weft {
+
+namespace {
+
+std::atomic<uint64_t> next_instance{1};
+
+// Latency buckets for an HTTP API: 0.5 ms up to 5 s.
+prometheus::Histogram::BucketBoundaries http_buckets() {
+  return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+          0.1,    0.25,  0.5,    1.0,   2.5,   5.0};
+}
+
+struct http_series {
+  prometheus::Counter* requests;
+  prometheus::Histogram* duration;
+};
+
+// Family::Add locks the family and hashes the label map; the HTTP path calls
+// this for every request, so each thread keeps the series it has seen. The
+// instance id (never reused) tells caches of different `metrics` apart.
+struct http_cache {
+  uint64_t instance = 0;
+  std::string key;
+  std::unordered_map<std::string, http_series> series;
+};
+
+thread_local http_cache tl_http_cache;
+
+} // namespace
+
+struct metrics::impl {
+  uint64_t instance = next_instance.fetch_add(1);
+  std::shared_ptr<prometheus::Registry> registry
+    = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Counter>& http_requests
+    = prometheus::BuildCounter()
+        .Name("weft_http_requests_total")
+        .Help("HTTP requests by route template, method and status")
+        .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& http_duration
+    = prometheus::BuildHistogram()
+        .Name("weft_http_request_duration_seconds")
+        .Help("HTTP request latency from parsed request to written response")
+        .Register(*registry);
+  std::array<prometheus::Family<prometheus::Counter>*, 5> bus{};
+  prometheus::Family<prometheus::Counter>& inbox_duplicates
+    = prometheus::BuildCounter()
+        .Name("weft_inbox_duplicates_total")
+        .Help("Redelivered events the inbox acked without running the handler")
+        .Register(*registry);
+  std::mutex gauges_mtx;
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*, std::less<>> gauges;
+
+  impl() {
+    const char* names[] = {"published", "delivered", "acked", "redelivered",
+                           "dead_lettered"};
+    for (size_t i = 0; i < bus.size(); ++i)
+      bus[i] = &prometheus::BuildCounter()
+                  .Name(std::string{"weft_events_"} + names[i] + "_total")
+                  .Help(std::string{"Bus events "} + names[i]
+                        + ", by event type and consumer")
+                  .Register(*registry);
+  }
+};
+
+metrics::metrics() : impl_(std::make_unique<impl>()) {
+  // nop
+}
+
+metrics::~metrics() = default;
+
+void metrics::http_request(std::string_view route, std::string_view method,
+                           int status, double seconds) {
+  auto& cache = tl_http_cache;
+  if (cache.instance != impl_->instance) {
+    cache.series.clear();
+    cache.instance = impl_->instance;
+  }
+  auto& key = cache.key; // reused buffer: no allocation on a cache hit
+  key.assign(route);
+  key += '\0';
+  key += method;
+  key += '\0';
+  key += std::to_string(status);
+  auto i = cache.series.find(key);
+  if (i == cache.series.end()) {
+    std::string r{route}, m{method};
+    auto& c = impl_->http_requests.Add(
+      {{"route", r}, {"method", m}, {"status", std::to_string(status)}});
+    auto& h = impl_->http_duration.Add({{"route", r}, {"method", m}}, http_buckets());
+    i = cache.series.emplace(key, http_series{&c, &h}).first;
+  }
+  i->second.requests->Increment();
+  i->second.duration->Observe(seconds);
+}
+
+void metrics::bus_event(bus_counter which, std::string_view type,
+                        std::string_view consumer) {
+  auto idx = static_cast<size_t>(which);
+  if (idx >= impl_->bus.size())
+    return;
+  impl_->bus[idx]
+    ->Add({{"type", std::string{type}}, {"consumer", std::string{consumer}}})
+    .Increment();
+}
+
+void metrics::inbox_duplicate(std::string_view consumer) {
+  impl_->inbox_duplicates.Add({{"consumer", std::string{consumer}}}).Increment();
+}
+
+void metrics::gauge(std::string_view name, std::string_view help,
+                    std::string_view label, std::string_view label_value,
+                    double value) {
+  prometheus::Family<prometheus::Gauge>* family = nullptr;
+  {
+    std::lock_guard<std::mutex> guard{impl_->gauges_mtx};
+    auto i = impl_->gauges.find(name);
+    if (i == impl_->gauges.end()) {
+      family = &prometheus::BuildGauge()
+                  .Name(std::string{name})
+                  .Help(std::string{help})
+                  .Register(*impl_->registry);
+      impl_->gauges.emplace(std::string{name}, family);
+    } else {
+      family = i->second;
+    }
+  }
+  if (label.empty())
+    family->Add({}).Set(value);
+  else
+    family->Add({{std::string{label}, std::string{label_value}}}).Set(value);
+}
+
+std::shared_ptr<prometheus::Registry> metrics::registry() const {
+  return impl_->registry;
+}
+
+} // namespace weft

@@ -1,0 +1,178 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <stdexcept>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "adapters/http/http_server.hpp"
+#include "runtime/api_error.hpp"
+#include "runtime/metrics.hpp"
+#include "test_client.hpp"
+
+// A tiny node: an actor system, a fake "echo" service whose routes talk to
+// real actors, and the HTTP server on a free port.
+namespace weft::http::test {
+
+inline caf::behavior echo_actor() {
+  return {[](const std::string& id) { return "echo:" + id; }};
+}
+
+/// Takes requests and never answers them.
+inline caf::behavior silent_actor(caf::event_based_actor* self) {
+  return {[=](const std::string&) { auto rp = self->make_response_promise(); }};
+}
+
+inline identity_actor::behavior_type key_store() {
+  return {[](resolve_atom, const std::string& key) -> caf::result<principal> {
+    if (key == "key-admin")
+      return principal{"key1", "", {role_admin}, "api_key"};
+    return api_error(api_errc::unauthenticated, "unknown API key");
+  }};
+}
+
+inline caf::expected<principal> verify(std::string_view token) {
+  if (token == "user-token")
+    return principal{"u1", "u@example.org", {role_user}, "token"};
+  if (token == "admin-token")
+    return principal{"a1", "a@example.org", {role_admin}, "token"};
+  return api_error(api_errc::unauthenticated, "bad signature");
+}
+
+struct server_fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  weft::metrics metrics;
+  std::atomic<bool> ready{true};
+  caf::actor echo, silent;
+  identity_actor keys;
+  std::unique_ptr<server> srv;
+  uint16_t port = 0;
+
+  static route_decl route(http_method m, std::string path, access who,
+                          route_handler h, int version = 1) {
+    route_decl r;
+    r.method = m;
+    r.path = std::move(path);
+    r.who = who;
+    r.version = version;
+    r.operation_id = "echo" + r.path + "." + to_string(m) + std::to_string(version);
+    r.handler = std::move(h);
+    return r;
+  }
+
+  explicit server_fixture(uint32_t threads = 2) {
+    sys = std::make_unique<caf::actor_system>(cfg);
+    echo = sys->spawn(echo_actor);
+    silent = sys->spawn(silent_actor);
+    keys = sys->spawn(key_store);
+    service_decl svc;
+    svc.name = "echo";
+    auto echo_h = echo;
+    auto silent_h = silent;
+    svc.routes.push_back(route(
+      http_method::get, "/echo/{id}", access::open,
+      [echo_h](caf::event_based_actor* self, std::chrono::milliseconds timeout,
+               api_request req, api_reply reply, api_fail fail) {
+        self->request(echo_h, timeout, req.params["id"])
+          .then(
+            [reply, req](const std::string& s) {
+              reply({200,
+                     {{"echo", s}, {"query", req.query}, {"request_id", req.request_id},
+                      {"path", req.path}},
+                     {{"X-Echo", "yes"}}});
+            },
+            [fail](caf::error& err) { fail(err); });
+      }));
+    auto post = route(http_method::post, "/echo", access::open,
+                      [](caf::event_based_actor*, std::chrono::milliseconds,
+                         api_request req, api_reply reply, api_fail) {
+                        reply({201, req.body, {}});
+                      });
+    post.takes_body = true;
+    post.success_status = 201;
+    svc.routes.push_back(post);
+    auto whoami = [](caf::event_based_actor*, std::chrono::milliseconds, api_request req,
+                     api_reply reply, api_fail) {
+      reply({200, {{"caller", req.caller ? req.caller->id : ""}}, {}});
+    };
+    svc.routes.push_back(route(http_method::get, "/secure", access::authenticated, whoami));
+    svc.routes.push_back(route(http_method::get, "/admin", access::management, whoami));
+    svc.routes.push_back(route(http_method::get, "/root", access::root, whoami));
+    svc.routes.push_back(route(
+      http_method::get, "/slow", access::open,
+      [silent_h](caf::event_based_actor* self, std::chrono::milliseconds timeout,
+                 api_request, api_reply reply, api_fail fail) {
+        self->request(silent_h, timeout, std::string{"x"})
+          .then([reply](const std::string&) { reply({200, {}, {}}); },
+                [fail](caf::error& err) { fail(err); });
+      }));
+    svc.routes.push_back(route(http_method::get, "/void", access::open,
+                               [](caf::event_based_actor*, std::chrono::milliseconds,
+                                  api_request, api_reply, api_fail) {
+                                 // drops reply and fail: the adapter's guard answers
+                               }));
+    svc.routes.push_back(route(http_method::get, "/throws", access::open,
+                               [](caf::event_based_actor*, std::chrono::milliseconds,
+                                  api_request, api_reply, api_fail) {
+                                 throw std::runtime_error("boom");
+                               }));
+    svc.routes.push_back(route(
+      http_method::get, "/crash", access::open,
+      [echo_h](caf::event_based_actor* self, std::chrono::milliseconds timeout,
+               api_request, api_reply, api_fail) {
+        // Throws inside a continuation, where no try/catch of ours reaches.
+        self->request(echo_h, timeout, std::string{"c"})
+          .then([](const std::string&) { throw std::runtime_error("crash"); });
+      }));
+    for (int v : {1, 2})
+      svc.routes.push_back(route(
+        http_method::get, "/versioned", access::open,
+        [v](caf::event_based_actor*, std::chrono::milliseconds, api_request,
+            api_reply reply, api_fail) { reply({200, {{"v", v}}, {}}); },
+        v));
+    config::http_section settings;
+    settings.host = "127.0.0.1";
+    settings.port = 0;
+    settings.threads = threads;
+    settings.request_timeout_ms = 300;
+    settings.json_max_depth = 8;
+    settings.header_limit = 8192;
+    server_deps deps;
+    deps.system = sys.get();
+    deps.services = {svc};
+    deps.verify_token = verify;
+    deps.api_keys = keys;
+    deps.metrics = &metrics;
+    deps.ready = [this] { return ready.load(); };
+    deps.node_name = "test-node";
+    deps.version = "9.9.9";
+    srv = std::make_unique<server>(settings, std::move(deps));
+    port = srv->start();
+  }
+
+  ~server_fixture() {
+    srv.reset();
+    caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(keys, caf::exit_reason::user_shutdown);
+    sys.reset();
+  }
+
+  reply get(const std::string& target, std::map<std::string, std::string> headers = {}) {
+    return roundtrip(port, make_request("GET", target, std::move(headers)));
+  }
+
+  reply post(const std::string& target, const std::string& body,
+             std::map<std::string, std::string> headers
+             = {{"Content-Type", "application/json"}}) {
+    return roundtrip(port, make_request("POST", target, std::move(headers), body));
+  }
+};
+
+} // namespace weft::http::test
