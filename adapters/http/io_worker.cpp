@@ -4,6 +4,7 @@
 #include <future>
 
 #include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
 
 #include "adapters/http/server_core.hpp"
 #include "adapters/http/session.hpp"
@@ -24,7 +25,17 @@ io_worker::~io_worker() {
 void io_worker::start() {
   work_.emplace(ioc.get_executor());
   arm_sweep();
-  thread_ = std::thread{[this] { ioc.run(); }};
+  thread_ = std::thread{[this] {
+    // A handler that throws must not take the whole I/O thread down.
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("http: I/O thread caught: {}", e.what());
+      }
+    }
+  }};
 }
 
 void io_worker::stop() {

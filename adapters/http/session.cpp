@@ -138,7 +138,7 @@ void session::on_header(beast::error_code ec) {
   }
   if (parser_->is_done()) {
     begin_request();
-    dispatch();
+    safe_dispatch();
     return;
   }
   // A body follows. Content-Length over the limit already failed above.
@@ -167,7 +167,21 @@ void session::on_body(beast::error_code ec) {
     return;
   }
   begin_request();
-  dispatch();
+  safe_dispatch();
+}
+
+void session::safe_dispatch() {
+  // Callbacks from the node (verify_token, ready) may throw; the client
+  // still gets an answer and the I/O thread goes on.
+  try {
+    dispatch();
+  } catch (const std::exception& e) {
+    spdlog::error("http: dispatch failed: {} (request {})", e.what(), request_id_);
+    if (phase_ == phase::processing)
+      fail(api_error(api_errc::internal, "internal error"));
+    else
+      close();
+  }
 }
 
 void session::on_read_error(beast::error_code ec) {

@@ -71,6 +71,7 @@ private:
   void on_read_error(boost::beast::error_code ec);
   void begin_request();
   void dispatch();
+  void safe_dispatch();
   void dispatch_route(const route_entry& route, std::map<std::string, std::string> params,
                       std::string_view path, std::string_view query);
   void answer_builtin(const route_entry& route);

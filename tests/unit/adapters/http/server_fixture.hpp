@@ -66,7 +66,8 @@ struct server_fixture {
     return r;
   }
 
-  explicit server_fixture(uint32_t threads = 2) {
+  explicit server_fixture(uint32_t threads = 2,
+                          std::function<void(config::http_section&)> tweak = {}) {
     sys = std::make_unique<caf::actor_system>(cfg);
     echo = sys->spawn(echo_actor);
     silent = sys->spawn(silent_actor);
@@ -143,6 +144,8 @@ struct server_fixture {
     settings.request_timeout_ms = 300;
     settings.json_max_depth = 8;
     settings.header_limit = 8192;
+    if (tweak)
+      tweak(settings);
     server_deps deps;
     deps.system = sys.get();
     deps.services = {svc};

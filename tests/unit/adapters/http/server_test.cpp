@@ -232,6 +232,30 @@ TEST_CASE_METHOD(server_fixture, "keep-alive and Connection: close", "[http][ser
   CHECK(c.closed_by_peer());
 }
 
+TEST_CASE_METHOD(server_fixture, "Expect: 100-continue", "[http][server]") {
+  connection c{port};
+  c.send("POST /v1/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+         "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n");
+  auto interim = c.read();
+  REQUIRE(interim);
+  CHECK(interim->status == 100);
+  c.send(R"({"a":1})");
+  auto r = c.read();
+  REQUIRE(r);
+  CHECK(r->status == 201);
+  CHECK(r->json()["a"] == 1);
+}
+
+TEST_CASE("idle keep-alive connections are closed", "[http][server]") {
+  server_fixture f{1, [](config::http_section& s) { s.keep_alive_timeout_ms = 100; }};
+  connection c{f.port};
+  c.send(make_request("GET", "/health/live"));
+  REQUIRE(c.read());
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(c.closed_by_peer()); // blocks until the server closes
+  CHECK(std::chrono::steady_clock::now() - t0 >= 100ms);
+}
+
 TEST_CASE_METHOD(server_fixture, "metrics count every request", "[http][server]") {
   get("/v1/echo/m");
   get("/nope");
