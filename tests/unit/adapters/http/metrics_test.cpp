@@ -62,6 +62,7 @@ TEST_CASE("the endpoint serves /metrics on a free port", "[metrics]") {
   auto port = endpoint.start();
   REQUIRE(port != 0);
   auto r = http::test::roundtrip(port, http::test::make_request("GET", "/metrics"));
+  INFO(r.body);
   CHECK(r.status == 200);
   CHECK(has(r.body, "weft_http_requests_total"));
   CHECK(has(r.body, R"(route="/health/live")"));

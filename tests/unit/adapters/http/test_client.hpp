@@ -54,11 +54,13 @@ public:
   /// Reads one response; nullopt when the connection closed or broke.
   std::optional<reply> read() {
     boost::beast::http::response_parser<boost::beast::http::string_body> parser;
-    parser.body_limit(boost::none);
+    parser.body_limit(std::uint64_t{64} << 20); // not boost::none: Beast 1.74 then rejects every Content-Length
     boost::system::error_code ec;
     boost::beast::http::read(socket_, buffer_, parser, ec);
-    if (ec)
+    if (ec) {
+      last_error = ec.message();
       return std::nullopt;
+    }
     reply r;
     auto& msg = parser.get();
     r.status = msg.result_int();
@@ -79,6 +81,8 @@ public:
     socket_.read_some(boost::asio::buffer(&c, 1), ec);
     return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
   }
+
+  std::string last_error; ///< of the last failed read
 
 private:
   boost::asio::io_context ioc_;
@@ -104,7 +108,12 @@ inline reply roundtrip(uint16_t port, const std::string& raw) {
   connection c{port};
   c.send(raw);
   auto r = c.read();
-  return r ? *r : reply{};
+  if (!r) {
+    reply failed;
+    failed.body = "read failed: " + c.last_error;
+    return failed;
+  }
+  return *r;
 }
 
 /// Polls `pred` until true or `timeout`: waiting on a condition, not a sleep.
