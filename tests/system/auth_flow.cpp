@@ -91,7 +91,7 @@ TEST_CASE("register, login, me, validate and the unversioned alias", "[system][a
   }
 }
 
-TEST_CASE("refresh rotates the pair; reusing a rotated token revokes the family", "[system][auth]") {
+TEST_CASE("refresh rotates the pair, reusing a rotated token revokes the family", "[system][auth]") {
   weft_node node(node_options());
   auto email = unique_email();
   register_user(node, email);

@@ -114,14 +114,18 @@ TEST_CASE("SIGTERM with requests in flight: they are answered, then exit 0", "[s
   register_user(node, email);
 
   // Logins cost an Argon2 hash each; six of them sent at once are still
-  // being worked on when the signal arrives.
+  // being worked on when the signal arrives. Each goes on a keep-alive
+  // connection that has already carried one request, so the node has
+  // accepted it (a connection still in the listen backlog may be refused).
   constexpr int n = 6;
   std::atomic<int> sent{0};
+  std::vector<int> warm(n, 0);
   std::vector<http_response> answers(n);
   std::vector<std::thread> threads;
   for (int i = 0; i < n; ++i)
     threads.emplace_back([&, i] {
-      http_client c("127.0.0.1", node.http_port());
+      http_client c("127.0.0.1", node.http_port(), true);
+      warm[static_cast<size_t>(i)] = c.get("/health/live").status;
       http_request req;
       req.method = "POST";
       req.target = "/v1/auth/login";
@@ -130,14 +134,18 @@ TEST_CASE("SIGTERM with requests in flight: they are answered, then exit 0", "[s
       req.after_send = [&] { ++sent; };
       answers[static_cast<size_t>(i)] = c.request(req);
     });
-  REQUIRE(wait_until([&] { return sent.load() == n; }, 10s));
+  bool all_sent = wait_until([&] { return sent.load() == n; }, 10s);
   node.process().send_signal(SIGTERM);
   for (auto& t : threads)
     t.join();
+  REQUIRE(all_sent);
   auto code = node.process().wait_for(15s);
 
-  for (auto& a : answers) {
-    INFO("answer: " << a.status << " " << a.error << " " << a.body);
+  for (int i = 0; i < n; ++i) {
+    auto& a = answers[static_cast<size_t>(i)];
+    INFO("request " << i << ": warm-up " << warm[static_cast<size_t>(i)] << ", answer: " << a.status << " "
+                    << a.error << " " << a.body);
+    REQUIRE(warm[static_cast<size_t>(i)] == 200);
     CHECK(a.ok());
     CHECK(a.status == 200);
     CHECK(a.json_or_null().contains("access_token"));
