@@ -117,7 +117,19 @@ std::vector<section> make_schema() {
                  {}});
   out.push_back({"faults", {key("rules", &S::faults, &faults_section::rules, each_rule())}, {}});
   // Secret: a URL may carry a password.
-  out.push_back({"database", {key("url", &S::database, &database_section::url, {}, true)}, {}});
+  out.push_back({"database",
+                 {
+                   key("url", &S::database, &database_section::url, {}, true),
+                   key("pool_size", &S::database, &database_section::pool_size, range(1, 256)),
+                   key("connect_timeout_ms", &S::database, &database_section::connect_timeout_ms,
+                       range(100, 600000)),
+                   key("statement_timeout_ms", &S::database,
+                       &database_section::statement_timeout_ms),
+                   key("health_interval_ms", &S::database, &database_section::health_interval_ms,
+                       range(50, 600000)),
+                   key("migrate_on_start", &S::database, &database_section::migrate_on_start),
+                 },
+                 {}});
   out.push_back({"nats", {key("url", &S::nats, &nats_section::url, {}, true)}, {}});
   return out;
 }

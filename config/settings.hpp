@@ -84,6 +84,11 @@ struct faults_section {
 
 struct database_section {
   std::string url;                         ///< PostgreSQL URL (DATABASE_URL); empty = in-memory
+  uint32_t pool_size = 4;                  ///< connections of the shared pool (outbox, admin jobs)
+  uint32_t connect_timeout_ms = 5000;      ///< one connection attempt at most
+  uint32_t statement_timeout_ms = 30000;   ///< server-side statement_timeout; 0 = none
+  uint32_t health_interval_ms = 1000;      ///< readiness check (SELECT 1) period
+  bool migrate_on_start = true;            ///< apply missing migrations before services start
 };
 
 struct nats_section {
