@@ -38,6 +38,7 @@ PGconn* connect(const std::string& url) {
   PGconn* c = PQconnectdb(url.c_str());
   if (PQstatus(c) != CONNECTION_OK)
     die("connect", c);
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr); // DROP ... IF EXISTS chatter
   return c;
 }
 
@@ -99,8 +100,10 @@ std::string insert_sql() {
   std::string sql = "INSERT INTO raw_bench_outbox (event_id, type, subject, payload) VALUES ";
   for (int i = 0; i < rows_per_insert; ++i) {
     int b = i * columns;
-    sql += (i ? ",(" : "(") + ("$" + std::to_string(b + 1)) + ",$" + std::to_string(b + 2) + ",$"
-           + std::to_string(b + 3) + ",$" + std::to_string(b + 4) + ")";
+    sql += i ? ",(" : "(";
+    for (int k = 1; k <= columns; ++k)
+      sql += (k > 1 ? ",$" : "$") + std::to_string(b + k);
+    sql += ")";
   }
   return sql;
 }
