@@ -170,6 +170,7 @@ caf::error connection::connect_now() {
 }
 
 caf::error connection::lose(std::string why) {
+  bool was_up = conn_ != nullptr;
   if (conn_) {
     if (why.empty() || why == "connection lost") {
       auto m = libpq_message(conn_);
@@ -183,7 +184,10 @@ caf::error connection::lose(std::string why) {
   // The first reconnect is immediate; failures then back off.
   next_attempt_ = {};
   backoff_ = milliseconds{0};
-  return unavailable(std::move(why));
+  auto err = unavailable(std::move(why));
+  if (was_up && opts_.on_lost)
+    opts_.on_lost(err);
+  return err;
 }
 
 caf::error connection::timed_out() {
@@ -265,6 +269,12 @@ caf::expected<result> connection::collect(clock::time_point until) {
     auto st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
       last = result{r};
+    } else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+      // The session now waits for COPY data we will never send: start over.
+      PQclear(r);
+      disconnect();
+      return make_pg_error(api_errc::internal, "database error", {},
+                           "COPY is not supported through exec");
     } else {
       if (!err)
         err = error_from(r, conn_);
@@ -281,7 +291,8 @@ caf::expected<result> connection::collect(clock::time_point until) {
 caf::error connection::send_failed() {
   if (!connected())
     return lose("");
-  return error_from(nullptr, conn_);
+  // Refused by libpq itself (too many parameters, a command in progress).
+  return make_pg_error(api_errc::internal, "database error", {}, libpq_message(conn_));
 }
 
 caf::expected<result> connection::exec_params(sql_text sql, std::span<const param> ps) {

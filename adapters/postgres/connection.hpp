@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,13 +31,17 @@ using std::chrono::milliseconds;
 
 /// How to reach the database and how long to wait for it.
 struct connect_options {
-  std::string url;                       ///< postgresql://user@host:port/db or key=value
+  std::string url;                       ///< postgresql://user@host:port/db or key=value (its own `options` are replaced when statement_timeout is set)
   std::string application_name = "weft"; ///< shown in pg_stat_activity
   milliseconds connect_timeout{5000};    ///< one connection attempt at most
   milliseconds statement_timeout{0};     ///< server-side statement_timeout; 0 = none
   milliseconds io_timeout{0};            ///< client wait for an answer; 0 = statement_timeout + 5 s (none if that is 0)
   milliseconds reconnect_min{100};       ///< first delay after a failed reconnect
   milliseconds reconnect_max{5000};      ///< backoff doubles up to this
+  /// Called on this connection's thread when an established session is lost,
+  /// e.g. `[&h](const caf::error&) { h.report_failure(); }` so readiness
+  /// follows at once; whatever it refers to must outlive the connection.
+  std::function<void(const caf::error&)> on_lost;
 };
 
 /// A NOTIFY received on a LISTENed channel.

@@ -60,8 +60,11 @@ caf::expected<std::vector<result>> pipeline::run() {
   if (PQenterPipelineMode(pc) == 0)
     return conn_->send_failed();
   std::vector<statement> to_prepare;
-  if (auto err = send_all(items, to_prepare))
+  if (auto err = send_all(items, to_prepare)) {
+    // Half a batch may be queued in pipeline mode: this session is spent.
+    conn_->disconnect();
     return err;
+  }
   if (auto err = conn_->flush(until))
     return err;
   // One result (then a NULL) per queued statement, then PIPELINE_SYNC.

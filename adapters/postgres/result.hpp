@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,7 +38,7 @@ T from_text(std::string_view s) {
     std::from_chars(s.data(), s.data() + s.size(), v);
     return v;
   } else if constexpr (std::is_same_v<T, double>) {
-    return std::stod(std::string{s});
+    return std::strtod(std::string{s}.c_str(), nullptr); // "NaN", "Infinity" too
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
     return parse_text_array(s).value_or(std::vector<std::string>{});
   } else {

@@ -106,6 +106,12 @@ TEST_CASE("SQL errors map to api_errc with the SQLSTATE kept") {
   CHECK(cancelled.error() == api_errc::timeout);
   // The session is fine afterwards.
   CHECK(c.exec("SELECT 1"));
+
+  // COPY cannot go through exec: refused, and the next call starts afresh.
+  auto copy = c.exec("COPY (SELECT 1) TO STDOUT");
+  REQUIRE_FALSE(copy);
+  CHECK(copy.error() == api_errc::internal);
+  CHECK(c.exec("SELECT 1"));
 }
 
 TEST_CASE("prepared statements are prepared once per session and again after a reconnect") {

@@ -101,8 +101,22 @@ TEST_CASE("readiness reacts to a failure report before the next interval") {
   pg::database_health health{ho};
   REQUIRE(health.wait_ready(5s));
   auto before = health.checks();
+
+  // A worker's connection that loses its session tells readiness itself.
+  auto opts = test_options(ho.conn.url);
+  int lost = 0;
+  opts.on_lost = [&](const caf::error& err) {
+    ++lost;
+    CHECK(err == api_errc::unavailable);
+    health.report_failure();
+  };
+  auto c = pg::connection::open(opts);
+  REQUIRE(c);
   cluster().stop("fast");
-  health.report_failure();
+  CHECK_FALSE(c->exec("SELECT 1"));
+  CHECK(lost == 1);
   CHECK(wait_until([&] { return !health.ready(); }, 3s));
   CHECK(health.checks() > before);
+  CHECK_FALSE(c->exec("SELECT 1")); // still down: no second loss reported
+  CHECK(lost == 1);
 }
