@@ -1,0 +1,186 @@
+#include <utility> // before Asio: Boost 1.74 + g++12 (notes §3)
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "adapters/http/parsing.hpp"
+#include "adapters/http/session.hpp"
+#include "runtime/api_error.hpp"
+
+// What a session does with a complete request: built-ins on the spot,
+// checks (credentials, content type, JSON), then the hop to a gateway.
+namespace weft::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// The fixed part of the hottest response, built once.
+constexpr std::string_view live_head = "HTTP/1.1 200 OK\r\n"
+                                       "Content-Type: application/json\r\n"
+                                       "Content-Length: 17\r\n";
+constexpr std::string_view live_body = R"({"status":"live"})";
+constexpr std::string_view ready_head = "HTTP/1.1 200 OK\r\n"
+                                        "Content-Type: application/json\r\n"
+                                        "Content-Length: 18\r\n";
+constexpr std::string_view ready_body = R"({"status":"ready"})";
+constexpr std::string_view json_200_head = "HTTP/1.1 200 OK\r\n"
+                                           "Content-Type: application/json\r\n";
+} // namespace
+
+void session::dispatch() {
+  auto& req = parser_->get();
+  auto target = req.target();
+  std::string_view path, query;
+  split_target({target.data(), target.size()}, path, query);
+  // The hottest path of all: no table, no allocation beyond the request id.
+  if (method_ == http_method::get && path == "/health/live") {
+    static const std::string label = "/health/live";
+    route_label_ = &label;
+    respond_static(live_head, live_body);
+    return;
+  }
+  auto m = core_.routes.match(method_, path);
+  switch (m.status) {
+    case route_match::no_path:
+      fail(api_error(api_errc::not_found, "no such path"));
+      return;
+    case route_match::no_method:
+      fail(api_error(api_errc::method_not_allowed,
+                     std::string{req.method_string()} + " is not allowed here"),
+           {"Allow", std::move(m.allow)});
+      return;
+    case route_match::found:
+      break;
+  }
+  route_label_ = &m.route->path_template;
+  if (m.route->kind != builtin::none)
+    answer_builtin(*m.route);
+  else
+    dispatch_route(*m.route, std::move(m.params), path, query);
+}
+
+void session::answer_builtin(const route_entry& route) {
+  switch (route.kind) {
+    case builtin::live:
+      respond_static(live_head, live_body);
+      return;
+    case builtin::ready:
+      if (!core_.deps.ready || core_.deps.ready())
+        respond_static(ready_head, ready_body);
+      else
+        fail(api_error(api_errc::unavailable, "not ready", {}, 1));
+      return;
+    case builtin::version:
+      respond_static(json_200_head, core_.version_body);
+      return;
+    case builtin::openapi:
+      respond_static(json_200_head, core_.openapi_body);
+      return;
+    case builtin::none:
+      break;
+  }
+  fail(api_error(api_errc::internal, "unknown built-in"));
+}
+
+void session::dispatch_route(const route_entry& route,
+                             std::map<std::string, std::string> params,
+                             std::string_view path, std::string_view query) {
+  auto& decl = *route.decl;
+  auto& req = parser_->get();
+  // Credentials first: an anonymous caller learns nothing about the body rules.
+  std::optional<principal> caller;
+  std::string api_key;
+  if (decl.who != access::open) {
+    auto authz = req[bhttp::field::authorization];
+    auto key = req["X-API-Key"];
+    if (!authz.empty()) {
+      auto token = bearer_token({authz.data(), authz.size()});
+      if (token.empty()) {
+        fail(api_error(api_errc::unauthenticated, "only Bearer tokens are accepted"));
+        return;
+      }
+      caf::expected<principal> who = core_.deps.verify_token
+                                       ? core_.deps.verify_token(token)
+                                       : caf::expected<principal>{
+                                         api_error(api_errc::unauthenticated,
+                                                   "tokens are not accepted")};
+      if (!who) {
+        auto err = who.error();
+        if (err.category() != caf::atom("api")
+            || err.code() != static_cast<uint8_t>(api_errc::unauthenticated))
+          err = api_error(api_errc::unauthenticated, "invalid token");
+        fail(std::move(err),
+             {"WWW-Authenticate", "Bearer realm=\"weft\", error=\"invalid_token\""});
+        return;
+      }
+      if (auto err = authorize(decl.who, *who)) {
+        fail(std::move(err));
+        return;
+      }
+      caller = std::move(*who);
+    } else if (!key.empty()) {
+      api_key.assign(key.data(), key.size()); // resolved by the gateway
+    } else {
+      fail(api_error(api_errc::unauthenticated, "credentials required"));
+      return;
+    }
+  }
+  nlohmann::json body;
+  if (decl.takes_body) {
+    auto ct = req[bhttp::field::content_type];
+    if (!is_json_content_type({ct.data(), ct.size()})) {
+      fail(api_error(api_errc::unsupported_media_type,
+                     "Content-Type must be application/json"));
+      return;
+    }
+    auto& text = req.body();
+    if (!json_depth_ok(text, core_.settings.json_max_depth)) {
+      fail(api_error(api_errc::bad_request,
+                     "JSON nests deeper than "
+                       + std::to_string(core_.settings.json_max_depth)));
+      return;
+    }
+    // The adapter is an edge: nlohmann's exception carries the best message.
+    try {
+      body = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      fail(api_error(api_errc::bad_request, std::string{"malformed JSON: "} + e.what()));
+      return;
+    }
+    if (!body.is_object()) {
+      fail(api_error(api_errc::bad_request, "the body must be a JSON object"));
+      return;
+    }
+  }
+  gateway_job job;
+  job.route = &route;
+  job.timeout = core_.request_timeout;
+  job.api_key = std::move(api_key);
+  auto& ar = job.req;
+  ar.method = route.method;
+  ar.path.assign(path);
+  ar.params = std::move(params);
+  ar.query = parse_query(query);
+  ar.body = std::move(body);
+  ar.caller = std::move(caller);
+  ar.request_id = request_id_;
+  ar.client_ip = client_ip_;
+  auto idem = req["Idempotency-Key"];
+  ar.idempotency_key.assign(idem.data(), idem.size());
+  pending_ = std::make_shared<session_exchange>(socket_.get_executor(), this, request_id_);
+  job.ex = pending_;
+  phase_ = phase::awaiting;
+  // The guard: whatever the handler does, the client gets an answer.
+  guard_.expires_after(core_.request_timeout + std::chrono::seconds{1});
+  guard_.async_wait([self = shared_from_this(), ex = pending_](beast::error_code ec) {
+    if (ec || !ex->claim())
+      return;
+    self->finish(*ex, render(problem_for(api_error(
+                        api_errc::timeout, "the service did not answer in time"))));
+  });
+  caf::anon_send(worker_.gateway, std::move(job));
+}
+
+} // namespace weft::http
