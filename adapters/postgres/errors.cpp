@@ -13,7 +13,8 @@ namespace {
 // Context layout: 0 detail, 1 pointer, 2 retry_after_s (api_error's), then
 // 3 sqlstate, 4 server message, 5 constraint.
 std::string context_string(const caf::error& err, size_t i) {
-  if (err.category() != caf::atom("api"))
+  // category() and context() require a non-empty error.
+  if (!err || err.category() != caf::atom("api"))
     return {};
   const auto& ctx = err.context();
   if (ctx.size() > i && ctx.match_element<std::string>(i))
@@ -114,6 +115,8 @@ bool is_unique_violation(const caf::error& err) {
 }
 
 std::string describe(const caf::error& err) {
+  if (!err)
+    return "no error";
   if (err.category() != caf::atom("api"))
     return caf::to_string(err);
   std::string out = "postgres ";

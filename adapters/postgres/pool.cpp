@@ -95,7 +95,7 @@ caf::error translate_request_error(const caf::error& err) {
   if (err == caf::sec::request_timeout)
     return make_pg_error(api_errc::timeout, "database did not answer in time", {},
                          "no answer from the pool in time");
-  if (err.category() == caf::atom("api"))
+  if (err && err.category() == caf::atom("api"))
     return err;
   return unavailable("pool: " + caf::to_string(err));
 }
