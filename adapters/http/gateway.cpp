@@ -10,6 +10,10 @@
 namespace weft::http {
 
 outcome render(api_response resp) {
+  if (resp.status < 200 || resp.status > 599) {
+    spdlog::error("http: a handler answered with status {}", resp.status);
+    return render(problem_for(api_error(api_errc::internal, "internal error")));
+  }
   outcome out;
   out.status = resp.status;
   out.headers = std::move(resp.headers);

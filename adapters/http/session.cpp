@@ -8,7 +8,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
 #include "adapters/http/parsing.hpp"
