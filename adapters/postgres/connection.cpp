@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -113,6 +114,19 @@ caf::error connection::ensure() {
   }
   backoff_ = milliseconds{0};
   return {};
+}
+
+caf::error connection::wait_until_connected(milliseconds total) {
+  auto until = clock::now() + total;
+  for (;;) {
+    auto err = ensure();
+    if (!err)
+      return {};
+    auto now = clock::now();
+    if (now >= until)
+      return err;
+    std::this_thread::sleep_until(std::min(until, std::max(next_attempt_, now + milliseconds{10})));
+  }
 }
 
 caf::error connection::connect_now() {

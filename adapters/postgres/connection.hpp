@@ -69,6 +69,9 @@ public:
   /// by connect_timeout); unavailable otherwise. Every call below does this
   /// first. Inside an open transaction a lost connection stays lost.
   caf::error ensure();
+  /// ensure() again and again (sleeping through the backoff) until connected
+  /// or `total` has passed: for start-up and `weft migrate`, not for requests.
+  caf::error wait_until_connected(milliseconds total);
   /// True while the session is up (as far as libpq knows).
   bool connected() const;
   /// Counts successful connects: a change means a new session (prepared

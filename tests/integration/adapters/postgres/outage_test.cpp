@@ -89,8 +89,17 @@ TEST_CASE("a crashed server (immediate stop) is seen as unavailable too") {
   REQUIRE_FALSE(r);
   CHECK(pg::is_retryable(r.error()));
   CHECK(steady::now() - start < 2s);
+
+  // Start-up waiting gives up at its deadline, not before, not much after.
+  start = steady::now();
+  auto down = c.wait_until_connected(300ms);
+  CHECK(down == api_errc::unavailable);
+  CHECK(steady::now() - start >= 250ms);
+  CHECK(steady::now() - start < 2s);
+
   cluster().start();
   CHECK(wait_until([&] { return static_cast<bool>(c.exec("SELECT 1")); }, 10s));
+  CHECK_FALSE(c.wait_until_connected(1s));
 }
 
 TEST_CASE("readiness reacts to a failure report before the next interval") {
