@@ -264,3 +264,17 @@ TEST_CASE("LISTEN/NOTIFY delivers (also after a reconnect)") {
   REQUIRE((k && *k));
   CHECK((*k)->payload == "after");
 }
+
+TEST_CASE("a pipeline whose answers outgrow the socket buffers does not deadlock") {
+  auto c = open_or_fail(fresh_database());
+  static constexpr pg::statement big{"big", "SELECT repeat('x', $1::int) || $2::text"};
+  pg::pipeline p{c};
+  for (int i = 0; i < 2000; ++i)
+    p.add(big, 8000, std::to_string(i)); // ~16 MB back while we are still sending
+  auto start = std::chrono::steady_clock::now();
+  auto results = p.run();
+  REQUIRE(results);
+  REQUIRE(results->size() == 2000);
+  CHECK((*results)[1999].get<std::string>(0, 0) == std::string(8000, 'x') + "1999");
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+}
