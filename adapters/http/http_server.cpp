@@ -107,10 +107,28 @@ void server::stop_accepting() {
 }
 
 bool server::drain(std::chrono::milliseconds deadline) {
-  auto& core = impl_->core;
+  auto& self = *impl_;
+  auto& core = self.core;
   core.draining = true;
-  std::unique_lock<std::mutex> guard{core.drain_mtx};
-  return core.drain_cv.wait_for(guard, deadline, [&] { return core.in_flight.load() == 0; });
+  auto until = std::chrono::steady_clock::now() + deadline;
+  // Requests a client has begun sending are served too, not only those
+  // already handed to a service: ask the I/O threads which sessions are
+  // still in a request, closing idle ones, until none is left.
+  for (;;) {
+    std::size_t busy = core.in_flight.load();
+    if (self.started && !self.stopped)
+      for (auto& w : self.workers)
+        busy += w->close_idle_sessions();
+    if (busy == 0)
+      return true;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= until)
+      return false;
+    // Sessions change phase on their own threads without telling us: look
+    // again shortly (a finished service request wakes us at once).
+    std::unique_lock<std::mutex> guard{core.drain_mtx};
+    core.drain_cv.wait_until(guard, std::min(until, now + std::chrono::milliseconds{5}));
+  }
 }
 
 void server::stop() {

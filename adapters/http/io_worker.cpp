@@ -52,6 +52,19 @@ void io_worker::stop() {
   thread_.join();
 }
 
+std::size_t io_worker::close_idle_sessions() {
+  if (!thread_.joinable())
+    return 0;
+  std::promise<std::size_t> busy;
+  asio::post(ioc, [this, &busy] {
+    std::size_t n = 0;
+    for (auto* s = head_; s != nullptr; s = s->next)
+      n += s->busy_or_close() ? 1 : 0;
+    busy.set_value(n);
+  });
+  return busy.get_future().get();
+}
+
 void io_worker::attach(session* s) {
   s->next = head_;
   if (head_ != nullptr)

@@ -78,6 +78,10 @@ public:
   /// this worker's.
   void stop();
 
+  /// Closes the idle sessions and counts those still in a request. Any
+  /// thread but this worker's.
+  std::size_t close_idle_sessions();
+
   /// Session registry, I/O thread only.
   void attach(session* s);
   void detach(session* s);

@@ -103,6 +103,26 @@ void session::sweep(clock::time_point now) {
     close();
 }
 
+bool session::busy_or_close() {
+  if (phase_ == phase::closed)
+    return false;
+  if (phase_ == phase::lingering) {
+    close();
+    return false;
+  }
+  if (phase_ == phase::reading) {
+    // Bytes of a request already read, or already in the socket, make a
+    // request the client has sent: serve it (then close, as keep-alive is
+    // off now). Anything else is an idle keep-alive connection.
+    beast::error_code ec;
+    if (buffer_.size() == 0 && socket_.available(ec) == 0) {
+      close();
+      return false;
+    }
+  }
+  return true;
+}
+
 // -- reading ------------------------------------------------------------------
 
 void session::do_read() {

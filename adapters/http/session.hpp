@@ -56,6 +56,11 @@ public:
   /// Closes the connection when idle or lingering too long. I/O thread.
   void sweep(std::chrono::steady_clock::time_point now);
 
+  /// While draining: closes the connection if no request has begun on it
+  /// (nothing read, nothing waiting in the socket) and answers false; answers
+  /// true while a request is being read, handled or answered. I/O thread.
+  bool busy_or_close();
+
   /// Writes the answer of `ex` if it is still the one awaited. I/O thread.
   void finish(session_exchange& ex, outcome out);
 
