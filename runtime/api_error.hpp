@@ -37,6 +37,12 @@ const char* to_string(api_errc code);
 caf::error api_error(api_errc code, std::string detail, std::string pointer = {},
                      uint32_t retry_after_s = 0);
 
+/// True if `err` is the API error `code` (CAF 0.17 has no operator== for
+/// CAF_ERROR_CODE_ENUM types).
+inline bool is_api_error(const caf::error& err, api_errc code) {
+  return err.category() == caf::atom("api") && err.code() == static_cast<uint8_t>(code);
+}
+
 } // namespace weft
 
 CAF_ERROR_CODE_ENUM(weft::api_errc, "api")

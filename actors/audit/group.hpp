@@ -1,8 +1,12 @@
 #pragma once
 
+#include <functional>
+#include <optional>
+
 #include <caf/fwd.hpp>
 
 #include "actors/audit/interface.hpp"
+#include "adapters/postgres/connection.hpp"
 #include "runtime/service.hpp"
 #include "runtime/service_ports.hpp"
 
@@ -12,11 +16,19 @@ namespace weft::audit {
 /// and its declaration (routes; subscription to every Weft subject).
 struct audit_group {
   audit_actor front;
-  event_sink_actor sink;
+  event_sink_actor sink;  ///< for the embedded inbox
+  /// For the durable inbox: applies an event inside its transaction.
+  std::function<caf::error(pg::connection&, const events::envelope&)> durable_handler;
   service_decl decl;
 };
 
-/// Spawns the audit service on the embedded store.
-audit_group spawn_audit_group(caf::actor_system& sys);
+/// Where the trail is kept: in memory, or on PostgreSQL (queries then run on
+/// a detached actor with its own connection).
+struct audit_storage {
+  std::optional<pg::connect_options> postgres;
+};
+
+/// Spawns the audit service.
+audit_group spawn_audit_group(caf::actor_system& sys, audit_storage storage = {});
 
 } // namespace weft::audit

@@ -92,10 +92,10 @@ caf::result<token_grant> login(auth_pointer self, credentials c) {
   auto& st = self->state;
   auto now = steady_clock::now();
   auto email = normalize_email(c.email);
-  if (auto wait = st.per_ip.hit(c.meta.client_ip, now))
+  if (auto wait = st.deps.limits->hit_ip(c.meta.client_ip, now))
     return api_error(api_errc::rate_limited, "too many login attempts from this address", {},
                      wait);
-  if (auto wait = st.per_account.hit(email.empty() ? c.email : email, now))
+  if (auto wait = st.deps.limits->hit_account(email.empty() ? c.email : email, now))
     return api_error(api_errc::rate_limited, "too many login attempts for this account", {},
                      wait);
   if (email.empty() || c.password.size() > max_password_bytes)
@@ -122,7 +122,7 @@ caf::result<token_grant> login(auth_pointer self, credentials c) {
           rp.deliver(user ? invalid_credentials() : user.error());
           return;
         }
-        st.per_account.reset(email);
+        st.deps.limits->reset_account(email);
         const auto& u = **user;
         auto ev = st.event(user_login{u.id, meta.client_ip}, u.id, meta);
         auto grant = issue_tokens(st, u, events::new_uuid_v7(), {ev});

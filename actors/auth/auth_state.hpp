@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <caf/typed_event_based_actor.hpp>
@@ -16,12 +17,30 @@
 
 namespace weft::auth {
 
-/// What the auth front actor needs, handed over by its group factory.
+/// Login attempts per account and per client IP, shared by every auth
+/// actor of the node (on PostgreSQL several run side by side), hence the lock.
+class login_limits {
+public:
+  explicit login_limits(const config::auth_section& s);
+
+  /// 0 if an attempt is allowed now, else seconds until one is (Retry-After).
+  uint32_t hit_ip(std::string_view ip, std::chrono::steady_clock::time_point now);
+  uint32_t hit_account(std::string_view email, std::chrono::steady_clock::time_point now);
+  void reset_account(std::string_view email);
+
+private:
+  std::mutex mtx_;
+  rate_limiter per_account_;
+  rate_limiter per_ip_;
+};
+
+/// What an auth actor needs, handed over by its group factory.
 struct auth_deps {
   config::auth_section settings;
   std::shared_ptr<auth_repository> repo;
   std::shared_ptr<const jwt_codec> jwt;
   password_hasher_actor hasher;
+  std::shared_ptr<login_limits> limits;
 };
 
 /// The behaviour of the auth service: accounts, tokens, API keys, roles.
@@ -29,8 +48,6 @@ struct auth_deps {
 /// limits are per node, by design (a cluster multiplies them by its size).
 struct auth_state {
   auth_deps deps;
-  rate_limiter per_account{10, std::chrono::seconds{60}};
-  rate_limiter per_ip{50, std::chrono::seconds{60}};
 
   static inline const char* name = "weft.auth";
 
