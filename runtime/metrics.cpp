@@ -64,6 +64,8 @@ struct metrics::impl {
         .Register(*registry);
   std::mutex gauges_mtx;
   std::map<std::string, prometheus::Family<prometheus::Gauge>*, std::less<>> gauges;
+  std::mutex counters_mtx;
+  std::map<std::string, prometheus::Family<prometheus::Counter>*, std::less<>> counters;
 
   impl() {
     const char* names[] = {"published", "delivered", "acked", "redelivered",
@@ -143,6 +145,29 @@ void metrics::gauge(std::string_view name, std::string_view help,
     family->Add({}).Set(value);
   else
     family->Add({{std::string{label}, std::string{label_value}}}).Set(value);
+}
+
+void metrics::counter(std::string_view name, std::string_view help,
+                      std::string_view label, std::string_view label_value,
+                      double increment) {
+  prometheus::Family<prometheus::Counter>* family = nullptr;
+  {
+    std::lock_guard<std::mutex> guard{impl_->counters_mtx};
+    auto i = impl_->counters.find(name);
+    if (i == impl_->counters.end()) {
+      family = &prometheus::BuildCounter()
+                  .Name(std::string{name})
+                  .Help(std::string{help})
+                  .Register(*impl_->registry);
+      impl_->counters.emplace(std::string{name}, family);
+    } else {
+      family = i->second;
+    }
+  }
+  if (label.empty())
+    family->Add({}).Increment(increment);
+  else
+    family->Add({{std::string{label}, std::string{label_value}}}).Increment(increment);
 }
 
 std::shared_ptr<prometheus::Registry> metrics::registry() const {

@@ -37,6 +37,10 @@ public:
   void gauge(std::string_view name, std::string_view help, std::string_view label,
              std::string_view label_value, double value);
 
+  /// A counter incremented by whoever owns it, e.g. `weft_nats_reconnects_total`.
+  void counter(std::string_view name, std::string_view help, std::string_view label,
+               std::string_view label_value, double increment = 1.0);
+
   std::shared_ptr<prometheus::Registry> registry() const;
 
 private:

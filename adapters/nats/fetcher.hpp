@@ -1,0 +1,85 @@
+#pragma once
+
+#include <nats/nats.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <caf/actor.hpp>
+#include <caf/error.hpp>
+
+#include "adapters/nats/connection.hpp"
+#include "runtime/event_bus.hpp"
+
+// Internal: one durable pull consumer read by a dedicated thread. The thread
+// creates (or updates) the durable, binds a pull subscription, then loops:
+// wait for credit, fetch, decode, hand the batch to the bus actor. Fetch
+// blocks, so it never runs on a CAF thread.
+//
+// Flow control: at most `limit` fetched messages are unsettled; the actor
+// gives credit back (release) as it acks, terms or naks them.
+namespace weft::nats {
+
+/// The reason text of an error: its context strings joined by ": ", else
+/// CAF's rendering. `id: required attribute is missing`.
+std::string error_reason(const caf::error& err);
+
+/// A consumer's fetch thread and its flow control.
+class fetcher {
+public:
+  /// `sink` gets (ready_atom, name, error text) once, then (batch_atom, name, batch)s.
+  fetcher(std::shared_ptr<connection> conn, consumer_config cfg, caf::actor sink,
+          uint32_t limit);
+  ~fetcher();
+  fetcher(const fetcher&) = delete;
+  fetcher& operator=(const fetcher&) = delete;
+
+  /// Starts the thread.
+  void start();
+  /// `n` messages were settled: room for n more.
+  void release(uint32_t n);
+  /// Stops or resumes fetching (drain).
+  void pause(bool on);
+  /// Asks the thread to end after its current fetch (at most fetch_wait_ms).
+  void request_stop();
+  /// Waits for the thread (never from a CAF or NATS thread).
+  void join();
+  /// Destroys the subscription; after the actor holding its messages is gone.
+  void close_subscription();
+
+  /// The consumer's last known NumPending (stored, not yet delivered to anyone).
+  uint64_t num_pending() const { return num_pending_.load(); }
+  const consumer_config& config() const { return cfg_; }
+
+private:
+  void run();
+  caf::error ensure_consumer();
+  caf::error bind();
+  /// Waits for credit; 0 when stopping, else how many to fetch. Sets `idle`
+  /// when it waited a while without credit (time to refresh the lag).
+  uint32_t wait_credit(bool& idle);
+  void hand_off(natsMsgList& list);
+  void refresh_pending();
+  void set_pending(uint64_t n);
+  bool sleep_unless_stopped(std::chrono::milliseconds d);
+
+  std::shared_ptr<connection> conn_;
+  consumer_config cfg_;
+  caf::actor sink_;
+  uint32_t limit_;
+  natsSubscription* sub_ = nullptr;
+  std::thread thread_;
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  uint32_t outstanding_ = 0;
+  bool paused_ = false;
+  bool stop_ = false;
+  std::atomic<uint64_t> num_pending_{0};
+};
+
+} // namespace weft::nats

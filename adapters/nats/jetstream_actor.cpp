@@ -1,0 +1,319 @@
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "adapters/nats/jetstream_state.hpp"
+#include "events/codec.hpp"
+#include "events/routes.hpp"
+
+// The bus's interface: publish (async, windowed), subscribe, stats, drain,
+// and what NATS threads send back. Lanes are in jetstream_consumer.cpp.
+//
+// Publish rules: the event goes out as structured CloudEvents with
+// Nats-Msg-Id = event id (JetStream drops a repeat within the duplicate
+// window and answers the first sequence); at most publish_window PubAcks are
+// awaited, the rest wait in order; no PubAck within publish_timeout_ms (e.g.
+// NATS is down) answers api_errc::unavailable, so the outbox retries.
+namespace weft::nats {
+
+namespace {
+
+caf::error invalid(std::string what) {
+  return caf::make_error(caf::sec::invalid_argument, std::move(what));
+}
+
+/// A durable name NATS accepts: no dots, wildcards or whitespace.
+bool valid_durable(const std::string& name) {
+  return !name.empty() && std::none_of(name.begin(), name.end(), [](char ch) {
+    return ch == '.' || ch == '*' || ch == '>' || ch == ' ' || ch == '\t' || ch == '\r'
+           || ch == '\n' || ch == '/' || ch == '\\';
+  });
+}
+
+caf::error validate(const consumer_config& cfg) {
+  if (!valid_durable(cfg.name))
+    return invalid("consumer name must be non-empty, without '.', '*', '>', '/' or "
+                   "whitespace: '" + cfg.name + "'");
+  if (cfg.filters.size() > 1)
+    return invalid("consumer " + cfg.name + ": nats-server 2.9 allows one subject filter "
+                   "per consumer, got " + std::to_string(cfg.filters.size()));
+  for (auto& f : cfg.filters)
+    if (!events::valid_subject_filter(f))
+      return invalid("invalid subject filter: " + f);
+  if (cfg.max_deliver == 0)
+    return invalid("max_deliver must be >= 1");
+  if (cfg.max_ack_pending == 0)
+    return invalid("max_ack_pending must be >= 1");
+  if (cfg.ack_wait_ms == 0)
+    return invalid("ack_wait_ms must be >= 1");
+  return caf::none;
+}
+
+/// The message on the wire: structured-mode CloudEvents (JSON payload,
+/// Content-Type), Nats-Msg-Id = event id, then the caller's own headers.
+caf::expected<unique_msg> make_nats_message(const bus_message& m) {
+  auto payload = events::encode(m.event);
+  natsMsg* raw = nullptr;
+  natsStatus s = natsMsg_Create(&raw, m.subject.c_str(), nullptr, payload.data(),
+                                static_cast<int>(payload.size()));
+  if (s != NATS_OK)
+    return invalid("nats: cannot build a message on '" + m.subject + "': " + status_text(s));
+  auto msg = own_unique(raw);
+  s = natsMsgHeader_Set(raw, "Content-Type", cloudevents_json);
+  if (s == NATS_OK && !m.event.id.empty())
+    s = natsMsgHeader_Set(raw, "Nats-Msg-Id", m.event.id.c_str());
+  for (auto& [k, v] : m.headers)
+    if (s == NATS_OK && !transport_header(k))
+      s = natsMsgHeader_Add(raw, k.c_str(), v.c_str());
+  if (s != NATS_OK)
+    return invalid("nats: cannot set headers: " + status_text(s));
+  return msg;
+}
+
+void fail(bus_pointer self, pub_entry& e, const std::string& why) {
+  if (e.rp)
+    e.rp->deliver(unavailable("nats: publish: " + why));
+  else
+    on_dead_letter_stored(self, e, why);
+}
+
+void schedule_sweep(bus_pointer self) {
+  auto& st = self->state;
+  if (st.sweep_scheduled || (st.pubs.empty() && st.queue.empty()))
+    return;
+  st.sweep_scheduled = true;
+  self->delayed_send(self, std::chrono::milliseconds{250}, sweep_atom::value);
+}
+
+void send_now(bus_pointer self, unique_msg msg, pub_entry entry) {
+  auto& st = self->state;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(entry.deadline - clock::now());
+  if (left.count() <= 0) {
+    fail(self, entry, "timeout waiting for room in the publish window");
+    return;
+  }
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = left.count(); // the library answers a timeout through the AckHandler
+  // Keyed by address: the AckHandler hands the message back, and it stays
+  // allocated until the actor has seen it, so no other publish can share it.
+  natsMsg* raw = msg.get();
+  auto it = st.pubs.emplace(raw, std::move(entry)).first;
+  natsMsg* handed = raw;
+  natsStatus s = js_PublishMsgAsync(st.conn->js(), &handed, &po);
+  if (s != NATS_OK) { // still ours (handed is not null): msg destroys it
+    auto e = std::move(it->second);
+    st.pubs.erase(it);
+    fail(self, e, status_text(s));
+    return;
+  }
+  msg.release(); // the library's now
+  schedule_sweep(self);
+}
+
+/// Sends queued publishes while the window has room.
+void refill(bus_pointer self) {
+  auto& st = self->state;
+  while (!st.queue.empty() && st.pubs.size() < st.opts().publish_window) {
+    auto q = std::move(st.queue.front());
+    st.queue.pop_front();
+    send_now(self, std::move(q.msg), std::move(q.entry));
+  }
+}
+
+void on_puback(bus_pointer self, const msg_ptr& msg, uint64_t seq, bool duplicate,
+               const std::string& err) {
+  auto& st = self->state;
+  auto it = st.pubs.find(msg.get());
+  if (it == st.pubs.end())
+    return; // swept already: the caller got its error and will retry
+  auto e = std::move(it->second);
+  st.pubs.erase(it);
+  if (!err.empty()) {
+    fail(self, e, err);
+  } else if (e.rp) {
+    if (!duplicate)
+      count(st, bus_counter::published, e.type, "");
+    e.rp->deliver(seq);
+  } else {
+    on_dead_letter_stored(self, e, {});
+  }
+  refill(self);
+}
+
+/// Fails what waited too long: queued publishes, and sent ones whose
+/// library timeout did not come (a safety net; the library's comes first).
+void sweep(bus_pointer self) {
+  auto& st = self->state;
+  st.sweep_scheduled = false;
+  auto now = clock::now();
+  while (!st.queue.empty() && st.queue.front().entry.deadline <= now) {
+    auto q = std::move(st.queue.front());
+    st.queue.pop_front();
+    fail(self, q.entry, "timeout waiting for room in the publish window");
+  }
+  auto grace = std::chrono::seconds{2};
+  for (auto it = st.pubs.begin(); it != st.pubs.end();) {
+    if (it->second.deadline + grace <= now) {
+      auto e = std::move(it->second);
+      it = st.pubs.erase(it);
+      fail(self, e, "no PubAck in time");
+    } else {
+      ++it;
+    }
+  }
+  refill(self);
+  schedule_sweep(self);
+}
+
+void on_ready(bus_pointer self, const std::string& name, const std::string& err) {
+  auto& st = self->state;
+  auto it = st.consumers.find(name);
+  if (it == st.consumers.end())
+    return;
+  auto& c = it->second;
+  auto waiting = std::move(c.waiting);
+  if (!err.empty()) {
+    spdlog::error("nats: consumer {}: {}", name, err);
+    for (auto& [rp, h] : waiting)
+      rp.deliver(unavailable(err));
+    st.consumers.erase(it); // its thread has ended; the registry joins it
+    return;
+  }
+  c.ready = true;
+  for (auto& [rp, h] : waiting) {
+    if (std::find(c.handlers.begin(), c.handlers.end(), h) == c.handlers.end()) {
+      self->monitor(h);
+      c.handlers.push_back(h);
+    }
+    rp.deliver(ack_atom::value);
+  }
+  self->delayed_send(self, std::chrono::milliseconds{std::max<uint32_t>(c.cfg.ack_wait_ms / 3, 50)},
+                     keepalive_atom::value, name);
+  advance_all(self, c);
+}
+
+} // namespace
+
+void submit(bus_pointer self, unique_msg msg, pub_entry entry) {
+  auto& st = self->state;
+  if (st.pubs.size() < st.opts().publish_window && st.queue.empty()) {
+    send_now(self, std::move(msg), std::move(entry));
+    return;
+  }
+  st.queue.push_back(queued_pub{std::move(msg), std::move(entry)});
+  schedule_sweep(self);
+}
+
+jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<connection> conn,
+                                              std::shared_ptr<fetcher_registry> registry) {
+  self->state.conn = std::move(conn);
+  self->state.registry = std::move(registry);
+  self->set_down_handler([self](caf::down_msg& dm) { detach(self, dm.source); });
+  return {
+    [self](publish_atom, bus_message& m) -> caf::result<uint64_t> {
+      auto msg = make_nats_message(m);
+      if (!msg)
+        return std::move(msg.error());
+      auto& st = self->state;
+      pub_entry e;
+      e.rp = self->make_response_promise<uint64_t>();
+      e.type = m.event.type;
+      e.deadline = clock::now() + std::chrono::milliseconds{st.opts().publish_timeout_ms};
+      auto rp = *e.rp;
+      submit(self, std::move(*msg), std::move(e));
+      return rp;
+    },
+    [self](subscribe_atom, consumer_config& cfg,
+           event_handler_actor& handler) -> caf::result<ack_atom> {
+      if (auto err = validate(cfg))
+        return err;
+      if (!handler)
+        return invalid("subscribe needs a handler");
+      auto& st = self->state;
+      auto it = st.consumers.find(cfg.name);
+      if (it != st.consumers.end()) {
+        // Same name again: one more handler on the same durable; the first
+        // config stays, as binding to an existing JetStream durable does.
+        auto& c = it->second;
+        if (!c.ready) {
+          auto rp = self->make_response_promise<ack_atom>();
+          c.waiting.emplace_back(rp, std::move(handler));
+          return rp;
+        }
+        if (std::find(c.handlers.begin(), c.handlers.end(), handler) == c.handlers.end()) {
+          self->monitor(handler);
+          c.handlers.push_back(std::move(handler));
+        }
+        advance_all(self, c);
+        return ack_atom::value;
+      }
+      auto limit = std::min(st.opts().max_in_flight, cfg.max_ack_pending);
+      auto f = std::make_shared<fetcher>(st.conn, cfg, caf::actor_cast<caf::actor>(self), limit);
+      {
+        std::lock_guard<std::mutex> lk{st.registry->mtx};
+        if (st.registry->closed)
+          return unavailable("nats: the bus is stopping");
+        st.registry->all.push_back(f);
+      }
+      consumer_rt c;
+      c.cfg = std::move(cfg);
+      c.stats.name = c.cfg.name;
+      c.fetch = f;
+      auto rp = self->make_response_promise<ack_atom>();
+      c.waiting.emplace_back(rp, std::move(handler));
+      st.consumers.emplace(c.cfg.name, std::move(c));
+      f->start(); // creates the durable and binds on its own thread, then says ready
+      return rp;
+    },
+    [self](stats_atom) -> caf::result<std::vector<consumer_stats>> {
+      std::vector<consumer_stats> out;
+      for (auto& [name, c] : self->state.consumers) {
+        auto s = c.stats;
+        s.in_flight = c.in_flight;
+        // Lag on the server plus what this instance holds but has not handed out.
+        s.pending = c.fetch->num_pending() + (c.held_count - c.in_flight);
+        out.push_back(std::move(s));
+      }
+      return out;
+    },
+    [self](drain_atom, uint32_t deadline_ms) -> caf::typed_response_promise<ack_atom> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<ack_atom>();
+      // Stop fetching, give back what no handler has, answer when the
+      // deliveries at handlers are settled or at the deadline. Always
+      // deliver: a dropped promise sends nothing in CAF 0.17.
+      auto id = ++st.next_drain;
+      st.drains.emplace(id, rp);
+      begin_drain(self);
+      if (st.drains.count(id) != 0)
+        self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, tick_atom::value, id);
+      return rp;
+    },
+    [self](puback_atom, msg_ptr& msg, uint64_t seq, bool duplicate, std::string& err) {
+      on_puback(self, msg, seq, duplicate, err);
+    },
+    [self](batch_atom, std::string& consumer, batch_ptr& batch) {
+      on_batch(self, consumer, std::move(batch));
+    },
+    [self](ready_atom, std::string& consumer, std::string& err) { on_ready(self, consumer, err); },
+    [self](retry_atom, std::string& consumer, std::string& key, uint64_t token) {
+      on_retry(self, consumer, key, token);
+    },
+    [self](keepalive_atom, std::string& consumer) { keepalive(self, consumer); },
+    [self](sweep_atom) { sweep(self); },
+    [self](tick_atom, uint64_t drain_id) {
+      auto& st = self->state;
+      if (auto it = st.drains.find(drain_id); it != st.drains.end()) {
+        it->second.deliver(ack_atom::value);
+        st.drains.erase(it);
+      }
+    },
+  };
+}
+
+} // namespace weft::nats

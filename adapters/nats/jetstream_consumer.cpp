@@ -1,0 +1,404 @@
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "adapters/nats/jetstream_state.hpp"
+#include "events/errc.hpp"
+#include "events/routes.hpp"
+
+// Delivery of fetched messages to handlers. Rules, per consumer:
+// - a lane is one aggregate: NATS subject + CloudEvents `subject`. Its
+//   messages go to a handler one at a time, in stream order; the next one
+//   waits until the front is settled (acked, dead-lettered), also through
+//   retries. Lanes run concurrently, at most max_in_flight messages held;
+// - ack: natsMsg_Ack, the lane moves on. Error reply, or no reply within
+//   ack_wait: the lane waits backoff_ms[min(attempt-1, len-1)] +-20% and the
+//   handler gets the same message again (a local retry; the server is kept
+//   from redelivering it by in-progress acks every ack_wait/3);
+// - attempt = the server's NumDelivered + local retries; after max_deliver
+//   attempts, at once for an error of category `events`, or for a payload
+//   that does not decode as a CloudEvent: publish to `weft.dlq.<consumer>`
+//   (original payload and headers + Weft-Dlq-*), and only once that is
+//   stored, natsMsg_Term. A dead letter that fails or does not decode is
+//   Termed, never dead-lettered again (a `weft.>` consumer would loop);
+// - drain: nothing new is fetched; held messages no handler has are naked
+//   (with their remaining backoff) for another replica; answers once the
+//   handlers' replies and the dead letters under way are settled.
+namespace weft::nats {
+
+namespace {
+
+consumer_rt* find_consumer(bus_pointer self, const std::string& name) {
+  auto& cs = self->state.consumers;
+  auto it = cs.find(name);
+  return it == cs.end() ? nullptr : &it->second;
+}
+
+std::string lane_key(const fetched& f) {
+  std::string key = f.subject;
+  key += '\x1f';
+  if (f.event)
+    key += f.event->subject;
+  return key;
+}
+
+std::chrono::milliseconds backoff(jetstream_state& st, const consumer_config& cfg,
+                                  uint32_t attempt) {
+  if (cfg.backoff_ms.empty())
+    return std::chrono::milliseconds{0};
+  auto idx = std::min<size_t>(attempt == 0 ? 0 : attempt - 1, cfg.backoff_ms.size() - 1);
+  std::uniform_real_distribution<double> jitter{0.8, 1.2};
+  auto ms = static_cast<double>(cfg.backoff_ms[idx]) * jitter(st.rng);
+  return std::chrono::milliseconds{static_cast<int64_t>(ms)};
+}
+
+/// The headers a handler sees: the wire's, without transport headers.
+header_list visible_headers(const header_list& wire) {
+  header_list out;
+  for (auto& [k, v] : wire)
+    if (!transport_header(k))
+      out.emplace_back(k, v);
+  return out;
+}
+
+/// A header value on one line (NATS headers end at CR/LF).
+std::string one_line(std::string s) {
+  std::replace_if(s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n'; }, ' ');
+  return s;
+}
+
+/// The front of `l` is settled: forget it and give its credit back.
+void pop_front(bus_pointer self, consumer_rt& c, lane& l) {
+  c.held_seqs.erase(l.queue.front().f.stream_seq);
+  l.queue.pop_front();
+  c.held_count--;
+  l.phase = lane_phase::idle;
+  c.fetch->release(1);
+}
+
+/// Hands every held message of `l` that no handler has back to the server.
+void give_back(consumer_rt& c, lane& l) {
+  bool front_busy = l.phase == lane_phase::handling || l.phase == lane_phase::dead_lettering;
+  size_t keep = front_busy ? 1 : 0;
+  auto now = clock::now();
+  while (l.queue.size() > keep) {
+    auto& h = l.queue.back();
+    if (l.queue.size() == 1 && l.phase == lane_phase::backoff && l.retry_at > now) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(l.retry_at - now);
+      natsMsg_NakWithDelay(h.f.msg.get(), left.count(), nullptr);
+    } else {
+      natsMsg_Nak(h.f.msg.get(), nullptr);
+    }
+    c.held_seqs.erase(h.f.stream_seq);
+    l.queue.pop_back();
+    c.held_count--;
+    c.fetch->release(1);
+  }
+  if (!front_busy)
+    l.phase = lane_phase::idle;
+}
+
+/// Settles the front as a dead letter of `c`: publishes it (lane busy until
+/// the PubAck) or, for a dead letter itself, terminates it. True if done now.
+bool dead_letter(bus_pointer self, consumer_rt& c, const std::string& key, lane& l) {
+  auto& st = self->state;
+  auto& h = l.queue.front();
+  const auto& name = c.cfg.name;
+  auto type = h.f.event ? h.f.event->type : std::string{};
+  if (events::is_dead_letter_subject(h.f.subject)) {
+    spdlog::warn("nats: consumer {}: dropping dead letter seq {} after {} deliveries: {}", name,
+                 h.f.stream_seq, h.dlq_deliveries, h.dlq_reason);
+    natsMsg_Term(h.f.msg.get(), nullptr);
+    c.stats.dead_lettered++;
+    count(st, bus_counter::dead_lettered, type, name);
+    pop_front(self, c, l);
+    return true;
+  }
+  natsMsg* raw = nullptr;
+  auto subject = events::dead_letter_subject(name);
+  natsMsg* orig = h.f.msg.get();
+  natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(orig),
+                                natsMsg_GetDataLength(orig));
+  if (s != NATS_OK) {
+    spdlog::error("nats: cannot build a dead letter: {}", status_text(s));
+    return false; // the keepalive holds it; a later retry is not scheduled: rare, logged
+  }
+  auto msg = own_unique(raw);
+  for (auto& [k, v] : h.f.headers)
+    if (!k.starts_with("Nats-")) // publish directives of the original stay behind
+      natsMsgHeader_Add(raw, k.c_str(), v.c_str());
+  natsMsgHeader_Set(raw, "Weft-Dlq-Reason", one_line(h.dlq_reason).c_str());
+  natsMsgHeader_Set(raw, "Weft-Dlq-Consumer", name.c_str());
+  natsMsgHeader_Set(raw, "Weft-Dlq-Deliveries", std::to_string(h.dlq_deliveries).c_str());
+  natsMsgHeader_Set(raw, "Weft-Dlq-Subject", h.f.subject.c_str());
+  natsMsgHeader_Set(raw, "Weft-Dlq-Stream-Seq", std::to_string(h.f.stream_seq).c_str());
+  // Its own id, not the event's (the original holds that one in the dedupe
+  // window); stable, so a retry after a crash is stored once.
+  auto id = "dlq:" + name + ":" + std::to_string(h.f.stream_seq);
+  natsMsgHeader_Set(raw, "Nats-Msg-Id", id.c_str());
+  l.phase = lane_phase::dead_lettering;
+  l.token = ++st.next_token;
+  pub_entry e;
+  e.type = type;
+  e.consumer = name;
+  e.lane = key;
+  e.token = l.token;
+  e.deadline = clock::now() + std::chrono::milliseconds{st.opts().publish_timeout_ms};
+  submit(self, std::move(msg), std::move(e));
+  return false;
+}
+
+void on_handled(bus_pointer self, const std::string& name, const std::string& key,
+                uint64_t token, const caf::error& err);
+
+void deliver(bus_pointer self, consumer_rt& c, const std::string& key, lane& l) {
+  auto& st = self->state;
+  auto& h = l.queue.front();
+  auto attempt = h.attempt();
+  l.phase = lane_phase::handling;
+  l.token = ++st.next_token;
+  c.in_flight++;
+  c.stats.delivered++;
+  count(st, bus_counter::delivered, h.f.event->type, c.cfg.name);
+  if (attempt > 1) {
+    c.stats.redelivered++;
+    count(st, bus_counter::redelivered, h.f.event->type, c.cfg.name);
+  }
+  auto handler = c.handlers[c.next_handler++ % c.handlers.size()];
+  delivery d{bus_message{h.f.subject, *h.f.event, visible_headers(h.f.headers)},
+             h.f.stream_seq, attempt};
+  auto name = c.cfg.name;
+  auto token = l.token;
+  self->request(handler, std::chrono::milliseconds{c.cfg.ack_wait_ms}, deliver_atom::value,
+                std::move(d))
+    .then([self, name, key, token](ack_atom) { on_handled(self, name, key, token, caf::none); },
+          [self, name, key, token](caf::error& err) { on_handled(self, name, key, token, err); });
+}
+
+void on_handled(bus_pointer self, const std::string& name, const std::string& key,
+                uint64_t token, const caf::error& err) {
+  auto& st = self->state;
+  auto* c = find_consumer(self, name);
+  if (c == nullptr)
+    return;
+  auto it = c->lanes.find(key);
+  if (it == c->lanes.end() || it->second.phase != lane_phase::handling
+      || it->second.token != token)
+    return;
+  auto& l = it->second;
+  auto& h = l.queue.front();
+  c->in_flight--;
+  l.phase = lane_phase::idle;
+  if (!err) {
+    natsMsg_Ack(h.f.msg.get(), nullptr);
+    c->stats.acked++;
+    count(st, bus_counter::acked, h.f.event->type, name);
+    pop_front(self, *c, l);
+  } else if (events::is_events_error(err) || h.attempt() >= c->cfg.max_deliver) {
+    h.dlq_reason = error_reason(err);
+    h.dlq_deliveries = h.attempt();
+  } else if (st.draining) {
+    natsMsg_NakWithDelay(h.f.msg.get(), backoff(st, c->cfg, h.attempt()).count(), nullptr);
+    c->held_seqs.erase(h.f.stream_seq);
+    l.queue.pop_front();
+    c->held_count--;
+    c->fetch->release(1);
+  } else {
+    auto d = backoff(st, c->cfg, h.attempt());
+    l.phase = lane_phase::backoff;
+    l.token = ++st.next_token;
+    l.retry_at = clock::now() + d;
+    self->delayed_send(self, d, retry_atom::value, name, key, l.token);
+  }
+  advance(self, *c, key);
+  check_drained(self);
+}
+
+} // namespace
+
+void advance(bus_pointer self, consumer_rt& c, const std::string& key) {
+  auto& st = self->state;
+  auto it = c.lanes.find(key);
+  if (it == c.lanes.end())
+    return;
+  auto& l = it->second;
+  while (l.phase == lane_phase::idle && !l.queue.empty()) {
+    auto& h = l.queue.front();
+    if (h.dlq_reason.empty() && !h.f.event) {
+      // Not a CloudEvent: the handler never sees it.
+      h.dlq_reason = h.f.decode_error;
+      h.dlq_deliveries = h.attempt();
+    }
+    if (!h.dlq_reason.empty()) {
+      if (!dead_letter(self, c, key, l))
+        break;
+      continue;
+    }
+    if (st.draining) {
+      give_back(c, l);
+      break;
+    }
+    if (c.handlers.empty())
+      break; // waits for a handler to subscribe
+    deliver(self, c, key, l);
+  }
+  if (l.queue.empty() && l.phase == lane_phase::idle)
+    c.lanes.erase(it);
+}
+
+void advance_all(bus_pointer self, consumer_rt& c) {
+  std::vector<std::string> keys;
+  keys.reserve(c.lanes.size());
+  for (auto& [k, l] : c.lanes)
+    keys.push_back(k);
+  for (auto& k : keys)
+    advance(self, c, k);
+}
+
+void on_batch(bus_pointer self, const std::string& consumer, batch_ptr batch) {
+  auto& st = self->state;
+  auto* c = find_consumer(self, consumer);
+  if (c == nullptr || batch == nullptr)
+    return;
+  std::vector<std::string> touched;
+  for (auto& f : *batch) {
+    if (st.draining) { // fetched just before the drain: for another replica
+      natsMsg_Nak(f.msg.get(), nullptr);
+      c->fetch->release(1);
+      continue;
+    }
+    if (auto dup = c->held_seqs.find(f.stream_seq); dup != c->held_seqs.end()) {
+      // The server redelivered a message still held here (its in-progress
+      // acks were lost in an outage): keep one copy, acking through the newer.
+      auto& q = c->lanes[dup->second].queue;
+      for (auto& h : q)
+        if (h.f.stream_seq == f.stream_seq)
+          h.f.msg = f.msg;
+      c->fetch->release(1);
+      continue;
+    }
+    auto key = lane_key(f);
+    auto& l = c->lanes[key];
+    c->held_seqs.emplace(f.stream_seq, key);
+    c->held_count++;
+    // Stream order within the lane; a redelivery of an older message goes
+    // before younger ones that wait, never before a front already at work.
+    auto pos = l.queue.end();
+    auto first = l.queue.begin() + (l.phase == lane_phase::idle || l.queue.empty() ? 0 : 1);
+    while (pos != first && std::prev(pos)->f.stream_seq > f.stream_seq)
+      --pos;
+    held h;
+    h.f = std::move(f);
+    l.queue.insert(pos, std::move(h));
+    if (touched.empty() || touched.back() != key)
+      touched.push_back(std::move(key));
+  }
+  for (auto& key : touched)
+    advance(self, *c, key);
+}
+
+void on_retry(bus_pointer self, const std::string& consumer, const std::string& key,
+              uint64_t token) {
+  auto* c = find_consumer(self, consumer);
+  if (c == nullptr)
+    return;
+  auto it = c->lanes.find(key);
+  if (it == c->lanes.end() || it->second.phase != lane_phase::backoff
+      || it->second.token != token)
+    return;
+  auto& l = it->second;
+  l.phase = lane_phase::idle;
+  if (l.queue.front().dlq_reason.empty())
+    l.queue.front().local_retries++;
+  advance(self, *c, key);
+}
+
+void on_dead_letter_stored(bus_pointer self, const pub_entry& e, const std::string& err) {
+  auto& st = self->state;
+  auto* c = find_consumer(self, e.consumer);
+  if (c == nullptr)
+    return;
+  auto it = c->lanes.find(e.lane);
+  if (it == c->lanes.end() || it->second.phase != lane_phase::dead_lettering
+      || it->second.token != e.token)
+    return;
+  auto& l = it->second;
+  auto& h = l.queue.front();
+  if (!err.empty()) {
+    // Not stored: keep the message (in-progress acks) and try again later.
+    auto d = backoff(st, c->cfg, h.dlq_deliveries);
+    spdlog::warn("nats: consumer {}: dead letter of seq {} not stored ({}); retry in {} ms",
+                 e.consumer, h.f.stream_seq, err, d.count());
+    l.phase = lane_phase::backoff;
+    l.token = ++st.next_token;
+    l.retry_at = clock::now() + d;
+    self->delayed_send(self, d, retry_atom::value, e.consumer, e.lane, l.token);
+    return;
+  }
+  spdlog::warn("nats: dead letter from consumer {}: seq {} subject {} after {} deliveries: {}",
+               e.consumer, h.f.stream_seq, h.f.subject, h.dlq_deliveries, h.dlq_reason);
+  natsMsg_Term(h.f.msg.get(), nullptr);
+  c->stats.dead_lettered++;
+  count(st, bus_counter::dead_lettered, e.type, e.consumer);
+  pop_front(self, *c, l);
+  advance(self, *c, e.lane);
+  check_drained(self);
+}
+
+void keepalive(bus_pointer self, const std::string& consumer) {
+  auto* c = find_consumer(self, consumer);
+  if (c == nullptr)
+    return;
+  for (auto& [key, l] : c->lanes)
+    for (auto& h : l.queue)
+      natsMsg_InProgress(h.f.msg.get(), nullptr);
+  self->delayed_send(self, std::chrono::milliseconds{std::max<uint32_t>(c->cfg.ack_wait_ms / 3, 50)},
+                     keepalive_atom::value, consumer);
+}
+
+void begin_drain(bus_pointer self) {
+  auto& st = self->state;
+  st.draining = true;
+  for (auto& [name, c] : st.consumers) {
+    if (c.fetch)
+      c.fetch->pause(true);
+    advance_all(self, c); // idle lanes give back; busy ones finish their front
+    for (auto& [key, l] : c.lanes)
+      give_back(c, l);
+    for (auto it = c.lanes.begin(); it != c.lanes.end();) {
+      if (it->second.queue.empty())
+        it = c.lanes.erase(it);
+      else
+        ++it;
+    }
+  }
+  check_drained(self);
+}
+
+void check_drained(bus_pointer self) {
+  auto& st = self->state;
+  if (!st.draining || st.drains.empty())
+    return;
+  for (auto& [name, c] : st.consumers)
+    if (c.held_count > 0)
+      return;
+  for (auto& [id, rp] : st.drains)
+    rp.deliver(ack_atom::value);
+  st.drains.clear();
+}
+
+void detach(bus_pointer self, const caf::actor_addr& handler) {
+  for (auto& [name, c] : self->state.consumers) {
+    auto& hs = c.handlers;
+    hs.erase(std::remove_if(hs.begin(), hs.end(),
+                            [&](const event_handler_actor& h) { return h.address() == handler; }),
+             hs.end());
+  }
+}
+
+} // namespace weft::nats

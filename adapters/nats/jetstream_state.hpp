@@ -1,0 +1,158 @@
+#pragma once
+
+#include <nats/nats.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "adapters/nats/connection.hpp"
+#include "adapters/nats/fetcher.hpp"
+#include "adapters/nats/nats_types.hpp"
+
+// Internals of the JetStream bus actor, shared by jetstream_actor.cpp (the
+// port's interface and publishing) and jetstream_consumer.cpp (lanes).
+namespace weft::nats {
+
+/// The actor's own interface: the port plus what NATS threads and timers send.
+using jetstream_impl = event_bus_actor::extend<
+  caf::reacts_to<puback_atom, msg_ptr, uint64_t, bool, std::string>, ///< msg, seq, duplicate, error
+  caf::reacts_to<batch_atom, std::string, batch_ptr>,                ///< consumer, fetched
+  caf::reacts_to<ready_atom, std::string, std::string>,              ///< consumer bound, or error
+  caf::reacts_to<retry_atom, std::string, std::string, uint64_t>,    ///< consumer, lane, token
+  caf::reacts_to<keepalive_atom, std::string>,                       ///< consumer
+  caf::reacts_to<sweep_atom>,                                        ///< publish deadlines
+  caf::reacts_to<tick_atom, uint64_t>>;                              ///< drain deadline: drain id
+
+/// Every fetch thread the actor started, so the owner can stop and join them
+/// from its own thread.
+struct fetcher_registry {
+  std::mutex mtx;
+  std::vector<std::shared_ptr<fetcher>> all;
+  bool closed = false;
+};
+
+using clock = std::chrono::steady_clock;
+
+/// A fetched message held until it is settled (ack, term or nak).
+struct held {
+  fetched f;
+  uint32_t local_retries = 0;  ///< failed attempts retried here, without the server
+  std::string dlq_reason;      ///< set: to be dead-lettered with this reason
+  uint32_t dlq_deliveries = 0; ///< attempts made, for Weft-Dlq-Deliveries
+  uint32_t attempt() const { return f.delivered + local_retries; }
+};
+
+/// What the front of a lane is doing.
+enum class lane_phase { idle, handling, backoff, dead_lettering };
+
+/// The messages of one aggregate (NATS subject + CloudEvents subject), in
+/// stream order; only the front is worked on.
+struct lane {
+  std::deque<held> queue;
+  lane_phase phase = lane_phase::idle;
+  uint64_t token = 0;          ///< tells the current step's answers from stale ones
+  clock::time_point retry_at;  ///< end of the backoff
+};
+
+/// One durable consumer as this bus instance sees it.
+struct consumer_rt {
+  consumer_config cfg;
+  std::vector<event_handler_actor> handlers; ///< live handlers, served round-robin
+  size_t next_handler = 0;
+  std::unordered_map<std::string, lane> lanes;
+  std::unordered_map<uint64_t, std::string> held_seqs; ///< stream seq -> lane
+  std::shared_ptr<fetcher> fetch;
+  bool ready = false;                         ///< durable created and bound
+  std::vector<std::pair<caf::typed_response_promise<ack_atom>, event_handler_actor>> waiting;
+  uint64_t held_count = 0;                    ///< fetched, not settled
+  uint64_t in_flight = 0;                     ///< at a handler
+  consumer_stats stats;
+};
+
+/// A publish awaiting its PubAck: a caller's, or a dead letter of a lane.
+struct pub_entry {
+  std::optional<caf::typed_response_promise<uint64_t>> rp;
+  std::string type;                          ///< event type, for metrics
+  std::string consumer, lane;                ///< dead letter: whose
+  uint64_t token = 0;
+  clock::time_point deadline;
+};
+
+/// A publish waiting for room in the window.
+struct queued_pub {
+  unique_msg msg;
+  pub_entry entry;
+};
+
+/// The bus actor's state.
+struct jetstream_state {
+  static inline const char* name = "weft.jetstream_bus";
+
+  std::shared_ptr<connection> conn;
+  std::shared_ptr<fetcher_registry> registry;
+  std::map<std::string, consumer_rt> consumers;
+  std::unordered_map<natsMsg*, pub_entry> pubs; ///< sent, by message address
+  std::deque<queued_pub> queue;
+  bool sweep_scheduled = false;
+  uint64_t next_token = 0;
+  bool draining = false;
+  std::unordered_map<uint64_t, caf::typed_response_promise<ack_atom>> drains;
+  uint64_t next_drain = 0;
+  std::minstd_rand rng{0x5eed}; ///< backoff jitter only
+
+  const jetstream_options& opts() const { return conn->opts(); }
+};
+
+using bus_pointer = jetstream_impl::stateful_pointer<jetstream_state>;
+
+// -- the actor and publishing (jetstream_actor.cpp) ----------------------------
+
+/// The bus actor's behaviour.
+jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<connection> conn,
+                                              std::shared_ptr<fetcher_registry> registry);
+
+/// Sends `msg` now if the window has room, else queues it.
+void submit(bus_pointer self, unique_msg msg, pub_entry entry);
+
+// -- consumers (jetstream_consumer.cpp) ---------------------------------------
+
+/// A fetched batch: into lanes, then start what can start.
+void on_batch(bus_pointer self, const std::string& consumer, batch_ptr batch);
+/// Works the front of lane `key` of `c` as far as it goes without waiting.
+void advance(bus_pointer self, consumer_rt& c, const std::string& key);
+/// Every lane of `c` (a handler arrived).
+void advance_all(bus_pointer self, consumer_rt& c);
+/// A lane's backoff elapsed.
+void on_retry(bus_pointer self, const std::string& consumer, const std::string& key,
+              uint64_t token);
+/// A dead letter was stored (`err` empty) or not.
+void on_dead_letter_stored(bus_pointer self, const pub_entry& e, const std::string& err);
+/// In-progress acks for every held message of `consumer`, then reschedules.
+void keepalive(bus_pointer self, const std::string& consumer);
+/// Drain began: nak everything not at a handler, stop fetching.
+void begin_drain(bus_pointer self);
+/// Answers the pending drains once nothing is held.
+void check_drained(bus_pointer self);
+/// A handler died: forget it.
+void detach(bus_pointer self, const caf::actor_addr& handler);
+
+/// Counts a bus event, if the node has metrics.
+inline void count(jetstream_state& st, bus_counter which, std::string_view type,
+                  std::string_view consumer) {
+  if (auto* m = st.opts().metrics)
+    m->bus_event(which, type, consumer);
+}
+
+} // namespace weft::nats
