@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/loader.hpp"
+#include "main/admin_commands.hpp"
 #include "main/node.hpp"
 #include "runtime/cli.hpp"
 
@@ -43,15 +44,18 @@ int main(int argc, char** argv) {
       std::cout << "weft: config ok: " << cl.config_path << '\n';
       return 0;
     }
+    case verb::run:
     case verb::migrate:
-      std::cerr << "weft: migrate needs database.url; the embedded store has no migrations\n";
-      return exit_bad_config;
-    case verb::run: {
+    case verb::republish: {
       auto env = weft::config::process_environment();
       auto loaded = cl.config_path.empty() ? weft::config::load("", env)
                                            : weft::config::load_file(cl.config_path, env);
       if (!loaded.ok())
         return print_problems(loaded);
+      if (cl.what == verb::migrate)
+        return weft::run_migrate(loaded.value);
+      if (cl.what == verb::republish)
+        return weft::run_republish(loaded.value, cl.since);
       return weft::run_node(loaded.value);
     }
   }

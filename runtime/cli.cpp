@@ -5,9 +5,12 @@
 namespace weft {
 
 const char* usage() {
-  return "usage: weft run [--config FILE]     start a node (WEFT_CONFIG may name the file)\n"
-         "       weft config check FILE       validate a config file, print every problem\n"
-         "       weft version                 print the version\n";
+  return "usage: weft run [--config FILE]       start a node (WEFT_CONFIG may name the file)\n"
+         "       weft migrate [--config FILE]   apply database migrations and exit\n"
+         "       weft outbox republish --since TIME [--config FILE]\n"
+         "                                      publish retained outbox rows again (RFC 3339)\n"
+         "       weft config check FILE         validate a config file, print every problem\n"
+         "       weft version                   print the version\n";
 }
 
 command_line parse_command_line(const std::vector<std::string>& args) {
@@ -33,21 +36,33 @@ command_line parse_command_line(const std::vector<std::string>& args) {
     cl.config_path = args[2];
     return cl;
   }
-  if (verb == "run") {
+  // run, migrate and outbox republish take --config (and republish --since).
+  size_t first = 1;
+  if (verb == "run")
     cl.what = command_line::verb::run;
-    if (const char* env = std::getenv("WEFT_CONFIG"))
-      cl.config_path = env;
-    for (size_t i = 1; i < args.size(); ++i) {
-      if (args[i] == "--config" && i + 1 < args.size())
-        cl.config_path = args[++i];
-      else if (args[i].rfind("--config=", 0) == 0)
-        cl.config_path = args[i].substr(9);
-      else
-        return invalid("unknown argument: " + args[i]);
-    }
-    return cl;
+  else if (verb == "migrate")
+    cl.what = command_line::verb::migrate;
+  else if (verb == "outbox" && args.size() > 1 && args[1] == "republish") {
+    cl.what = command_line::verb::republish;
+    first = 2;
+  } else
+    return invalid("unknown command: " + verb);
+  if (const char* env = std::getenv("WEFT_CONFIG"))
+    cl.config_path = env;
+  for (size_t i = first; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size())
+      cl.config_path = args[++i];
+    else if (args[i].rfind("--config=", 0) == 0)
+      cl.config_path = args[i].substr(9);
+    else if (cl.what == command_line::verb::republish && args[i] == "--since"
+             && i + 1 < args.size())
+      cl.since = args[++i];
+    else
+      return invalid("unknown argument: " + args[i]);
   }
-  return invalid("unknown command: " + verb);
+  if (cl.what == command_line::verb::republish && cl.since.empty())
+    return invalid("outbox republish needs --since TIME (RFC 3339)");
+  return cl;
 }
 
 } // namespace weft
