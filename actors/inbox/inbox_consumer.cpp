@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/inbox/event_checks.hpp"
 #include "events/errc.hpp"
 #include "events/routes.hpp"
 
@@ -19,6 +20,8 @@ const char* to_string(errc x) {
       return "in_progress";
     case errc::no_handler:
       return "no_handler";
+    case errc::stopping:
+      return "stopping";
   }
   return "unknown_errc";
 }
@@ -33,25 +36,6 @@ struct inbox_state {
 };
 
 using inbox_pointer = event_handler_actor::stateful_pointer<inbox_state>;
-
-/// The same checks the CloudEvents decoder makes on required attributes: an
-/// event failing them can never be handled, so the bus dead-letters it at once.
-caf::error check_event(const events::envelope& ev) {
-  auto missing = [](const char* attr) {
-    return caf::make_error(events::errc::missing_attribute, std::string{attr},
-                           std::string{"required attribute is missing"});
-  };
-  if (ev.id.empty())
-    return missing("id");
-  if (ev.source.empty())
-    return missing("source");
-  if (ev.type.empty())
-    return missing("type");
-  if (ev.specversion != "1.0")
-    return caf::make_error(events::errc::invalid_value, std::string{"specversion"},
-                           std::string{"must be 1.0, got '" + ev.specversion + "'"});
-  return caf::none;
-}
 
 /// The inbox key of a delivery. A dead letter carries the id of the event it
 /// wraps, which this consumer may well have handled as a plain event, so

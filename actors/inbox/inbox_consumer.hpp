@@ -28,6 +28,7 @@ enum class errc : uint8_t {
   injected_failure = 1, ///< the fault plan said fail
   in_progress,          ///< the same event id is being handled right now
   no_handler,           ///< the inbox has no valid handler
+  stopping,             ///< the inbox stopped before handling it (pg inbox)
 };
 
 /// `injected_failure`, ...

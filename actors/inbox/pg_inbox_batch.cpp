@@ -1,0 +1,289 @@
+#include "actors/inbox/pg_inbox_batch.hpp"
+
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "adapters/postgres/errors.hpp"
+#include "adapters/postgres/pipeline.hpp"
+#include "adapters/postgres/transaction.hpp"
+#include "events/ids.hpp"
+
+namespace weft::inbox {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// All records of a batch in one statement; RETURNING names the new ones.
+constexpr pg::statement insert_records{
+  "weft_inbox_insert_many",
+  "INSERT INTO weft_inbox (consumer, event_id)"
+  " SELECT c, e FROM unnest($1::text[], $2::uuid[]) AS t(c, e)"
+  " ON CONFLICT DO NOTHING RETURNING consumer, event_id"};
+
+// One record, for the careful path (affected() says whether it is new).
+constexpr pg::statement insert_record{
+  "weft_inbox_insert_one",
+  "INSERT INTO weft_inbox (consumer, event_id) VALUES ($1, $2::uuid)"
+  " ON CONFLICT DO NOTHING"};
+
+std::string key_of(std::string_view consumer, std::string_view event) {
+  std::string k;
+  k.reserve(consumer.size() + 1 + event.size());
+  k.append(consumer).push_back('\n'); // '\n' occurs in neither half
+  k.append(event);
+  return k;
+}
+
+std::string key_of(const batch_item& x) {
+  return key_of(x.consumer_key, x.event_key);
+}
+
+/// The transaction failed as a whole: every unique item not failed yet
+/// fails with `err`.
+void fail(std::vector<batch_item>& items, const std::vector<size_t>& uniques,
+          const caf::error& err, batch_report& rep) {
+  rep.fatal = err;
+  for (auto i : uniques) {
+    if (items[i].result != outcome::failed) {
+      items[i].result = outcome::failed;
+      items[i].error = err;
+    }
+  }
+}
+
+/// Runs the handler on `evs`, timed; exceptions and a transaction the
+/// handler left aborted (it swallowed an SQL error) become its error.
+caf::error call(pg::connection& c, const batch_handlers& h,
+                std::span<const events::envelope> evs, batch_report& rep) {
+  auto start = clock::now();
+  caf::error err;
+  try {
+    if (h.many) {
+      err = h.many(c, evs);
+    } else {
+      for (const auto& ev : evs)
+        if ((err = h.one(c, ev)))
+          break;
+    }
+  } catch (const std::exception& e) {
+    err = caf::make_error(caf::sec::runtime_error, std::string{"handler threw: "} + e.what());
+  } catch (...) {
+    err = caf::make_error(caf::sec::runtime_error, std::string{"handler threw"});
+  }
+  rep.handler_seconds.push_back(std::chrono::duration<double>(clock::now() - start).count());
+  if (!err && c.native() != nullptr && PQtransactionStatus(c.native()) == PQTRANS_INERROR)
+    err = pg::make_pg_error(api_errc::internal, "database error", "25P02",
+                            "the handler returned success with its transaction aborted");
+  return err;
+}
+
+/// INSERT ... RETURNING for `uniques` (in key order); the keys inserted.
+caf::expected<std::unordered_set<std::string>>
+insert_all(pg::connection& c, const std::vector<batch_item>& items,
+           const std::vector<size_t>& uniques) {
+  std::vector<std::string> consumers;
+  consumers.reserve(uniques.size());
+  std::string ids = "{";
+  ids.reserve(2 + uniques.size() * 37);
+  for (auto i : uniques) {
+    consumers.push_back(items[i].consumer_key);
+    if (ids.size() > 1)
+      ids += ',';
+    ids += items[i].event_key; // a validated UUID: nothing to quote
+  }
+  ids += '}';
+  auto r = c.exec(insert_records, pg::text_array(consumers), ids);
+  if (!r)
+    return std::move(r.error());
+  std::unordered_set<std::string> out;
+  out.reserve(static_cast<size_t>(r->rows()));
+  for (int row = 0; row < r->rows(); ++row)
+    out.insert(key_of(r->text(row, 0), r->text(row, 1)));
+  return out;
+}
+
+enum class fast_result { done, careful };
+
+fast_result fast_path(pg::connection& c, const batch_handlers& h,
+                      std::vector<batch_item>& items, const std::vector<size_t>& uniques,
+                      batch_report& rep) {
+  auto tx = pg::transaction::begin(c);
+  if (!tx) {
+    fail(items, uniques, tx.error(), rep);
+    return fast_result::done;
+  }
+  auto inserted = insert_all(c, items, uniques);
+  if (!inserted) {
+    fail(items, uniques, inserted.error(), rep);
+    return fast_result::done; // ~transaction rolls back
+  }
+  std::vector<size_t> fresh;
+  fresh.reserve(uniques.size());
+  for (auto i : uniques) {
+    if (inserted->count(key_of(items[i])) > 0)
+      fresh.push_back(i);
+    else
+      items[i].result = outcome::duplicate;
+  }
+  auto back_off = [&] {
+    tx->rollback();
+    for (auto i : uniques)
+      items[i].result = outcome::pending;
+    return fast_result::careful;
+  };
+  if (!fresh.empty() && h.many) {
+    // The batch handler wants a contiguous span: borrow the events.
+    std::vector<events::envelope> evs;
+    evs.reserve(fresh.size());
+    for (auto i : fresh)
+      evs.push_back(std::move(items[i].event));
+    auto err = call(c, h, evs, rep);
+    for (size_t k = 0; k < fresh.size(); ++k)
+      items[fresh[k]].event = std::move(evs[k]);
+    if (err)
+      return back_off();
+  } else {
+    for (auto i : fresh) {
+      if (auto err = call(c, h, {&items[i].event, 1}, rep)) {
+        back_off();
+        // This delivery failed: it is not run again on the careful path.
+        items[i].result = outcome::failed;
+        items[i].error = std::move(err);
+        return fast_result::careful;
+      }
+    }
+  }
+  if (auto err = tx->commit()) {
+    fail(items, uniques, err, rep);
+    return fast_result::done;
+  }
+  for (auto i : fresh)
+    items[i].result = outcome::applied;
+  return fast_result::done;
+}
+
+void careful_path(pg::connection& c, const batch_handlers& h, std::vector<batch_item>& items,
+                  const std::vector<size_t>& uniques, batch_report& rep) {
+  rep.careful = true;
+  auto tx = pg::transaction::begin(c);
+  if (!tx) {
+    fail(items, uniques, tx.error(), rep);
+    return;
+  }
+  bool release = false; // the previous item's savepoint, released with the next trip
+  for (auto i : uniques) {
+    auto& x = items[i];
+    if (x.result != outcome::pending)
+      continue;
+    pg::pipeline p{c};
+    if (release)
+      p.add("RELEASE SAVEPOINT weft_inbox_item");
+    p.add("SAVEPOINT weft_inbox_item");
+    p.add(insert_record, x.consumer_key, x.event_key);
+    auto r = p.run();
+    if (!r) {
+      fail(items, uniques, r.error(), rep);
+      return;
+    }
+    release = true;
+    if (r->back().affected() == 0) {
+      x.result = outcome::duplicate;
+      continue;
+    }
+    if (auto err = call(c, h, {&x.event, 1}, rep)) {
+      if (auto undo = c.exec("ROLLBACK TO SAVEPOINT weft_inbox_item"); !undo) {
+        fail(items, uniques, undo.error(), rep);
+        return;
+      }
+      x.result = outcome::failed;
+      x.error = std::move(err);
+      continue;
+    }
+    x.result = outcome::applied; // once committed
+  }
+  if (auto err = tx->commit())
+    fail(items, uniques, err, rep);
+}
+
+} // namespace
+
+batch_report apply_batch(pg::connection& c, const batch_handlers& h,
+                         std::vector<batch_item>& items) {
+  batch_report rep;
+  // A redelivery can land in the batch of its first delivery: the later
+  // copies follow the first one's outcome.
+  std::unordered_map<std::string, int> seen;
+  seen.reserve(items.size());
+  std::vector<size_t> uniques;
+  uniques.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto& x = items[i];
+    if (x.result != outcome::pending)
+      continue;
+    auto [it, added] = seen.emplace(key_of(x), static_cast<int>(i));
+    if (added)
+      uniques.push_back(i);
+    else
+      x.first = it->second;
+  }
+  std::sort(uniques.begin(), uniques.end(), [&](size_t a, size_t b) {
+    const auto& x = items[a];
+    const auto& y = items[b];
+    return std::tie(x.consumer_key, x.event_key) < std::tie(y.consumer_key, y.event_key);
+  });
+  if (!uniques.empty() && fast_path(c, h, items, uniques, rep) == fast_result::careful)
+    careful_path(c, h, items, uniques, rep);
+  for (auto& x : items) {
+    if (x.first >= 0) {
+      const auto& f = items[static_cast<size_t>(x.first)];
+      x.result = f.result == outcome::failed ? outcome::failed : outcome::duplicate;
+      x.error = f.error;
+    }
+    switch (x.result) {
+      case outcome::applied: ++rep.applied; break;
+      case outcome::duplicate: ++rep.duplicates; break;
+      default: ++rep.failed; break;
+    }
+  }
+  return rep;
+}
+
+std::string event_key_of(std::string_view id) {
+  if (events::is_uuid(id)) {
+    std::string out{id};
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](char ch) { return ch >= 'A' && ch <= 'F' ? static_cast<char>(ch + 32) : ch; });
+    return out;
+  }
+  // RFC 9562 version 5 in a namespace of Weft's own (a fixed random UUID).
+  static constexpr unsigned char ns[16] = {0x3b, 0x6e, 0x0f, 0x52, 0x9a, 0x4d, 0x4c, 0x1e,
+                                           0x8f, 0x27, 0x5d, 0x90, 0xc4, 0x11, 0x7a, 0xe3};
+  std::string input(reinterpret_cast<const char*>(ns), sizeof ns);
+  input.append(id);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(input.data(), input.size(), md, &len, EVP_sha1(), nullptr);
+  md[6] = static_cast<unsigned char>((md[6] & 0x0f) | 0x50);
+  md[8] = static_cast<unsigned char>((md[8] & 0x3f) | 0x80);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      out += '-';
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 0x0f];
+  }
+  return out;
+}
+
+} // namespace weft::inbox
