@@ -24,6 +24,13 @@ prometheus::Histogram::BucketBoundaries http_buckets() {
           0.1,    0.25,  0.5,    1.0,   2.5,   5.0};
 }
 
+// Outbox row from created_at to the bus's ack: 1 ms up to 5 min (a backlog
+// after an outage shows in the top buckets).
+prometheus::Histogram::BucketBoundaries outbox_latency_buckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+          0.5,   1.0,    2.5,   5.0,  10.0,  30.0, 60.0, 300.0};
+}
+
 struct http_series {
   prometheus::Counter* requests;
   prometheus::Histogram* duration;
@@ -61,6 +68,21 @@ struct metrics::impl {
     = prometheus::BuildCounter()
         .Name("weft_inbox_duplicates_total")
         .Help("Redelivered events the inbox acked without running the handler")
+        .Register(*registry);
+  prometheus::Family<prometheus::Counter>& outbox_published
+    = prometheus::BuildCounter()
+        .Name("weft_outbox_published_total")
+        .Help("Outbox rows stored on the bus and marked published")
+        .Register(*registry);
+  prometheus::Family<prometheus::Counter>& outbox_failed
+    = prometheus::BuildCounter()
+        .Name("weft_outbox_failed_total")
+        .Help("Outbox publishes that failed or timed out (retried with backoff)")
+        .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& outbox_latency
+    = prometheus::BuildHistogram()
+        .Name("weft_outbox_publish_latency_seconds")
+        .Help("Outbox row from created_at to the bus's acknowledgement")
         .Register(*registry);
   std::mutex gauges_mtx;
   std::map<std::string, prometheus::Family<prometheus::Gauge>*, std::less<>> gauges;
@@ -122,6 +144,20 @@ void metrics::bus_event(bus_counter which, std::string_view type,
 
 void metrics::inbox_duplicate(std::string_view consumer) {
   impl_->inbox_duplicates.Add({{"consumer", std::string{consumer}}}).Increment();
+}
+
+void metrics::outbox_batch(std::string_view relay, uint64_t published, uint64_t failed,
+                           std::span<const double> latency_seconds) {
+  const prometheus::Labels labels{{"relay", std::string{relay}}};
+  if (published > 0)
+    impl_->outbox_published.Add(labels).Increment(static_cast<double>(published));
+  if (failed > 0)
+    impl_->outbox_failed.Add(labels).Increment(static_cast<double>(failed));
+  if (!latency_seconds.empty()) {
+    auto& h = impl_->outbox_latency.Add(labels, outbox_latency_buckets());
+    for (double s : latency_seconds)
+      h.Observe(s);
+  }
 }
 
 void metrics::gauge(std::string_view name, std::string_view help,

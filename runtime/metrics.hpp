@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,13 @@ public:
 
   /// `weft_inbox_duplicates_total{consumer}`.
   void inbox_duplicate(std::string_view consumer);
+
+  /// One settlement of outbox relay `relay`: `weft_outbox_published_total` +=
+  /// `published`, `weft_outbox_failed_total` += `failed`, and
+  /// `weft_outbox_publish_latency_seconds` observes each published row's
+  /// time from created_at to the bus's acknowledgement.
+  void outbox_batch(std::string_view relay, uint64_t published, uint64_t failed,
+                    std::span<const double> latency_seconds);
 
   /// A gauge set by whoever owns it, e.g. `weft_service_ready{service}`.
   void gauge(std::string_view name, std::string_view help, std::string_view label,

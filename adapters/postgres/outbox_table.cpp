@@ -1,0 +1,234 @@
+#include "adapters/postgres/outbox_table.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "adapters/postgres/pipeline.hpp"
+#include "events/codec.hpp"
+
+namespace weft::pg {
+
+namespace {
+
+// Claims exclude each other (and republish); settlements only exclude claims.
+constexpr statement lock_exclusive{"weft_outbox_lock",
+                                   "SELECT pg_advisory_xact_lock($1::bigint)"};
+constexpr statement lock_shared{"weft_outbox_lock_shared",
+                                "SELECT pg_advisory_xact_lock_shared($1::bigint)"};
+
+// unnest keeps one prepared statement for any number of rows; WITH
+// ORDINALITY + ORDER BY keeps the ids in the order of the events.
+#define WEFT_OUTBOX_INSERT                                                              \
+  "WITH ins AS ("                                                                       \
+  " INSERT INTO weft_outbox (event_id, type, subject, payload)"                         \
+  " SELECT r.e, r.t, r.s, r.p"                                                          \
+  " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])"                        \
+  "  WITH ORDINALITY AS r(e, t, s, p, n)"                                               \
+  " ORDER BY r.n RETURNING 1) "
+
+constexpr statement insert_notify{
+  "weft_outbox_insert_notify",
+  WEFT_OUTBOX_INSERT "SELECT (SELECT count(*) FROM ins), pg_notify('weft_outbox', '')"};
+constexpr statement insert_quiet{"weft_outbox_insert",
+                                 WEFT_OUTBOX_INSERT "SELECT count(*) FROM ins"};
+#undef WEFT_OUTBOX_INSERT
+
+// A row is claimable when due, not leased, and no earlier unpublished row of
+// its subject is leased or waiting for a retry (per-subject order).
+constexpr statement claim{
+  "weft_outbox_claim",
+  "WITH c AS ("
+  " SELECT o.id FROM weft_outbox o"
+  " WHERE o.published_at IS NULL AND o.next_attempt_at <= now()"
+  "  AND (o.locked_until IS NULL OR o.locked_until <= now())"
+  "  AND (o.subject = '' OR NOT EXISTS ("
+  "   SELECT 1 FROM weft_outbox e"
+  "   WHERE e.subject = o.subject AND e.id < o.id AND e.published_at IS NULL"
+  "    AND (e.locked_until > now() OR e.next_attempt_at > now())))"
+  " ORDER BY o.id LIMIT $1"
+  " FOR UPDATE OF o SKIP LOCKED) "
+  "UPDATE weft_outbox o SET locked_until = now() + $2::float8 * interval '1 millisecond'"
+  " FROM c WHERE o.id = c.id"
+  " RETURNING o.id, o.event_id, o.type, o.subject, o.payload, o.attempts,"
+  "  extract(epoch FROM o.created_at)::float8"};
+
+constexpr statement published{
+  "weft_outbox_published",
+  "UPDATE weft_outbox SET published_at = now(), locked_until = NULL"
+  " WHERE id = ANY($1::bigint[]) AND published_at IS NULL"};
+
+constexpr statement failed{
+  "weft_outbox_failed",
+  "UPDATE weft_outbox o SET attempts = o.attempts + 1,"
+  " next_attempt_at = now() + f.delay_ms * interval '1 millisecond',"
+  " last_error = f.err, locked_until = NULL"
+  " FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS f(id, delay_ms, err)"
+  " WHERE o.id = f.id AND o.published_at IS NULL"};
+
+constexpr statement released{
+  "weft_outbox_release",
+  "UPDATE weft_outbox SET locked_until = NULL"
+  " WHERE id = ANY($1::bigint[]) AND published_at IS NULL"};
+
+constexpr statement cleanup{
+  "weft_outbox_cleanup",
+  "DELETE FROM weft_outbox WHERE id IN ("
+  " SELECT id FROM weft_outbox"
+  " WHERE published_at < now() - $1::float8 * interval '1 second'"
+  " ORDER BY published_at LIMIT $2)"};
+
+constexpr statement republish{
+  "weft_outbox_republish",
+  "UPDATE weft_outbox SET published_at = NULL, attempts = 0, next_attempt_at = now(),"
+  " last_error = NULL, locked_until = NULL WHERE published_at >= $1"};
+
+constexpr statement wake{"weft_outbox_wake", "SELECT pg_notify('weft_outbox', '')"};
+
+constexpr statement pending{"weft_outbox_pending",
+                            "SELECT count(*) FROM weft_outbox WHERE published_at IS NULL"};
+
+/// Appends `s` as a quoted element of an array literal.
+void append_quoted(std::string& out, std::string_view s) {
+  out += '"';
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\')
+      out += '\\';
+    out += ch;
+  }
+  out += '"';
+}
+
+/// `{1,2,3}`.
+std::string id_array(const std::vector<int64_t>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += '}';
+  return out;
+}
+
+/// Queues the UPDATEs of a settlement after the shared lock.
+void add_settlement(pipeline& p, const outbox_settlement& s) {
+  p.add(lock_shared, outbox_lock_key);
+  if (!s.published.empty())
+    p.add(published, id_array(s.published));
+  if (!s.failed.empty()) {
+    std::string ids = "{", delays = "{", errors = "{";
+    for (size_t i = 0; i < s.failed.size(); ++i) {
+      if (i > 0) {
+        ids += ',';
+        delays += ',';
+        errors += ',';
+      }
+      ids += std::to_string(s.failed[i].id);
+      delays += std::to_string(s.failed[i].retry_in.count());
+      append_quoted(errors, s.failed[i].error);
+    }
+    p.add(failed, ids + '}', delays + '}', errors + '}');
+  }
+  if (!s.released.empty())
+    p.add(released, id_array(s.released));
+}
+
+} // namespace
+
+caf::error append_outbox(connection& c, const std::vector<events::envelope>& evs, bool notify) {
+  if (evs.empty())
+    return {};
+  std::string ids = "{", types = "{", subjects = "{", payloads = "{";
+  for (size_t i = 0; i < evs.size(); ++i) {
+    if (i > 0) {
+      ids += ',';
+      types += ',';
+      subjects += ',';
+      payloads += ',';
+    }
+    append_quoted(ids, evs[i].id);
+    append_quoted(types, evs[i].type);
+    append_quoted(subjects, evs[i].subject);
+    append_quoted(payloads, events::encode(evs[i]));
+  }
+  ids += '}';
+  types += '}';
+  subjects += '}';
+  payloads += '}';
+  auto r = c.exec(notify ? insert_notify : insert_quiet, ids, types, subjects, payloads);
+  return r ? caf::error{} : std::move(r.error());
+}
+
+caf::expected<std::vector<outbox_row>> claim_outbox(connection& c, size_t limit,
+                                                    std::chrono::milliseconds lease) {
+  // One round trip, one implicit transaction: the lock is held until the
+  // lease is committed.
+  pipeline p{c};
+  p.add(lock_exclusive, outbox_lock_key);
+  p.add(claim, static_cast<int64_t>(limit), static_cast<int64_t>(lease.count()));
+  auto rs = p.run();
+  if (!rs)
+    return std::move(rs.error());
+  const auto& r = rs->back();
+  std::vector<outbox_row> rows;
+  rows.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i)
+    rows.push_back(outbox_row{r.get<int64_t>(i, 0), r.get<std::string>(i, 1),
+                              r.get<std::string>(i, 2), r.get<std::string>(i, 3),
+                              r.get<std::string>(i, 4), r.get<int32_t>(i, 5),
+                              r.get<double>(i, 6)});
+  // RETURNING has no order of its own.
+  std::sort(rows.begin(), rows.end(),
+            [](const outbox_row& a, const outbox_row& b) { return a.id < b.id; });
+  return rows;
+}
+
+caf::error settle_outbox(connection& c, const outbox_settlement& s) {
+  if (s.empty())
+    return {};
+  pipeline p{c};
+  add_settlement(p, s);
+  auto rs = p.run();
+  return rs ? caf::error{} : std::move(rs.error());
+}
+
+caf::error mark_published(connection& c, const std::vector<int64_t>& ids) {
+  return settle_outbox(c, outbox_settlement{ids, {}, {}});
+}
+
+caf::error mark_failed(connection& c, const std::vector<outbox_failure>& failures) {
+  return settle_outbox(c, outbox_settlement{{}, failures, {}});
+}
+
+caf::error release_outbox(connection& c, const std::vector<int64_t>& ids) {
+  return settle_outbox(c, outbox_settlement{{}, {}, ids});
+}
+
+caf::expected<int64_t> cleanup_outbox(connection& c, std::chrono::seconds retention,
+                                      int64_t limit) {
+  auto r = c.exec(cleanup, static_cast<int64_t>(retention.count()), limit);
+  if (!r)
+    return std::move(r.error());
+  return r->affected();
+}
+
+caf::expected<int64_t> republish_since(connection& c,
+                                       std::chrono::system_clock::time_point since) {
+  pipeline p{c};
+  p.add(lock_exclusive, outbox_lock_key);
+  p.add(republish, since);
+  p.add(wake);
+  auto rs = p.run();
+  if (!rs)
+    return std::move(rs.error());
+  return (*rs)[1].affected();
+}
+
+caf::expected<int64_t> outbox_pending(connection& c) {
+  auto r = c.exec(pending);
+  if (!r)
+    return std::move(r.error());
+  return r->get<int64_t>(0, 0);
+}
+
+} // namespace weft::pg
