@@ -17,6 +17,30 @@ check_fn<std::string> empty_or_at_least_bytes(size_t n) {
   };
 }
 
+// A JetStream stream name: no dots, wildcards, slashes or whitespace.
+check_fn<std::string> stream_name() {
+  return [](const std::string& v, const std::string& path, sink& s) {
+    if (v.empty() || v.find_first_of(".*> /\\\t") != std::string::npos)
+      s.add(path, "must be a non-empty name without '.', '*', '>', '/', '\\' or spaces");
+  };
+}
+
+// NATS subjects for the stream: at least one, no empty tokens or spaces.
+check_fn<std::vector<std::string>> subject_list() {
+  return [](const std::vector<std::string>& v, const std::string& path, sink& s) {
+    if (v.empty())
+      s.add(path, "must not be empty");
+    for (size_t i = 0; i < v.size(); ++i) {
+      const auto& x = v[i];
+      bool bad = x.empty() || x.front() == '.' || x.back() == '.'
+                 || x.find("..") != std::string::npos
+                 || x.find_first_of(" \t") != std::string::npos;
+      if (bad)
+        s.add(path + "[" + std::to_string(i) + "]", "must be a NATS subject, got \"" + x + "\"");
+    }
+  };
+}
+
 void check_root(const settings& x, sink& s) {
   const auto& r = x.root;
   if (!r.email.empty() && r.password.empty())
@@ -130,7 +154,33 @@ std::vector<section> make_schema() {
                    key("migrate_on_start", &S::database, &database_section::migrate_on_start),
                  },
                  {}});
-  out.push_back({"nats", {key("url", &S::nats, &nats_section::url, {}, true)}, {}});
+  // `url` stays last: key_paths() ends with it.
+  out.push_back({"nats",
+                 {
+                   key("stream", &S::nats, &nats_section::stream, stream_name()),
+                   key("subjects", &S::nats, &nats_section::subjects, subject_list()),
+                   key("replicas", &S::nats, &nats_section::replicas, range(1, 5)),
+                   key("duplicate_window_s", &S::nats, &nats_section::duplicate_window_s,
+                       at_least(120)),
+                   key("max_age_s", &S::nats, &nats_section::max_age_s, at_least(60)),
+                   key("fetch_batch", &S::nats, &nats_section::fetch_batch, range(1, 4096)),
+                   key("fetch_wait_ms", &S::nats, &nats_section::fetch_wait_ms,
+                       range(10, 60000)),
+                   key("max_in_flight", &S::nats, &nats_section::max_in_flight,
+                       range(1, 65536)),
+                   key("publish_window", &S::nats, &nats_section::publish_window,
+                       range(1, 65536)),
+                   key("publish_timeout_ms", &S::nats, &nats_section::publish_timeout_ms,
+                       range(100, 600000)),
+                   key("reconnect_wait_ms", &S::nats, &nats_section::reconnect_wait_ms,
+                       range(10, 600000)),
+                   key("connect_timeout_ms", &S::nats, &nats_section::connect_timeout_ms,
+                       range(100, 600000)),
+                   key("start_timeout_ms", &S::nats, &nats_section::start_timeout_ms,
+                       range(100, 3600000)),
+                   key("url", &S::nats, &nats_section::url, {}, true),
+                 },
+                 {}});
   return out;
 }
 

@@ -92,6 +92,19 @@ struct database_section {
 };
 
 struct nats_section {
+  std::string stream = "WEFT";             ///< JetStream stream holding every event
+  std::vector<std::string> subjects{"weft.>"}; ///< the stream's subjects
+  uint32_t replicas = 1;                   ///< stream replicas (3 in a NATS cluster)
+  uint32_t duplicate_window_s = 120;       ///< Nats-Msg-Id dedupe window (>= 120)
+  uint32_t max_age_s = 604800;             ///< events older than this leave the stream (7 days)
+  uint32_t fetch_batch = 256;              ///< messages per pull request at most
+  uint32_t fetch_wait_ms = 500;            ///< how long an idle pull request waits
+  uint32_t max_in_flight = 1024;           ///< fetched, unsettled messages per consumer
+  uint32_t publish_window = 4000;          ///< async publishes awaiting their ack
+  uint32_t publish_timeout_ms = 5000;      ///< no ack in time: the publish fails (outbox retries)
+  uint32_t reconnect_wait_ms = 250;        ///< between reconnect attempts (forever)
+  uint32_t connect_timeout_ms = 2000;      ///< one connection attempt at most
+  uint32_t start_timeout_ms = 30000;       ///< connect and create the stream at start, or exit
   std::string url;                         ///< NATS URL (NATS_URL); empty = in-process bus
 };
 
