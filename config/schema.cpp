@@ -54,6 +54,16 @@ void check_root(const settings& x, sink& s) {
                              + std::to_string(x.auth.password_min_length) + ") characters");
 }
 
+// A row must outlive a publish's timeout under its lease: the relay starts
+// no publish that its lease could not cover.
+void check_outbox(const settings& x, sink& s) {
+  const auto& o = x.outbox;
+  if (static_cast<uint64_t>(o.lease_ms) < 2 * static_cast<uint64_t>(o.publish_timeout_ms))
+    s.add("outbox.lease_ms", "must be at least 2 x outbox.publish_timeout_ms ("
+                               + std::to_string(2 * static_cast<uint64_t>(o.publish_timeout_ms))
+                               + "), got " + std::to_string(o.lease_ms));
+}
+
 void check_metrics(const settings& x, sink& s) {
   if (x.metrics.enabled && x.metrics.port != 0 && x.metrics.port == x.http.port)
     s.add("metrics.port", "must differ from http.port (" + std::to_string(x.http.port) + ")");
@@ -154,6 +164,23 @@ std::vector<section> make_schema() {
                    key("migrate_on_start", &S::database, &database_section::migrate_on_start),
                  },
                  {}});
+  out.push_back({"outbox",
+                 {
+                   key("batch_size", &S::outbox, &outbox_section::batch_size, range(1, 1000)),
+                   key("max_in_flight", &S::outbox, &outbox_section::max_in_flight,
+                       range(1, 1024)),
+                   key("lease_ms", &S::outbox, &outbox_section::lease_ms, at_least(1000)),
+                   key("poll_interval_ms", &S::outbox, &outbox_section::poll_interval_ms,
+                       range(10, 60000)),
+                   key("publish_timeout_ms", &S::outbox, &outbox_section::publish_timeout_ms,
+                       range(1, 600000)),
+                   key("retention_s", &S::outbox, &outbox_section::retention_s,
+                       range(0, 604800)),
+                   key("cleanup_interval_s", &S::outbox, &outbox_section::cleanup_interval_s,
+                       range(1, 86400)),
+                   key("backoff_ms", &S::outbox, &outbox_section::backoff_ms, non_empty_list()),
+                 },
+                 check_outbox});
   // `url` stays last: key_paths() ends with it.
   out.push_back({"nats",
                  {

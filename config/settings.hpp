@@ -91,6 +91,17 @@ struct database_section {
   bool migrate_on_start = true;            ///< apply missing migrations before services start
 };
 
+struct outbox_section {
+  uint32_t batch_size = 500;               ///< outbox rows one relay claims at once
+  uint32_t max_in_flight = 128;            ///< publishes awaiting the bus at most, per relay
+  uint32_t lease_ms = 30000;               ///< a claimed row is no other relay's for this long
+  uint32_t poll_interval_ms = 200;         ///< claim at least this often (besides wake-ups)
+  uint32_t publish_timeout_ms = 5000;      ///< an unanswered publish counts as failed
+  uint32_t retention_s = 900;              ///< published rows kept this long (the republish window)
+  uint32_t cleanup_interval_s = 60;        ///< between retention cleanups
+  std::vector<uint32_t> backoff_ms{100, 500, 2000, 5000}; ///< retry delays; the last repeats; +-20% jitter
+};
+
 struct nats_section {
   std::string stream = "WEFT";             ///< JetStream stream holding every event
   std::vector<std::string> subjects{"weft.>"}; ///< the stream's subjects
@@ -118,6 +129,7 @@ struct settings {
   bus_section bus;
   faults_section faults;
   database_section database;
+  outbox_section outbox;
   nats_section nats;
 };
 

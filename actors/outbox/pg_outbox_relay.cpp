@@ -240,6 +240,12 @@ relay_impl::behavior_type pg_relay(relay_pointer self, pg_relay_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.opts.batch_size = std::max<uint32_t>(st.opts.batch_size, 1);
+  // No publish starts unless its lease covers its timeout (config checks it).
+  if (st.opts.lease < 2 * st.opts.publish_timeout) {
+    spdlog::warn("outbox {}: lease {} ms < 2 x publish timeout; using {} ms", st.opts.name,
+                 st.opts.lease.count(), 2 * st.opts.publish_timeout.count());
+    st.opts.lease = 2 * st.opts.publish_timeout;
+  }
   if (!st.opts.listen.url.empty()) {
     st.listener = spawn_outbox_listener(self->system(), st.opts.listen,
                                         caf::actor_cast<outbox_actor>(self));

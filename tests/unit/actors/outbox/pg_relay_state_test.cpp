@@ -1,0 +1,134 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "actors/outbox/pg_relay_state.hpp"
+#include "actors/outbox/settings.hpp"
+
+using namespace weft;
+using namespace weft::outbox;
+using namespace std::chrono_literals;
+
+namespace {
+
+pg::outbox_row row(int64_t id, std::string subject, int32_t attempts = 0) {
+  pg::outbox_row r;
+  r.id = id;
+  r.subject = std::move(subject);
+  r.attempts = attempts;
+  return r;
+}
+
+/// Starts every row that may start now; their ids.
+std::vector<int64_t> start_all(pg_relay_state& st, steady_clock::time_point now,
+                               std::vector<std::string>* lanes = nullptr) {
+  std::vector<int64_t> out;
+  held_row h;
+  std::string key;
+  while (st.next_row(h, key, now)) {
+    out.push_back(h.row.id);
+    if (lanes)
+      lanes->push_back(key);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("pg relay state: one row per subject at a time, in id order", "[outbox]") {
+  pg_relay_state st;
+  auto now = steady_clock::now();
+  st.add_claimed({row(1, "a"), row(2, "a"), row(3, "b"), row(4, ""), row(5, ""), row(6, "a")},
+                 now + 30s);
+  CHECK(st.queued == 6);
+  std::vector<std::string> lanes;
+  // Subject-less rows carry no order: each starts at once.
+  CHECK(start_all(st, now, &lanes) == std::vector<int64_t>{1, 3, 4, 5});
+  CHECK(st.queued == 2);
+  st.lane_done(lanes[0]); // a's row 1 answered
+  CHECK(start_all(st, now) == std::vector<int64_t>{2});
+  st.lane_done("a");
+  CHECK(start_all(st, now) == std::vector<int64_t>{6});
+  st.lane_done("a");
+  st.lane_done("b");
+  CHECK(st.lanes.size() == 2); // the two subject-less lanes still busy
+  st.lane_done(lanes[2]);
+  st.lane_done(lanes[3]);
+  CHECK(st.lanes.empty());
+  CHECK(st.queued == 0);
+}
+
+TEST_CASE("pg relay state: a failure releases the rest of its subject only", "[outbox]") {
+  pg_relay_state st;
+  auto now = steady_clock::now();
+  st.add_claimed({row(1, "a"), row(2, "b"), row(3, "a"), row(4, "a"), row(5, "b")}, now + 30s);
+  CHECK(start_all(st, now) == std::vector<int64_t>{1, 2});
+  st.lane_failed("a", now);
+  CHECK(st.unsettled.released == std::vector<int64_t>{3, 4});
+  CHECK(st.queued == 1);
+  st.lane_done("b");
+  CHECK(start_all(st, now) == std::vector<int64_t>{5});
+}
+
+TEST_CASE("pg relay state: rows whose lease would end before an answer are dropped, not "
+          "released",
+          "[outbox]") {
+  pg_relay_state st;
+  st.opts.publish_timeout = 5s;
+  auto now = steady_clock::now();
+  st.add_claimed({row(1, "a"), row(2, "a")}, now + 3s);
+  st.add_claimed({row(3, "b")}, now + 30s);
+  CHECK(start_all(st, now) == std::vector<int64_t>{3});
+  CHECK(st.queued == 0);
+  CHECK(st.unsettled.released.empty());
+  CHECK(st.lanes.count("a") == 0);
+}
+
+TEST_CASE("pg relay state: a drain releases rows not started and keeps busy lanes",
+          "[outbox]") {
+  pg_relay_state st;
+  auto now = steady_clock::now();
+  st.add_claimed({row(1, "a"), row(2, "a"), row(3, "b")}, now + 30s);
+  CHECK(start_all(st, now).size() == 2);
+  st.add_claimed({row(4, "c")}, now + 30s);
+  st.release_queued(now);
+  auto released = st.unsettled.released;
+  std::sort(released.begin(), released.end());
+  CHECK(released == std::vector<int64_t>{2, 4});
+  CHECK(st.queued == 0);
+  CHECK(st.ready.empty());
+  CHECK(st.lanes.size() == 2); // a and b, each with a row in flight
+}
+
+TEST_CASE("pg relay state: retry delays follow the backoff steps with +-20% jitter",
+          "[outbox]") {
+  pg_relay_state st;
+  st.opts.backoff_ms = {100, 1000};
+  for (int i = 0; i < 50; ++i) {
+    auto first = st.retry_delay(0);
+    CHECK(first >= 80ms);
+    CHECK(first <= 120ms);
+    auto later = st.retry_delay(7);
+    CHECK(later >= 800ms);
+    CHECK(later <= 1200ms);
+  }
+  st.opts.backoff_ms.clear();
+  CHECK(st.retry_delay(3) == 0ms);
+}
+
+TEST_CASE("pg relay options follow the outbox config section", "[outbox]") {
+  config::outbox_section s;
+  s.batch_size = 42;
+  s.lease_ms = 12000;
+  s.retention_s = 60;
+  s.cleanup_interval_s = 5;
+  s.backoff_ms = {7};
+  auto o = pg_relay_options_from(s);
+  CHECK(o.batch_size == 42);
+  CHECK(o.max_in_flight == 128);
+  CHECK(o.lease == 12000ms);
+  CHECK(o.poll_interval == 200ms);
+  CHECK(o.retention == std::chrono::seconds{60});
+  CHECK(o.cleanup_interval == 5000ms);
+  CHECK(o.backoff_ms == std::vector<uint32_t>{7});
+}
