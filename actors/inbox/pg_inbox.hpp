@@ -59,7 +59,7 @@ struct pg_inbox_options {
   weft::fault_plan* faults = nullptr;  ///< may be null; consulted per delivery under `consumer`
   weft::metrics* metrics = nullptr;    ///< may be null
   size_t max_batch = 128;              ///< deliveries per transaction at most
-  size_t workers = 1;                  ///< detached actors, one connection each
+  size_t workers = 2;                  ///< detached actors, one connection each (two overlap commits)
 };
 
 /// Spawns the inbox: a front actor (the returned handle, to subscribe to the

@@ -86,15 +86,23 @@ caf::error call(pg::connection& c, const batch_handlers& h,
   return err;
 }
 
-/// INSERT ... RETURNING for `uniques` (in key order); the keys inserted.
+/// INSERT ... RETURNING for `uniques`; the keys inserted. Rows go in in key
+/// order: two transactions with some of the same ids (two workers, two
+/// nodes) then wait for each other instead of deadlocking.
 caf::expected<std::unordered_set<std::string>>
 insert_all(pg::connection& c, const std::vector<batch_item>& items,
            const std::vector<size_t>& uniques) {
+  auto sorted = uniques;
+  std::sort(sorted.begin(), sorted.end(), [&](size_t a, size_t b) {
+    const auto& x = items[a];
+    const auto& y = items[b];
+    return std::tie(x.consumer_key, x.event_key) < std::tie(y.consumer_key, y.event_key);
+  });
   std::vector<std::string> consumers;
-  consumers.reserve(uniques.size());
+  consumers.reserve(sorted.size());
   std::string ids = "{";
-  ids.reserve(2 + uniques.size() * 37);
-  for (auto i : uniques) {
+  ids.reserve(2 + sorted.size() * 37);
+  for (auto i : sorted) {
     consumers.push_back(items[i].consumer_key);
     if (ids.size() > 1)
       ids += ',';
@@ -223,7 +231,7 @@ batch_report apply_batch(pg::connection& c, const batch_handlers& h,
   // copies follow the first one's outcome.
   std::unordered_map<std::string, int> seen;
   seen.reserve(items.size());
-  std::vector<size_t> uniques;
+  std::vector<size_t> uniques; // in delivery order: handlers run in that order
   uniques.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     auto& x = items[i];
@@ -235,11 +243,6 @@ batch_report apply_batch(pg::connection& c, const batch_handlers& h,
     else
       x.first = it->second;
   }
-  std::sort(uniques.begin(), uniques.end(), [&](size_t a, size_t b) {
-    const auto& x = items[a];
-    const auto& y = items[b];
-    return std::tie(x.consumer_key, x.event_key) < std::tie(y.consumer_key, y.event_key);
-  });
   if (!uniques.empty() && fast_path(c, h, items, uniques, rep) == fast_result::careful)
     careful_path(c, h, items, uniques, rep);
   for (auto& x : items) {

@@ -25,10 +25,11 @@
 // Careful path (some handler failed, so the fast path was rolled back):
 //   BEGIN; per event: SAVEPOINT + INSERT one record (one round trip),
 //   handler, ROLLBACK TO SAVEPOINT if it failed; COMMIT.
-// A handler whose event failed on the fast path is not run again on the
-// careful path: it gets its error at once. Records are inserted in key order
-// so that two transactions holding some of the same ids (two workers, two
-// nodes) wait for each other instead of deadlocking.
+// Handlers run in delivery order. A handler whose event failed on the fast
+// path is not run again on the careful path: it gets its error at once.
+// Records are inserted in key order so that two transactions holding some of
+// the same ids (two workers, two nodes) wait for each other instead of
+// deadlocking.
 namespace weft::inbox {
 
 /// What became of one delivery.

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -194,4 +195,22 @@ TEST_CASE("batch: with the database unreachable every delivery fails, retryable"
   CHECK(rep.failed == 2);
   CHECK(pg::is_retryable(rep.fatal));
   CHECK(pg::is_retryable(items[0].error));
+}
+
+TEST_CASE("batch: handlers run in delivery order, whatever the ids", "[pg_inbox][batch]") {
+  auto url = migrated_database();
+  auto c = pg::test::open_or_fail(url);
+  auto ms = events_n(5);
+  std::reverse(ms.begin(), ms.end()); // ids now descend
+  std::vector<std::string> order;
+  inbox::batch_handlers h;
+  h.one = [&](pg::connection& conn, const events::envelope& ev) {
+    order.push_back(ev.id);
+    return audit_insert(conn, ev);
+  };
+  auto items = items_of(ms);
+  CHECK(inbox::apply_batch(c, h, items).applied == 5);
+  REQUIRE(order.size() == 5);
+  for (size_t i = 0; i < ms.size(); ++i)
+    CHECK(order[i] == ms[i].event.id);
 }

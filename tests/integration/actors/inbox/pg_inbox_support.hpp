@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,22 @@ inline std::string migrated_database() {
   auto name = "inbox_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
   pg::test::cluster().create_database(name, tmpl);
   return pg::test::cluster().url(name);
+}
+
+/// `WEFT_INBOX_BENCH_URL` (a server of your own, e.g. with fsync on, for
+/// figures at production durability), migrated and with the inbox and audit
+/// tables emptied; else a fresh migrated_database().
+inline std::string bench_database() {
+  const char* env = std::getenv("WEFT_INBOX_BENCH_URL");
+  if (env == nullptr || *env == 0)
+    return migrated_database();
+  auto c = pg::test::open_or_fail(env);
+  auto applied = pg::apply_migrations(c);
+  if (!applied)
+    throw std::runtime_error("migrations failed: " + pg::describe(applied.error()));
+  if (auto err = c.exec_script("TRUNCATE weft_inbox, weft_audit_trail"))
+    throw std::runtime_error("cannot empty the tables: " + pg::describe(err));
+  return env;
 }
 
 /// An event of `type` with a fresh UUIDv7 id and the current time.
@@ -119,11 +136,17 @@ struct pg_inbox_fixture {
   test_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
-  std::string url = migrated_database();
+  std::string url;
   event_bus_actor bus = memory::spawn_memory_bus(sys, {});
   std::vector<caf::actor> actors{caf::actor_cast<caf::actor>(bus)};
-  pg::connection db = pg::test::open_or_fail(url);
+  pg::connection db;
   std::shared_ptr<call_log> log = std::make_shared<call_log>();
+
+  /// On `database` (a URL), by default a fresh migrated one.
+  explicit pg_inbox_fixture(std::string database = migrated_database())
+    : url(std::move(database)), db(pg::test::open_or_fail(url)) {
+    // nop
+  }
 
   ~pg_inbox_fixture() {
     for (auto& a : actors)
