@@ -24,6 +24,17 @@ prometheus::Histogram::BucketBoundaries http_buckets() {
           0.1,    0.25,  0.5,    1.0,   2.5,   5.0};
 }
 
+// Deliveries per inbox transaction: 1 up to a large max_batch.
+prometheus::Histogram::BucketBoundaries inbox_batch_buckets() {
+  return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+}
+
+// One handler call inside a transaction: 20 us up to 1 s.
+prometheus::Histogram::BucketBoundaries inbox_handler_buckets() {
+  return {0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+          0.005,   0.01,    0.025,  0.05,    0.1,    0.25,   1.0};
+}
+
 // Outbox row from created_at to the bus's ack: 1 ms up to 5 min (a backlog
 // after an outage shows in the top buckets).
 prometheus::Histogram::BucketBoundaries outbox_latency_buckets() {
@@ -68,6 +79,26 @@ struct metrics::impl {
     = prometheus::BuildCounter()
         .Name("weft_inbox_duplicates_total")
         .Help("Redelivered events the inbox acked without running the handler")
+        .Register(*registry);
+  prometheus::Family<prometheus::Counter>& inbox_processed
+    = prometheus::BuildCounter()
+        .Name("weft_inbox_processed_total")
+        .Help("Events whose handler ran and whose transaction committed")
+        .Register(*registry);
+  prometheus::Family<prometheus::Counter>& inbox_failed
+    = prometheus::BuildCounter()
+        .Name("weft_inbox_failed_total")
+        .Help("Deliveries the inbox answered with an error (handler or database)")
+        .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& inbox_batch_size
+    = prometheus::BuildHistogram()
+        .Name("weft_inbox_batch_size")
+        .Help("Deliveries handled together in one inbox transaction")
+        .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& inbox_handler_duration
+    = prometheus::BuildHistogram()
+        .Name("weft_inbox_handler_duration_seconds")
+        .Help("Duration of one inbox handler call inside its transaction")
         .Register(*registry);
   prometheus::Family<prometheus::Counter>& outbox_published
     = prometheus::BuildCounter()
@@ -144,6 +175,23 @@ void metrics::bus_event(bus_counter which, std::string_view type,
 
 void metrics::inbox_duplicate(std::string_view consumer) {
   impl_->inbox_duplicates.Add({{"consumer", std::string{consumer}}}).Increment();
+}
+
+void metrics::inbox_batch(std::string_view consumer, size_t size, uint64_t processed,
+                          uint64_t failed, std::span<const double> handler_seconds) {
+  // One label lookup per family and batch, not per event.
+  const prometheus::Labels labels{{"consumer", std::string{consumer}}};
+  if (processed > 0)
+    impl_->inbox_processed.Add(labels).Increment(static_cast<double>(processed));
+  if (failed > 0)
+    impl_->inbox_failed.Add(labels).Increment(static_cast<double>(failed));
+  impl_->inbox_batch_size.Add(labels, inbox_batch_buckets())
+    .Observe(static_cast<double>(size));
+  if (!handler_seconds.empty()) {
+    auto& h = impl_->inbox_handler_duration.Add(labels, inbox_handler_buckets());
+    for (double s : handler_seconds)
+      h.Observe(s);
+  }
 }
 
 void metrics::outbox_batch(std::string_view relay, uint64_t published, uint64_t failed,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -34,6 +35,13 @@ public:
 
   /// `weft_inbox_duplicates_total{consumer}`.
   void inbox_duplicate(std::string_view consumer);
+
+  /// One transaction of inbox `consumer`: `weft_inbox_processed_total` +=
+  /// `processed`, `weft_inbox_failed_total` += `failed`,
+  /// `weft_inbox_batch_size` observes `size`, and
+  /// `weft_inbox_handler_duration_seconds` each handler call's duration.
+  void inbox_batch(std::string_view consumer, size_t size, uint64_t processed,
+                   uint64_t failed, std::span<const double> handler_seconds);
 
   /// One settlement of outbox relay `relay`: `weft_outbox_published_total` +=
   /// `published`, `weft_outbox_failed_total` += `failed`, and
