@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "adapters/nats/jetstream_bus.hpp"
 #include "tests/integration/actors/outbox/outbox_support.hpp"
 #include "tests/support/servers.hpp"
@@ -64,6 +66,36 @@ TEST_CASE("pg relay over JetStream: rows go out with their event id as Nats-Msg-
   CHECK(log->seqs.size() == 600);
   CHECK(max_seq == 600); // the stream holds each event once
   CHECK_FALSE(log->overlap);
+  fx.drain(relay, 5000);
+  (*js)->stop();
+}
+
+TEST_CASE("pg relay over JetStream: a burst of 10,000 events committed by 100-row "
+          "transactions") {
+  outbox_fixture fx;
+  weft::test::nats_server server;
+  nats::jetstream_options jo;
+  jo.url = server.url();
+  jo.start_timeout_ms = 10000;
+  auto js = nats::jetstream_bus::start(fx.sys, jo);
+  REQUIRE(js);
+  auto log = std::make_shared<bus_log>();
+  auto relay = fx.relay(fx.relay_options(fx.keep(spawn_recording_bus(fx.sys, log, (*js)->actor()))));
+  constexpr int total = 10000, per_tx = 100;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < total / per_tx; ++i) {
+    fx.append(batch_of(per_tx, 1000, i * per_tx));
+    caf::anon_send(relay, publish_atom::value, std::vector<events::envelope>{});
+  }
+  auto committed = std::chrono::steady_clock::now();
+  REQUIRE(wait_until([&] { return log->stored_count() >= total; }, 60s));
+  auto acked = std::chrono::steady_clock::now();
+  REQUIRE(wait_until([&] { return fx.pending() == 0; }, 10s));
+  CHECK(log->per_id().size() == total);
+  auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
+  std::printf("outbox burst over JetStream: %d events committed in %.2f s, all stored after "
+              "%.2f s: %.0f events/s end to end\n",
+              total, secs(committed - start), secs(acked - start), total / secs(acked - start));
   fx.drain(relay, 5000);
   (*js)->stop();
 }
