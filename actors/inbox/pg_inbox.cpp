@@ -91,18 +91,19 @@ void flush(worker_pointer self) {
     st.conn = std::make_unique<pg::connection>(st.cfg->conn);
   auto rep = apply_batch(*st.conn, st.cfg->handlers, items);
   log_outcome(self, rep, items);
+  // Counted before answering: whoever sees the ack sees the counts too.
+  if (auto* m = st.cfg->metrics) {
+    for (uint64_t i = 0; i < rep.duplicates; ++i)
+      m->inbox_duplicate(st.cfg->consumer);
+    m->inbox_batch(st.cfg->consumer, items.size(), rep.applied, rep.failed,
+                   rep.handler_seconds);
+  }
   // Committed (or seen committed before): ack. Anything else: nak.
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].result == outcome::applied || items[i].result == outcome::duplicate)
       promises[i].deliver(ack_atom::value);
     else
       promises[i].deliver(std::move(items[i].error));
-  }
-  if (auto* m = st.cfg->metrics) {
-    for (uint64_t i = 0; i < rep.duplicates; ++i)
-      m->inbox_duplicate(st.cfg->consumer);
-    m->inbox_batch(st.cfg->consumer, items.size(), rep.applied, rep.failed,
-                   rep.handler_seconds);
   }
   // Keep the capacity for the next batch.
   items.clear();
