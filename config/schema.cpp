@@ -132,6 +132,8 @@ std::vector<section> make_schema() {
                    key("login_per_ip", &S::auth, &auth_section::login_per_ip, at_least(1)),
                    key("login_window_s", &S::auth, &auth_section::login_window_s, at_least(1)),
                    key("hash_threads", &S::auth, &auth_section::hash_threads, range(0, 256)),
+                   key("idempotency_ttl_s", &S::auth, &auth_section::idempotency_ttl_s,
+                       at_least(1)),
                  },
                  {}});
   out.push_back({"root",

@@ -54,6 +54,7 @@ struct auth_section {
   uint32_t login_per_ip = 50;              ///< login attempts per client IP per window
   uint32_t login_window_s = 60;
   uint32_t hash_threads = 0;               ///< password hashing workers; 0 = cores
+  uint32_t idempotency_ttl_s = 86400;      ///< Idempotency-Key records expire after
 };
 
 struct root_section {

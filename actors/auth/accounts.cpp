@@ -2,6 +2,7 @@
 
 #include "actors/auth/events.hpp"
 #include "actors/auth/handlers.hpp"
+#include "actors/auth/idempotency.hpp"
 #include "actors/auth/secrets.hpp"
 #include "runtime/api_error.hpp"
 
@@ -40,7 +41,7 @@ caf::expected<token_grant> issue_tokens(auth_state& st, const user_record& u,
   refresh_record rec{secret_hash(refresh_token), u.id, family_id,
                      unix_now() + st.deps.settings.refresh_ttl_s, false};
   if (rotated_hash.empty()) {
-    if (auto err = st.deps.repo->insert_refresh(rec, outbox))
+    if (auto err = st.deps.repo->insert_refresh(rec, unit_of_work{outbox, std::nullopt}))
       return err;
   } else {
     auto rotated = st.deps.repo->rotate_refresh(rotated_hash, rec);
@@ -56,6 +57,12 @@ caf::expected<token_grant> issue_tokens(auth_state& st, const user_record& u,
 
 caf::result<user_view> register_user(auth_pointer self, credentials c) {
   auto& st = self->state;
+  static const std::string operation = "auth.register";
+  auto prior = replay<user_view>(st, c.meta, operation);
+  if (!prior)
+    return std::move(prior.error());
+  if (*prior)
+    return std::move(**prior);
   auto email = normalize_email(c.email);
   if (email.empty())
     return api_error(api_errc::bad_request, "email is not a valid address", "/email");
@@ -75,14 +82,22 @@ caf::result<user_view> register_user(auth_pointer self, credentials c) {
   self->request(st.deps.hasher, hash_timeout, hash_atom::value, std::move(c.password))
     .then(
       [self, rp, email, meta = c.meta](std::string& phc) mutable {
+        auto& st = self->state;
         user_record u{events::new_uuid_v7(), email, std::move(phc), {role_user},
                       events::now_rfc3339_ms()};
-        auto ev = self->state.event(user_created{u.id, u.email, u.roles}, u.id, meta);
+        auto view = to_view(u);
+        unit_of_work work{{st.event(user_created{u.id, u.email, u.roles}, u.id, meta)},
+                          record_of(st, meta, operation, view)};
         // Inserting checks the email again: another registration may have won.
-        if (auto err = self->state.deps.repo->insert_user(u, {ev}))
-          rp.deliver(std::move(err));
-        else
-          rp.deliver(to_view(u));
+        if (auto err = st.deps.repo->insert_user(u, work)) {
+          auto answer = answer_after_failure<user_view>(st, meta, operation, std::move(err));
+          if (answer)
+            rp.deliver(std::move(*answer));
+          else
+            rp.deliver(std::move(answer.error()));
+        } else {
+          rp.deliver(std::move(view));
+        }
       },
       [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
@@ -148,7 +163,7 @@ caf::result<token_grant> refresh(auth_pointer self, const std::string& token,
   if (r.used) {
     // A rotated token came back: someone holds a copy. Revoke the family.
     auto ev = st.event(user_logout{r.user_id, "refresh_token_reuse"}, r.user_id, meta);
-    if (auto err = st.deps.repo->revoke_family(r.family_id, {ev}))
+    if (auto err = st.deps.repo->revoke_family(r.family_id, unit_of_work{{ev}, std::nullopt}))
       return err;
     return api_error(api_errc::unauthenticated, "refresh token reuse detected; session revoked");
   }
@@ -175,7 +190,7 @@ caf::result<ack_atom> logout(auth_pointer self, const std::string& token,
     return invalid_refresh();
   const auto& r = **rec;
   auto ev = st.event(user_logout{r.user_id, "logout"}, r.user_id, meta);
-  if (auto err = st.deps.repo->revoke_family(r.family_id, {ev}))
+  if (auto err = st.deps.repo->revoke_family(r.family_id, unit_of_work{{ev}, std::nullopt}))
     return err;
   return ack_atom::value;
 }

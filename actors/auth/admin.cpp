@@ -2,6 +2,7 @@
 
 #include "actors/auth/events.hpp"
 #include "actors/auth/handlers.hpp"
+#include "actors/auth/idempotency.hpp"
 #include "actors/auth/secrets.hpp"
 #include "runtime/api_error.hpp"
 
@@ -38,6 +39,12 @@ caf::result<Page> page_of(const page_request& p, Fetch fetch, View view) {
 
 caf::result<api_key_view> add_api_key(auth_pointer self, new_api_key k) {
   auto& st = self->state;
+  auto operation = "auth.api_keys.create:" + k.caller.id;
+  auto prior = replay<api_key_view>(st, k.meta, operation);
+  if (!prior)
+    return std::move(prior.error());
+  if (*prior)
+    return std::move(**prior);
   if (k.name.empty() || k.name.size() > 100)
     return api_error(api_errc::bad_request, "name must have 1 to 100 characters", "/name");
   if (k.role != role_user && k.role != role_admin)
@@ -45,11 +52,13 @@ caf::result<api_key_view> add_api_key(auth_pointer self, new_api_key k) {
   auto secret = std::string{api_key_prefix} + random_token(32);
   api_key_record rec{events::new_uuid_v7(), k.name, k.role, secret_hash(secret), k.caller.id,
                      events::now_rfc3339_ms()};
-  auto ev = st.event(apikey_created{rec.id, rec.name, rec.role, k.caller.id}, rec.id, k.meta);
-  if (auto err = st.deps.repo->insert_api_key(rec, {ev}))
-    return err;
   auto view = to_view(rec);
-  view.key = std::move(secret); // shown this once, stored only hashed
+  view.key = std::move(secret); // shown this once (and to a retry), stored only hashed
+  unit_of_work work{{st.event(apikey_created{rec.id, rec.name, rec.role, k.caller.id}, rec.id,
+                              k.meta)},
+                    record_of(st, k.meta, operation, view)};
+  if (auto err = st.deps.repo->insert_api_key(rec, work))
+    return answer_after_failure<api_key_view>(st, k.meta, operation, std::move(err));
   return view;
 }
 
@@ -63,10 +72,21 @@ caf::result<api_key_page> list_api_keys(auth_pointer self, const page_request& p
 caf::result<ack_atom> revoke_api_key(auth_pointer self, const std::string& id,
                                      const principal& who, const request_meta& meta) {
   auto& st = self->state;
-  auto ev = st.event(apikey_revoked{id, who.id}, id, meta);
-  auto deleted = st.deps.repo->delete_api_key(id, {ev});
-  if (!deleted)
-    return deleted.error();
+  auto operation = "auth.api_keys.revoke:" + who.id;
+  auto prior = replay<std::string>(st, meta, operation);
+  if (!prior)
+    return std::move(prior.error());
+  if (*prior)
+    return ack_atom::value;
+  unit_of_work work{{st.event(apikey_revoked{id, who.id}, id, meta)},
+                    record_of(st, meta, operation, std::string{"revoked"})};
+  auto deleted = st.deps.repo->delete_api_key(id, work);
+  if (!deleted) {
+    auto answer = answer_after_failure<std::string>(st, meta, operation, deleted.error());
+    if (!answer)
+      return std::move(answer.error());
+    return ack_atom::value;
+  }
   if (!*deleted)
     return api_error(api_errc::not_found, "no API key with this id");
   return ack_atom::value;
@@ -81,6 +101,12 @@ caf::result<user_page> list_users(auth_pointer self, const page_request& p) {
 
 caf::result<user_view> set_roles(auth_pointer self, roles_change c) {
   auto& st = self->state;
+  auto operation = "users.roles.set:" + c.caller.id;
+  auto prior = replay<user_view>(st, c.meta, operation);
+  if (!prior)
+    return std::move(prior.error());
+  if (*prior)
+    return std::move(**prior);
   if (c.roles.empty())
     return api_error(api_errc::bad_request, "roles must not be empty", "/roles");
   for (const auto& r : c.roles)
@@ -94,11 +120,15 @@ caf::result<user_view> set_roles(auth_pointer self, roles_change c) {
   if (!*user)
     return api_error(api_errc::not_found, "no user with this id");
   auto u = **user;
-  auto ev = st.event(user_roles_changed{u.id, c.roles, u.roles, c.caller.id}, u.id, c.meta);
-  if (auto err = st.deps.repo->update_roles(u.id, c.roles, {ev}))
-    return err;
-  u.roles = std::move(c.roles);
-  return weft::auth::to_view(u);
+  auto previous = u.roles;
+  u.roles = c.roles;
+  auto view = weft::auth::to_view(u);
+  unit_of_work work{{st.event(user_roles_changed{u.id, c.roles, previous, c.caller.id}, u.id,
+                              c.meta)},
+                    record_of(st, c.meta, operation, view)};
+  if (auto err = st.deps.repo->update_roles(u.id, c.roles, work))
+    return answer_after_failure<user_view>(st, c.meta, operation, std::move(err));
+  return view;
 }
 
 caf::result<principal> resolve_api_key(auth_pointer self, const std::string& key) {

@@ -39,7 +39,7 @@ caf::error bootstrap_root(auth_repository& repo, const config::auth_section& set
                 events::now_rfc3339_ms()};
   auto ev = events::make_envelope(user_created{u.id, u.email, u.roles}, u.id,
                                   events::origin{"auth", "bootstrap", {}, {}});
-  if (auto err = repo.insert_user(u, {ev})) {
+  if (auto err = repo.insert_user(u, unit_of_work{{ev}, std::nullopt})) {
     // Another node bootstrapped it at the same moment: fine.
     if (is_api_error(err, api_errc::conflict))
       return {};

@@ -28,8 +28,10 @@ using set_roles_atom = caf::atom_constant<caf::atom("setroles")>;
 
 /// Who asked, for the events a request causes.
 struct request_meta {
-  std::string request_id;   ///< becomes the events' correlationid
-  std::string client_ip;    ///< for the per-IP login limit
+  std::string request_id;       ///< becomes the events' correlationid
+  std::string client_ip;        ///< for the per-IP login limit
+  std::string idempotency_key;  ///< Idempotency-Key header of a write, if any
+  std::string request_hash;     ///< SHA-256 of the request, to tell a retry from misuse
 };
 
 /// Email and password, for register and login.
@@ -111,7 +113,8 @@ using auth_actor = caf::typed_actor<
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_meta& x) {
-  return f(caf::meta::type_name("weft.auth.request_meta"), x.request_id, x.client_ip);
+  return f(caf::meta::type_name("weft.auth.request_meta"), x.request_id, x.client_ip,
+           x.idempotency_key, x.request_hash);
 }
 
 template <class Inspector>

@@ -1,5 +1,6 @@
 #include "actors/auth/repo.hpp"
 
+#include <chrono>
 #include <map>
 
 #include <caf/send.hpp>
@@ -9,6 +10,12 @@
 namespace weft::auth {
 
 namespace {
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
 
 /// Maps, ordered by id so that keyset paging is a `upper_bound`. Used by one
 /// actor only, so no locking.
@@ -32,22 +39,26 @@ public:
     return find_user(i->second);
   }
 
-  caf::error insert_user(const user_record& u, const outbox_events& outbox) override {
+  caf::error insert_user(const user_record& u, const unit_of_work& work) override {
+    if (idempotency_taken(work))
+      return api_error(api_errc::conflict, "idempotency key recorded by another request");
     if (user_by_email_.count(u.email) != 0)
       return api_error(api_errc::conflict, "email already registered", "/email");
     users_.emplace(u.id, u);
     user_by_email_.emplace(u.email, u.id);
-    commit(outbox);
+    commit(work);
     return {};
   }
 
   caf::error update_roles(std::string_view user_id, const std::vector<std::string>& roles,
-                          const outbox_events& outbox) override {
+                          const unit_of_work& work) override {
+    if (idempotency_taken(work))
+      return api_error(api_errc::conflict, "idempotency key recorded by another request");
     auto i = users_.find(user_id);
     if (i == users_.end())
       return api_error(api_errc::not_found, "no such user");
     i->second.roles = roles;
-    commit(outbox);
+    commit(work);
     return {};
   }
 
@@ -56,9 +67,9 @@ public:
     return page(users_, after, limit);
   }
 
-  caf::error insert_refresh(const refresh_record& r, const outbox_events& outbox) override {
+  caf::error insert_refresh(const refresh_record& r, const unit_of_work& work) override {
     refresh_.emplace(r.token_hash, r);
-    commit(outbox);
+    commit(work);
     return {};
   }
 
@@ -79,17 +90,27 @@ public:
     return true;
   }
 
-  caf::error revoke_family(std::string_view family_id, const outbox_events& outbox) override {
+  caf::error revoke_family(std::string_view family_id, const unit_of_work& work) override {
     std::erase_if(refresh_, [&](const auto& kv) { return kv.second.family_id == family_id; });
-    commit(outbox);
+    commit(work);
     return {};
   }
 
-  caf::error insert_api_key(const api_key_record& k, const outbox_events& outbox) override {
+  caf::error insert_api_key(const api_key_record& k, const unit_of_work& work) override {
+    if (idempotency_taken(work))
+      return api_error(api_errc::conflict, "idempotency key recorded by another request");
     keys_.emplace(k.id, k);
     key_by_hash_.emplace(k.key_hash, k.id);
-    commit(outbox);
+    commit(work);
     return {};
+  }
+
+  caf::expected<std::optional<idempotency_record>>
+  find_idempotent(std::string_view key, std::string_view operation) override {
+    auto i = idempotency_.find(std::string{key} + '\n' + std::string{operation});
+    if (i == idempotency_.end() || i->second.expires_at <= unix_now())
+      return std::optional<idempotency_record>{};
+    return std::optional<idempotency_record>{i->second};
   }
 
   caf::expected<std::optional<api_key_record>>
@@ -100,13 +121,15 @@ public:
     return std::optional<api_key_record>{keys_.at(i->second)};
   }
 
-  caf::expected<bool> delete_api_key(std::string_view id, const outbox_events& outbox) override {
+  caf::expected<bool> delete_api_key(std::string_view id, const unit_of_work& work) override {
+    if (idempotency_taken(work))
+      return api_error(api_errc::conflict, "idempotency key recorded by another request");
     auto i = keys_.find(id);
     if (i == keys_.end())
       return false;
     key_by_hash_.erase(i->second.key_hash);
     keys_.erase(i);
-    commit(outbox);
+    commit(work);
     return true;
   }
 
@@ -126,10 +149,22 @@ private:
     return out;
   }
 
-  // The change above is applied: hand its events to the relay.
-  void commit(const outbox_events& outbox) {
-    if (!outbox.empty())
-      caf::anon_send(outbox_, publish_atom::value, outbox);
+  // The change above is applied: record its answer, hand its events to the relay.
+  void commit(const unit_of_work& work) {
+    if (work.idempotency) {
+      const auto& r = *work.idempotency;
+      idempotency_[r.key + '\n' + r.operation] = r;
+    }
+    if (!work.events.empty())
+      caf::anon_send(outbox_, publish_atom::value, work.events);
+  }
+
+  // A key taken by a live record: the caller must answer that record instead.
+  bool idempotency_taken(const unit_of_work& work) {
+    if (!work.idempotency)
+      return false;
+    auto found = find_idempotent(work.idempotency->key, work.idempotency->operation);
+    return found && *found;
   }
 
   outbox_actor outbox_;
@@ -138,6 +173,7 @@ private:
   std::map<std::string, refresh_record, std::less<>> refresh_;
   std::map<std::string, api_key_record, std::less<>> keys_;
   std::map<std::string, std::string, std::less<>> key_by_hash_;
+  std::map<std::string, idempotency_record> idempotency_;
 };
 
 } // namespace

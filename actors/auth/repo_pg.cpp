@@ -63,6 +63,19 @@ constexpr statement list_keys_sql{
   "SELECT id, name, role, key_hash, created_by, " WEFT_TS("created_at")
   " FROM weft_api_keys WHERE ($1 = '' OR id > $1::uuid) ORDER BY id LIMIT $2"};
 
+constexpr statement find_idempotent_sql{
+  "auth_find_idempotent",
+  "SELECT key, operation, request_hash, response, extract(epoch FROM expires_at)::bigint"
+  " FROM weft_idempotency_keys WHERE key = $1 AND operation = $2 AND expires_at > now()"};
+// The status column holds the HTTP status the route answers with (its own).
+constexpr statement record_idempotent_sql{
+  "auth_record_idempotent",
+  "INSERT INTO weft_idempotency_keys (key, operation, request_hash, status, response, expires_at)"
+  " VALUES ($1, $2, $3, 0, $4, to_timestamp($5))"
+  " ON CONFLICT (key, operation) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+  "   response = EXCLUDED.response, created_at = now(), expires_at = EXCLUDED.expires_at"
+  " WHERE weft_idempotency_keys.expires_at <= now()"};
+
 #undef WEFT_TS
 
 user_record user_at(const pg::result& r, int row) {
@@ -119,8 +132,8 @@ public:
     return one<user_record>(conn_.exec(user_by_email, email), user_at);
   }
 
-  caf::error insert_user(const user_record& u, const outbox_events& outbox) override {
-    return write(outbox, [&](pg::connection& c) -> caf::error {
+  caf::error insert_user(const user_record& u, const unit_of_work& work) override {
+    return write(work, [&](pg::connection& c) -> caf::error {
       auto r = c.exec(insert_user_sql, u.id, u.email, u.password_hash, pg::text_array(u.roles),
                       u.created_at);
       if (!r && pg::is_unique_violation(r.error()))
@@ -130,8 +143,8 @@ public:
   }
 
   caf::error update_roles(std::string_view user_id, const std::vector<std::string>& roles,
-                          const outbox_events& outbox) override {
-    return write(outbox, [&](pg::connection& c) -> caf::error {
+                          const unit_of_work& work) override {
+    return write(work, [&](pg::connection& c) -> caf::error {
       auto r = c.exec(update_roles_sql, user_id, pg::text_array(roles));
       if (!r)
         return r.error();
@@ -149,8 +162,8 @@ public:
                             user_at);
   }
 
-  caf::error insert_refresh(const refresh_record& r, const outbox_events& outbox) override {
-    return write(outbox, [&](pg::connection& c) -> caf::error {
+  caf::error insert_refresh(const refresh_record& r, const unit_of_work& work) override {
+    return write(work, [&](pg::connection& c) -> caf::error {
       auto res = c.exec(insert_refresh_sql, r.token_hash, r.user_id, r.family_id,
                         r.expires_at);
       return res ? caf::error{} : res.error();
@@ -188,19 +201,30 @@ public:
     return rotated;
   }
 
-  caf::error revoke_family(std::string_view family_id, const outbox_events& outbox) override {
-    return write(outbox, [&](pg::connection& c) -> caf::error {
+  caf::error revoke_family(std::string_view family_id, const unit_of_work& work) override {
+    return write(work, [&](pg::connection& c) -> caf::error {
       auto r = c.exec(revoke_family_sql, family_id);
       return r ? caf::error{} : r.error();
     });
   }
 
-  caf::error insert_api_key(const api_key_record& k, const outbox_events& outbox) override {
-    return write(outbox, [&](pg::connection& c) -> caf::error {
+  caf::error insert_api_key(const api_key_record& k, const unit_of_work& work) override {
+    return write(work, [&](pg::connection& c) -> caf::error {
       auto r = c.exec(insert_key_sql, k.id, k.name, k.role, k.key_hash, k.created_by,
                       k.created_at);
       return r ? caf::error{} : r.error();
     });
+  }
+
+  caf::expected<std::optional<idempotency_record>>
+  find_idempotent(std::string_view key, std::string_view operation) override {
+    return one<idempotency_record>(conn_.exec(find_idempotent_sql, key, operation),
+                                   [](const pg::result& r, int i) {
+                                     return idempotency_record{
+                                       r.get<std::string>(i, 0), r.get<std::string>(i, 1),
+                                       r.get<std::string>(i, 2), r.get<std::string>(i, 3),
+                                       r.get<int64_t>(i, 4)};
+                                   });
   }
 
   caf::expected<std::optional<api_key_record>>
@@ -208,11 +232,11 @@ public:
     return one<api_key_record>(conn_.exec(key_by_hash, hash), key_at);
   }
 
-  caf::expected<bool> delete_api_key(std::string_view id, const outbox_events& outbox) override {
+  caf::expected<bool> delete_api_key(std::string_view id, const unit_of_work& work) override {
     if (!plausible_uuid(id))
       return false;
     bool missing = false;
-    auto err = write(outbox, [&](pg::connection& c) -> caf::error {
+    auto err = write(work, [&](pg::connection& c) -> caf::error {
       auto r = c.exec(delete_key_sql, id);
       if (!r)
         return r.error();
@@ -236,15 +260,26 @@ public:
   }
 
 private:
-  /// The change and its outbox rows in one transaction; wake the relay after.
+  /// The change, its outbox rows and its idempotency record in one
+  /// transaction; wake the relay after the commit.
   template <class F>
-  caf::error write(const outbox_events& outbox, F change) {
+  caf::error write(const unit_of_work& work, F change) {
     auto err = pg::in_transaction(conn_, [&](pg::connection& c) -> caf::error {
       if (auto e = change(c))
         return e;
-      return outbox.empty() ? caf::error{} : pg::append_outbox(c, outbox);
+      if (work.idempotency) {
+        const auto& r = *work.idempotency;
+        // An expired record of the same key is replaced; a live one wins.
+        auto ins = c.exec(record_idempotent_sql, r.key, r.operation, r.request_hash, r.response,
+                          r.expires_at);
+        if (!ins)
+          return ins.error();
+        if (ins->affected() == 0)
+          return api_error(api_errc::conflict, "idempotency key recorded by another request");
+      }
+      return work.events.empty() ? caf::error{} : pg::append_outbox(c, work.events);
     });
-    if (!err && !outbox.empty())
+    if (!err && !work.events.empty())
       caf::anon_send(relay_, publish_atom::value, std::vector<events::envelope>{});
     return err;
   }

@@ -1,5 +1,7 @@
 #include "actors/auth/routes.hpp"
 
+#include "actors/auth/secrets.hpp"
+
 #include "runtime/api_error.hpp"
 #include "runtime/json_fields.hpp"
 #include "runtime/route_binding.hpp"
@@ -68,7 +70,12 @@ json page_json(const Page& p) {
 }
 
 request_meta meta_of(const api_request& req) {
-  return request_meta{req.request_id, req.client_ip};
+  request_meta meta{req.request_id, req.client_ip, req.idempotency_key, {}};
+  // A retry must be the same request: method, path and body.
+  if (!meta.idempotency_key.empty())
+    meta.request_hash = secret_hash(std::string{to_string(req.method)} + ' ' + req.path + '\n'
+                                    + (req.body.is_null() ? std::string{} : req.body.dump()));
+  return meta;
 }
 
 caf::expected<credentials> read_credentials(const api_request& req) {
