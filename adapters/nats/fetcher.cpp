@@ -283,10 +283,18 @@ void fetcher::run() {
       }
       continue;
     }
+    auto why = status_text(s);
+    if (why.find("Exceeded Max") != std::string::npos) {
+      // 409 Exceeded MaxAckPending/MaxWaiting: other replicas hold the
+      // consumer's budget. Normal with competing consumers: wait a little.
+      if (!sleep_unless_stopped(100ms))
+        break;
+      continue;
+    }
     // Disconnected, consumer or stream gone, ...: back off, and once
     // connected again re-create what a server that lost its store lacks.
     if (failures++ % 20 == 0)
-      spdlog::warn("nats: consumer {}: fetch failed: {}", cfg_.name, status_text(s));
+      spdlog::warn("nats: consumer {}: fetch failed: {}", cfg_.name, why);
     if (failures % 8 == 0 && conn_->connected()) {
       if (auto e = conn_->ensure_stream(); !e)
         ensure_consumer();

@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <future>
 #include <set>
+
+#include <prometheus/registry.h>
 
 #include "js_fixture.hpp"
 
@@ -9,6 +12,17 @@ using namespace weft;
 using namespace weft::test;
 
 namespace {
+
+/// The value of the first series of metric family `name`; -1 if absent.
+double metric_value(weft::metrics& m, const std::string& name) {
+  for (auto& fam : m.registry()->Collect()) {
+    if (fam.name != name || fam.metric.empty())
+      continue;
+    const auto& x = fam.metric.front();
+    return fam.type == prometheus::MetricType::Counter ? x.counter.value : x.gauge.value;
+  }
+  return -1;
+}
 
 std::set<std::string> handled_ids(probe& p) {
   std::set<std::string> out;
@@ -23,8 +37,10 @@ TEST_CASE("jetstream bus: nats-server killed and restarted mid-stream: publishes
           "then succeed, and nothing acknowledged is lost",
           "[nats]") {
   nats_server server;
+  weft::metrics metrics;
   auto opts = js_options(server.url());
   opts.publish_timeout_ms = 1000;
+  opts.metrics = &metrics;
   js_node n{opts};
   auto p = std::make_shared<probe>();
   auto cfg = consumer("svc", {"weft.>"});
@@ -43,9 +59,12 @@ TEST_CASE("jetstream bus: nats-server killed and restarted mid-stream: publishes
     publish_one();
   REQUIRE(stored.size() == 50);
   REQUIRE(n.owner->connected());
+  CHECK(metric_value(metrics, "weft_nats_connected") == 1);
+  CHECK(metric_value(metrics, "weft_events_published_total") == 50);
 
   server.kill(); // a crash: no goodbye to the clients
   REQUIRE(wait_until([&] { return !n.owner->connected(); }, 5s));
+  CHECK(metric_value(metrics, "weft_nats_connected") == 0);
   // While the server is down a publish answers an error (the outbox would
   // retry it) within its timeout, never hangs.
   auto t0 = std::chrono::steady_clock::now();
@@ -55,6 +74,8 @@ TEST_CASE("jetstream bus: nats-server killed and restarted mid-stream: publishes
 
   server.start(); // same port, same store
   REQUIRE(wait_until([&] { return n.owner->connected(); }, 10s));
+  CHECK(metric_value(metrics, "weft_nats_connected") == 1);
+  CHECK(metric_value(metrics, "weft_nats_reconnects_total") == 1);
   for (int i = 0; i < 50; ++i) {
     auto id = "r" + std::to_string(i);
     // Retry as the outbox would: same event id, until stored.
@@ -122,4 +143,34 @@ TEST_CASE("jetstream bus: a durable consumer survives a server restart, new even
   CHECK((again == 0 || again == 10));
   INFO("acked events delivered again after the restart: " << again);
   SUCCEED();
+}
+
+TEST_CASE("jetstream bus: start gives up with an error when NATS stays unreachable",
+          "[nats]") {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  auto opts = js_options("nats://127.0.0.1:" + std::to_string(free_port()));
+  opts.start_timeout_ms = 300;
+  auto t0 = std::chrono::steady_clock::now();
+  auto bus = nats::jetstream_bus::start(sys, opts);
+  REQUIRE_FALSE(bus);
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  CHECK_THAT(sys.render(bus.error()), Catch::Contains("not connected"));
+}
+
+TEST_CASE("jetstream bus: start waits for a server that comes up late", "[nats]") {
+  nats_server server;
+  server.stop();
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  auto opts = js_options(server.url());
+  // start() blocks: run it aside while this thread brings the server up (the
+  // server must be started by a thread that lives on: the fixture's children
+  // die with the thread that forked them).
+  auto pending = std::async(std::launch::async, [&] { return nats::jetstream_bus::start(sys, opts); });
+  server.start();
+  auto bus = pending.get();
+  REQUIRE(bus);
+  CHECK((*bus)->connected());
+  (*bus)->stop();
 }
