@@ -96,6 +96,12 @@ void send_now(bus_pointer self, unique_msg msg, pub_entry entry) {
     fail(self, entry, "timeout waiting for room in the publish window");
     return;
   }
+  if (!st.conn->connected()) {
+    // Fail fast rather than fill the reconnect buffer: the caller (the
+    // outbox) keeps the event and retries with backoff.
+    fail(self, entry, "not connected to NATS");
+    return;
+  }
   jsPubOptions po;
   jsPubOptions_Init(&po);
   po.MaxWait = left.count(); // the library answers a timeout through the AckHandler

@@ -21,7 +21,8 @@
 //   handler gets the same message again (a local retry; the server is kept
 //   from redelivering it by in-progress acks every ack_wait/3);
 // - attempt = the server's NumDelivered + local retries; after max_deliver
-//   attempts, at once for an error of category `events`, or for a payload
+//   attempts (or when the server redelivers past it: a node died each
+//   time), at once for an error of category `events`, or for a payload
 //   that does not decode as a CloudEvent: publish to `weft.dlq.<consumer>`
 //   (original payload and headers + Weft-Dlq-*), and only once that is
 //   stored, natsMsg_Term. A dead letter that fails or does not decode is
@@ -233,6 +234,12 @@ void advance(bus_pointer self, consumer_rt& c, const std::string& key) {
       // Not a CloudEvent: the handler never sees it.
       h.dlq_reason = h.f.decode_error;
       h.dlq_deliveries = h.attempt();
+    }
+    if (h.dlq_reason.empty() && h.attempt() > c.cfg.max_deliver) {
+      // The server redelivered it past max_deliver: its earlier attempts
+      // never answered (e.g. a poison event that kills the node). Stop here.
+      h.dlq_reason = "no answer after " + std::to_string(h.attempt() - 1) + " deliveries";
+      h.dlq_deliveries = h.attempt() - 1;
     }
     if (!h.dlq_reason.empty()) {
       if (!dead_letter(self, c, key, l))

@@ -201,3 +201,32 @@ TEST_CASE("jetstream bus: a failing dead letter is dropped, not dead-lettered ag
   REQUIRE(seen.size() == 2);
   CHECK(seen[1].message.subject == "weft.dlq.loop");
 }
+
+TEST_CASE("jetstream bus: a message the server redelivered past max_deliver is "
+          "dead-lettered without reaching the handler",
+          "[nats]") {
+  js_fixture fx;
+  auto& n = fx.node;
+  raw_client raw{fx.server.url()};
+  auto letters = raw.subscribe("weft.dlq.>");
+  REQUIRE(n.pub(make_message("x.y", "poison")) > 0);
+  // Three nodes took it and died before answering.
+  REQUIRE(raw.deliver_without_ack("svc", 3) == 3);
+  auto p = std::make_shared<probe>();
+  auto cfg = consumer("svc", {"weft.>"}); // the same filter as the durable's
+  cfg.max_deliver = 3;
+  REQUIRE_FALSE(n.sub(cfg, n.probe_handler(p)));
+  auto* letter = raw_client::next(letters, 5000);
+  REQUIRE(letter != nullptr);
+  CHECK(raw_client::header_of(letter, "Weft-Dlq-Deliveries") == "3");
+  CHECK(raw_client::header_of(letter, "Weft-Dlq-Reason") == "no answer after 3 deliveries");
+  natsMsg_Destroy(letter);
+  REQUIRE(n.wait_stats("svc", [](const consumer_stats& s) {
+    return s.dead_lettered == 1 && s.in_flight == 0;
+  }));
+  // The handler saw only the dead letter itself (its filter covers weft.dlq.).
+  REQUIRE(p->wait_count(1));
+  auto seen = p->snapshot();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].message.subject == "weft.dlq.svc");
+}

@@ -137,6 +137,38 @@ public:
     return out;
   }
 
+  /// Creates durable `name` (filter `weft.>`, explicit ack, short AckWait)
+  /// and takes delivery of its first message `rounds` times without acking,
+  /// as a node that dies while handling it would. The deliveries seen.
+  int deliver_without_ack(const std::string& name, int rounds) {
+    jsConsumerConfig cc;
+    jsConsumerConfig_Init(&cc);
+    cc.Durable = name.c_str();
+    cc.AckPolicy = js_AckExplicit;
+    cc.AckWait = 100 * 1000000LL;
+    cc.MaxDeliver = -1;
+    cc.FilterSubject = "weft.>";
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    if (js_AddConsumer(nullptr, js_, "WEFT", &cc, nullptr, &jerr) != NATS_OK)
+      return 0;
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = "WEFT";
+    so.Consumer = name.c_str();
+    natsSubscription* sub = nullptr;
+    if (js_PullSubscribe(&sub, js_, nullptr, nullptr, nullptr, &so, &jerr) != NATS_OK)
+      return 0;
+    int seen = 0;
+    for (int i = 0; i < rounds; ++i) {
+      natsMsgList list{};
+      if (natsSubscription_Fetch(&list, sub, 1, 3000, &jerr) == NATS_OK)
+        seen += list.Count; // dropped unacked: redelivered after AckWait
+      natsMsgList_Destroy(&list);
+    }
+    natsSubscription_Destroy(sub);
+    return seen;
+  }
+
   /// A core NATS subscription (sees what is published from now on).
   natsSubscription* subscribe(const std::string& subject) {
     natsSubscription* s = nullptr;
