@@ -1,5 +1,6 @@
 #include "adapters/nats/jetstream_bus.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -7,12 +8,35 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/nats/jetstream_state.hpp"
+#include "events/routes.hpp"
 
 // Start: connect (retrying), create or update the stream, spawn the actor.
 // Stop, in reverse: fetch threads (they feed the actor), the actor (it acks
 // through the subscriptions), the subscriptions, the connection. All of it
 // on the caller's thread: never a CAF or NATS thread.
 namespace weft::nats {
+
+jetstream_options jetstream_options_from(const config::nats_section& nats,
+                                         const std::string& node_name, weft::metrics* metrics) {
+  jetstream_options o;
+  o.url = nats.url;
+  o.connection_name = node_name;
+  o.stream = nats.stream;
+  o.subjects = nats.subjects;
+  o.replicas = nats.replicas;
+  o.duplicate_window_s = nats.duplicate_window_s;
+  o.max_age_s = nats.max_age_s;
+  o.fetch_batch = nats.fetch_batch;
+  o.fetch_wait_ms = nats.fetch_wait_ms;
+  o.max_in_flight = nats.max_in_flight;
+  o.publish_window = nats.publish_window;
+  o.publish_timeout_ms = nats.publish_timeout_ms;
+  o.reconnect_wait_ms = nats.reconnect_wait_ms;
+  o.connect_timeout_ms = nats.connect_timeout_ms;
+  o.start_timeout_ms = nats.start_timeout_ms;
+  o.metrics = metrics;
+  return o;
+}
 
 struct jetstream_bus::impl {
   caf::actor_system* sys = nullptr;
@@ -30,6 +54,13 @@ jetstream_bus::start(caf::actor_system& sys, jetstream_options opts) {
   if (opts.fetch_batch == 0 || opts.max_in_flight == 0 || opts.publish_window == 0)
     return caf::make_error(caf::sec::invalid_argument,
                            "nats: fetch_batch, max_in_flight and publish_window must be >= 1");
+  // Dead letters go to weft.dlq.<consumer>: the stream must hold them.
+  bool holds_dlq = std::any_of(opts.subjects.begin(), opts.subjects.end(), [](const auto& f) {
+    return events::subject_matches(f, events::dead_letter_subject("any"));
+  });
+  if (!holds_dlq)
+    return caf::make_error(caf::sec::invalid_argument,
+                           "nats: the stream's subjects must cover weft.dlq.> (dead letters)");
   auto p = std::make_unique<impl>();
   p->sys = &sys;
   p->conn = std::make_shared<connection>(std::move(opts));

@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
+#include "config/settings.hpp"
 #include "runtime/event_bus.hpp"
 #include "runtime/metrics.hpp"
 
@@ -56,6 +57,12 @@ struct jetstream_options {
   uint32_t start_timeout_ms = 30000;          ///< start(): connect and create the stream
   weft::metrics* metrics = nullptr;           ///< may be null
 };
+
+/// The options from the config's `nats` section (all of its keys), named
+/// after the node (the connection name the server shows).
+jetstream_options jetstream_options_from(const config::nats_section& nats,
+                                         const std::string& node_name,
+                                         weft::metrics* metrics = nullptr);
 
 /// The JetStream bus: a NATS connection, its fetch threads and the bus actor.
 /// Destroy it (or call stop()) before the actor_system.

@@ -136,3 +136,29 @@ TEST_CASE("jetstream bus: drain answers once nothing is in flight and stops fetc
   REQUIRE(n.wait_stats("svc", [](const consumer_stats& s) { return s.pending >= 1; }));
   CHECK(p->snapshot().size() == 1);
 }
+
+TEST_CASE("jetstream bus: options from the config's nats section", "[nats]") {
+  config::nats_section s;
+  s.url = "nats://a:4222,nats://b:4222";
+  s.stream = "EVENTS";
+  s.subjects = {"ev.>"};
+  s.replicas = 3;
+  s.duplicate_window_s = 300;
+  s.fetch_batch = 64;
+  s.max_in_flight = 99;
+  s.publish_window = 77;
+  auto o = nats::jetstream_options_from(s, "node-7");
+  CHECK(o.url == s.url);
+  CHECK(o.connection_name == "node-7");
+  CHECK(o.stream == "EVENTS");
+  CHECK(o.subjects == std::vector<std::string>{"ev.>"});
+  CHECK(o.replicas == 3);
+  CHECK(o.duplicate_window_s == 300);
+  CHECK(o.max_age_s == s.max_age_s);
+  CHECK(o.fetch_batch == 64);
+  CHECK(o.max_in_flight == 99);
+  CHECK(o.publish_window == 77);
+  CHECK(o.publish_timeout_ms == s.publish_timeout_ms);
+  CHECK(o.start_timeout_ms == s.start_timeout_ms);
+  CHECK(o.metrics == nullptr);
+}

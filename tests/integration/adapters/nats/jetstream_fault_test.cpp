@@ -158,6 +158,17 @@ TEST_CASE("jetstream bus: start gives up with an error when NATS stays unreachab
   CHECK_THAT(sys.render(bus.error()), Catch::Contains("not connected"));
 }
 
+TEST_CASE("jetstream bus: start refuses stream subjects without room for dead letters",
+          "[nats]") {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  auto opts = js_options("nats://127.0.0.1:1");
+  opts.subjects = {"weft.auth.>"};
+  auto bus = nats::jetstream_bus::start(sys, opts);
+  REQUIRE_FALSE(bus);
+  CHECK_THAT(sys.render(bus.error()), Catch::Contains("weft.dlq"));
+}
+
 TEST_CASE("jetstream bus: start waits for a server that comes up late", "[nats]") {
   nats_server server;
   server.stop();
