@@ -151,8 +151,10 @@ caf::error fetcher::ensure_consumer() {
   }
   if (ci != nullptr)
     jsConsumerInfo_Destroy(ci);
-  if (s != NATS_OK)
+  if (s != NATS_OK) {
+    refused_ = jerr != 0;
     return unavailable("nats: consumer " + cfg_.name + ": " + status_text(s, jerr));
+  }
   return caf::none;
 }
 
@@ -164,8 +166,10 @@ caf::error fetcher::bind() {
   auto jo = short_wait();
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_PullSubscribe(&sub_, conn_->js(), nullptr, nullptr, &jo, &so, &jerr);
-  if (s != NATS_OK)
+  if (s != NATS_OK) {
+    refused_ = jerr != 0;
     return unavailable("nats: pull subscribe " + cfg_.name + ": " + status_text(s, jerr));
+  }
   return caf::none;
 }
 
@@ -238,9 +242,21 @@ void fetcher::hand_off(natsMsgList& list) {
 }
 
 void fetcher::run() {
-  auto err = ensure_consumer();
-  if (!err)
-    err = bind();
+  // The server refusing the consumer (a JetStream error code) is final; a
+  // transport problem (NATS down or reconnecting) is retried until stop.
+  caf::error err;
+  for (uint32_t attempt = 0;; ++attempt) {
+    refused_ = false;
+    err = ensure_consumer();
+    if (!err)
+      err = bind();
+    if (!err || refused_)
+      break;
+    if (attempt % 20 == 0)
+      spdlog::warn("nats: consumer {}: {}; retrying", cfg_.name, error_reason(err));
+    if (!sleep_unless_stopped(250ms))
+      break;
+  }
   caf::anon_send(sink_, ready_atom::value, cfg_.name,
                  err ? error_reason(err) : std::string{});
   if (err)

@@ -79,6 +79,7 @@ private:
   uint32_t outstanding_ = 0;
   bool paused_ = false;
   bool stop_ = false;
+  bool refused_ = false; ///< the last setup error came from the server (final)
   std::atomic<uint64_t> num_pending_{0};
 };
 

@@ -92,6 +92,10 @@ TEST_CASE("jetstream bus: subscribe refuses what JetStream cannot do", "[nats]")
   cfg.max_deliver = 0;
   CHECK(n.sub(cfg, h));
   CHECK(n.sub(consumer("svc", {"weft.>"}), event_handler_actor{}));
+  // The server refuses a filter outside the stream's subjects: an error at once.
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(n.sub(consumer("svc", {"other.>"}), h));
+  CHECK(std::chrono::steady_clock::now() - t0 < 3s);
 }
 
 TEST_CASE("jetstream bus: at most max_ack_pending deliveries are in flight, the rest "

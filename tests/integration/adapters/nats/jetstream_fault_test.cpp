@@ -145,6 +145,26 @@ TEST_CASE("jetstream bus: a durable consumer survives a server restart, new even
   SUCCEED();
 }
 
+TEST_CASE("jetstream bus: a subscribe while NATS is down completes once it is back",
+          "[nats]") {
+  nats_server server;
+  js_node n{js_options(server.url())};
+  auto p = std::make_shared<probe>();
+  auto h = n.probe_handler(p);
+  server.kill();
+  REQUIRE(wait_until([&] { return !n.owner->connected(); }, 5s));
+  auto pending = std::async(std::launch::async, [&] {
+    caf::scoped_actor self{n.sys};
+    return subscribe(self, n.bus, consumer("svc", {"weft.>"}), h);
+  });
+  server.start(); // from this thread, which lives on (see below)
+  auto err = pending.get();
+  REQUIRE_FALSE(err);
+  REQUIRE(wait_until([&] { return n.pub(make_message("x.y", "after")) > 0; }, 10s));
+  REQUIRE(p->wait_count(1, 10s));
+  CHECK(p->snapshot().front().message.event.id == "after");
+}
+
 TEST_CASE("jetstream bus: start gives up with an error when NATS stays unreachable",
           "[nats]") {
   test_config cfg;
