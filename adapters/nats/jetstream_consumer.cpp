@@ -125,9 +125,14 @@ bool dead_letter(bus_pointer self, consumer_rt& c, const std::string& key, lane&
   natsMsg* orig = h.f.msg.get();
   natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(orig),
                                 natsMsg_GetDataLength(orig));
-  if (s != NATS_OK) {
+  if (s != NATS_OK) { // out of memory, in practice: try again later
     spdlog::error("nats: cannot build a dead letter: {}", status_text(s));
-    return false; // the keepalive holds it; a later retry is not scheduled: rare, logged
+    auto d = backoff(st, c.cfg, h.dlq_deliveries);
+    l.phase = lane_phase::backoff;
+    l.token = ++st.next_token;
+    l.retry_at = clock::now() + d;
+    self->delayed_send(self, d, retry_atom::value, name, key, l.token);
+    return false;
   }
   auto msg = own_unique(raw);
   for (auto& [k, v] : h.f.headers)
