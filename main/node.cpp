@@ -47,6 +47,7 @@ int run_node(const config::settings& settings) {
 
   setup_logging(settings.log);
   int exit_code = 0;
+  node_parts parts{settings}; // outlives the actor system: actors use its metrics
   {
     caf::actor_system_config cfg;
     if (settings.node.scheduler_threads > 0)
@@ -54,8 +55,7 @@ int run_node(const config::settings& settings) {
     register_message_types(cfg);
     caf::actor_system sys{cfg};
 
-    node_parts parts{sys, settings};
-    if (auto err = parts.build(); !err.empty()) {
+    if (auto err = parts.build(sys); !err.empty()) {
       std::cerr << "weft: cannot start: " << err << '\n';
       parts.stop_actors();
       exit_code = 1;

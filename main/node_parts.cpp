@@ -12,6 +12,7 @@
 #include "actors/outbox/outbox_relay.hpp"
 #include "actors/outbox/pg_outbox_relay.hpp"
 #include "actors/outbox/routes.hpp"
+#include "actors/outbox/settings.hpp"
 #include "adapters/memory/memory_bus.hpp"
 #include "adapters/nats/jetstream_bus.hpp"
 #include "adapters/postgres/migrations.hpp"
@@ -57,13 +58,11 @@ void drain(caf::actor_system& sys, const Handle& h, steady_clock::time_point dea
 
 } // namespace
 
-node_parts::node_parts(caf::actor_system& sys, const config::settings& settings)
-  : sys_(sys), settings_(settings), faults_(settings.faults.rules) {
+node_parts::node_parts(const config::settings& settings)
+  : settings_(settings), faults_(settings.faults.rules) {
 }
 
-node_parts::~node_parts() {
-  stop_actors();
-}
+node_parts::~node_parts() = default;
 
 template <class Handle>
 void node_parts::keep(const Handle& h) {
@@ -75,7 +74,8 @@ std::string node_parts::mode() const {
          + (jetstream_ ? "jetstream" : "in-process") + " bus";
 }
 
-std::string node_parts::build() {
+std::string node_parts::build(caf::actor_system& sys) {
+  sys_ = &sys;
   jwt_ = std::make_shared<const auth::jwt_codec>(auth::make_jwt_settings(settings_.auth));
   if (auto err = build_store(); !err.empty())
     return err;
@@ -101,40 +101,36 @@ std::string node_parts::build_store() {
   db_health_ = std::make_unique<pg::database_health>(
     pg::health_options_from(db, settings_.node.name, &node_metrics));
   db_pool_ = std::make_unique<pg::pool>(
-    pg::pool::spawn(sys_, pg::pool_options_from(db, settings_.node.name)));
+    pg::pool::spawn(*sys_, pg::pool_options_from(db, settings_.node.name)));
   return {};
 }
 
 std::string node_parts::build_bus() {
   if (settings_.nats.url.empty()) {
-    bus_ = memory::spawn_memory_bus(sys_, {settings_.bus.dedupe_window_s, &node_metrics});
+    bus_ = memory::spawn_memory_bus(*sys_, {settings_.bus.dedupe_window_s, &node_metrics});
     keep(bus_);
   } else {
-    nats::jetstream_options opts;
-    opts.url = settings_.nats.url;
-    opts.connection_name = settings_.node.name;
-    opts.duplicate_window_s = std::max(120u, settings_.bus.dedupe_window_s);
-    opts.metrics = &node_metrics;
-    auto js = nats::jetstream_bus::start(sys_, opts);
+    auto opts = nats::jetstream_options_from(settings_.nats, settings_.node.name, &node_metrics);
+    auto js = nats::jetstream_bus::start(*sys_, opts);
     if (!js)
-      return "nats: " + sys_.render(js.error());
+      return "nats: " + sys_->render(js.error());
     jetstream_ = std::move(*js);
     bus_ = jetstream_->actor();
   }
   if (db_pool_) {
-    outbox::pg_relay_options opts;
+    auto opts = outbox::pg_relay_options_from(settings_.outbox);
     opts.pool = *db_pool_;
     opts.listen = pg::connect_options_from(settings_.database, settings_.node.name + "-listen");
     opts.bus = bus_;
-    opts.backoff_ms = settings_.bus.backoff_ms;
     opts.metrics = &node_metrics;
-    relay_ = outbox::spawn_pg_outbox_relay(sys_, opts);
+    opts.name = settings_.node.name;
+    relay_ = outbox::spawn_pg_outbox_relay(*sys_, opts);
   } else {
     outbox::outbox_options opts;
     opts.bus = bus_;
-    opts.backoff_ms = settings_.bus.backoff_ms;
+    opts.backoff_ms = settings_.outbox.backoff_ms;
     opts.metrics = &node_metrics;
-    relay_ = outbox::spawn_outbox_relay(sys_, opts);
+    relay_ = outbox::spawn_outbox_relay(*sys_, opts);
   }
   keep(relay_);
   return {};
@@ -142,13 +138,17 @@ std::string node_parts::build_bus() {
 
 std::string node_parts::build_services() {
   std::optional<pg::connect_options> pg_opts;
-  if (db_pool_)
+  if (db_pool_) {
     pg_opts = pg::connect_options_from(settings_.database, settings_.node.name);
+    // Readiness follows a lost session at once, not at the next check.
+    auto* health = db_health_.get();
+    pg_opts->on_lost = [health](const caf::error&) { health->report_failure(); };
+  }
   if (hosts(settings_, "auth")) {
-    auto group = auth::spawn_auth_group(sys_, settings_.auth, settings_.root, jwt_, relay_,
+    auto group = auth::spawn_auth_group(*sys_, settings_.auth, settings_.root, jwt_, relay_,
                                         auth::auth_storage{pg_opts, settings_.database.pool_size});
     if (!group)
-      return "auth: " + sys_.render(group.error());
+      return "auth: " + sys_->render(group.error());
     for (auto& w : group->workers)
       keep(w);
     keep(group->hashers);
@@ -156,7 +156,7 @@ std::string node_parts::build_services() {
     registry.add(group->decl);
   }
   if (hosts(settings_, "audit")) {
-    auto group = audit::spawn_audit_group(sys_, audit::audit_storage{pg_opts});
+    auto group = audit::spawn_audit_group(*sys_, audit::audit_storage{pg_opts});
     keep(group.front);
     event_handler_actor inbox;
     if (pg_opts) {
@@ -164,16 +164,17 @@ std::string node_parts::build_services() {
       opts.consumer = group.decl.name;
       opts.conn = *pg_opts;
       opts.handler = group.durable_handler;
+      opts.batch_handler = group.durable_batch_handler;
       opts.faults = &faults_;
       opts.metrics = &node_metrics;
-      inbox = inbox::spawn_pg_inbox(sys_, opts);
+      inbox = inbox::spawn_pg_inbox(*sys_, opts);
     } else {
       inbox::inbox_options opts;
       opts.consumer = group.decl.name;
       opts.handler = group.sink;
       opts.faults = &faults_;
       opts.metrics = &node_metrics;
-      inbox = inbox::spawn_inbox_consumer(sys_, opts);
+      inbox = inbox::spawn_inbox_consumer(*sys_, opts);
     }
     keep(inbox);
     subscribe(group.decl, inbox);
@@ -191,18 +192,18 @@ std::string node_parts::build_services() {
 }
 
 void node_parts::subscribe(const service_decl& decl, event_handler_actor inbox) {
-  caf::scoped_actor self{sys_};
-  self->request(bus_, seconds{10}, subscribe_atom::value, consumer_for(settings_.bus, decl),
+  caf::scoped_actor self{*sys_};
+  self->request(bus_, seconds{60}, subscribe_atom::value, consumer_for(settings_.bus, decl),
                 inbox)
     .receive([](ack_atom) {},
              [&](caf::error& err) {
-               spdlog::error("{}: cannot subscribe: {}", decl.name, sys_.render(err));
+               spdlog::error("{}: cannot subscribe: {}", decl.name, sys_->render(err));
              });
 }
 
 http::server_deps node_parts::http_deps(std::function<bool()> accepting) {
   http::server_deps deps;
-  deps.system = &sys_;
+  deps.system = sys_;
   deps.services = registry.services();
   auto jwt = jwt_;
   deps.verify_token = [jwt](std::string_view token) -> caf::expected<principal> {
@@ -227,12 +228,12 @@ http::server_deps node_parts::http_deps(std::function<bool()> accepting) {
 
 void node_parts::drain_outbox(time_point deadline) {
   if (relay_)
-    drain(sys_, relay_, deadline, "outbox");
+    drain(*sys_, relay_, deadline, "outbox");
 }
 
 void node_parts::stop_bus(time_point deadline) {
   if (bus_)
-    drain(sys_, bus_, deadline, "bus");
+    drain(*sys_, bus_, deadline, "bus");
   if (jetstream_)
     jetstream_->stop();
 }
@@ -241,12 +242,20 @@ void node_parts::stop_actors() {
   for (auto& a : actors_)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   actors_.clear();
+  bus_ = nullptr;
+  relay_ = nullptr;
+  api_keys_ = nullptr;
   if (jetstream_)
     jetstream_->stop();
   if (db_pool_)
     db_pool_->stop();
   if (db_health_)
     db_health_->stop();
+  // Handles kept past the actor system would keep its detached threads
+  // waiting for their actors forever: drop them all now.
+  jetstream_.reset();
+  db_pool_.reset();
+  registry = service_registry{}; // its route handlers hold the front actors
 }
 
 } // namespace weft

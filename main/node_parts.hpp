@@ -34,16 +34,18 @@ class jwt_codec;
 /// Everything a node runs behind its HTTP edge: stores, bus, outbox relay,
 /// service groups and their inboxes, chosen by configuration alone
 /// (database.url: PostgreSQL, else memory; nats.url: JetStream, else the
-/// in-process bus).
+/// in-process bus). Create it before the actor system and call
+/// `stop_actors` before the system goes: the metrics and the fault plan
+/// that actors point to must outlive them.
 class node_parts {
 public:
   using time_point = std::chrono::steady_clock::time_point;
 
-  node_parts(caf::actor_system& sys, const config::settings& settings);
+  explicit node_parts(const config::settings& settings);
   ~node_parts();
 
-  /// Migrates, connects and spawns; an error text, or empty on success.
-  std::string build();
+  /// Migrates, connects and spawns on `sys`; an error text, or empty.
+  std::string build(caf::actor_system& sys);
 
   /// What the HTTP edge needs; `accepting` drops readiness when stopping.
   http::server_deps http_deps(std::function<bool()> accepting);
@@ -54,6 +56,7 @@ public:
   /// Stop steps, in the order the lifecycle calls them.
   void drain_outbox(time_point deadline);
   void stop_bus(time_point deadline);
+  /// Stops every actor and drops every handle (idempotent).
   void stop_actors();
 
   metrics node_metrics;
@@ -67,7 +70,7 @@ private:
   template <class Handle>
   void keep(const Handle& h);
 
-  caf::actor_system& sys_;
+  caf::actor_system* sys_ = nullptr;
   const config::settings& settings_;
   fault_plan faults_;
   std::vector<caf::actor> actors_; ///< long-lived actors, stopped at the end

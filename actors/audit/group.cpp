@@ -23,7 +23,7 @@ audit_group spawn_audit_group(caf::actor_system& sys, audit_storage storage) {
   // already holds or should hold, and the store dedupes them.
   decl.subscribes = {"weft.>"};
   return audit_group{front, caf::actor_cast<event_sink_actor>(front), append_to_trail,
-                     std::move(decl)};
+                     append_batch_to_trail, std::move(decl)};
 }
 
 } // namespace weft::audit

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 
 #include <caf/fwd.hpp>
 
@@ -19,6 +20,9 @@ struct audit_group {
   event_sink_actor sink;  ///< for the embedded inbox
   /// For the durable inbox: applies an event inside its transaction.
   std::function<caf::error(pg::connection&, const events::envelope&)> durable_handler;
+  /// The same for a whole batch in one statement (what the inbox prefers).
+  std::function<caf::error(pg::connection&, std::span<const events::envelope>)>
+    durable_batch_handler;
   service_decl decl;
 };
 

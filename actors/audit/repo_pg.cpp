@@ -28,6 +28,13 @@ constexpr statement query_sql{
   "   AND ($4 = '' OR time >= $4::timestamptz)"
   " ORDER BY position LIMIT $5"};
 
+// A whole inbox batch in one statement (arrays of equal length, in order).
+constexpr statement append_batch_sql{
+  "audit_append_batch",
+  "INSERT INTO weft_audit_trail (event_id, type, subject, time, envelope)"
+  " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])"
+  " ON CONFLICT (event_id) DO NOTHING"};
+
 class pg_audit_repository final : public audit_repository {
 public:
   explicit pg_audit_repository(pg::connect_options opts) : conn_(std::move(opts)) {
@@ -81,6 +88,20 @@ private:
 
 std::unique_ptr<audit_repository> make_pg_audit_repository(pg::connect_options opts) {
   return std::make_unique<pg_audit_repository>(std::move(opts));
+}
+
+caf::error append_batch_to_trail(pg::connection& c, std::span<const events::envelope> evs) {
+  std::vector<std::string> ids, types, subjects, times, bodies;
+  for (const auto& ev : evs) {
+    ids.push_back(ev.id);
+    types.push_back(ev.type);
+    subjects.push_back(ev.subject);
+    times.push_back(ev.time.empty() ? events::now_rfc3339_ms() : ev.time);
+    bodies.push_back(events::encode(ev));
+  }
+  auto r = c.exec(append_batch_sql, pg::text_array(ids), pg::text_array(types),
+                  pg::text_array(subjects), pg::text_array(times), pg::text_array(bodies));
+  return r ? caf::error{} : r.error();
 }
 
 caf::error append_to_trail(pg::connection& c, const events::envelope& ev) {

@@ -29,7 +29,9 @@ TEST_CASE("the embedded migrations apply to an empty database and then do nothin
   auto c = open_or_fail(fresh_database());
   auto applied = pg::apply_migrations(c);
   REQUIRE(applied);
-  CHECK(*applied == std::vector<std::string>{"0001_initial.sql"});
+  // Every embedded migration, in order, the initial schema first.
+  REQUIRE(applied->size() == embedded.size());
+  CHECK(applied->front() == "0001_initial.sql");
   for (const char* table : {"weft_users", "weft_refresh_tokens", "weft_api_keys",
                             "weft_audit_trail", "weft_outbox", "weft_inbox",
                             "weft_idempotency_keys"}) {
