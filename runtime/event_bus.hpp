@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -66,6 +67,11 @@ typename Inspector::result_type inspect(Inspector& f, consumer_config& x) {
   return f(caf::meta::type_name("weft.consumer_config"), x.name, x.filters,
            x.ack_wait_ms, x.max_deliver, x.backoff_ms, x.max_ack_pending);
 }
+
+/// The checks every bus applies to a consumer config (JetStream's own
+/// refusals): a name, valid filters, max_deliver, max_ack_pending and
+/// ack_wait of at least 1. `sec::invalid_argument` naming what is wrong.
+caf::error validate(const consumer_config& cfg);
 
 /// Counters of one consumer, for readiness, metrics and drain.
 struct consumer_stats {

@@ -18,21 +18,6 @@ caf::error invalid(std::string what) {
   return caf::make_error(caf::sec::invalid_argument, std::move(what));
 }
 
-/// Checks a consumer config the way JetStream would refuse it.
-caf::error validate(const consumer_config& cfg) {
-  if (cfg.name.empty())
-    return invalid("consumer name must not be empty");
-  for (auto& f : cfg.filters)
-    if (!events::valid_subject_filter(f))
-      return invalid("invalid subject filter: " + f);
-  if (cfg.max_deliver == 0)
-    return invalid("max_deliver must be >= 1");
-  if (cfg.max_ack_pending == 0)
-    return invalid("max_ack_pending must be >= 1");
-  if (cfg.ack_wait_ms == 0)
-    return invalid("ack_wait_ms must be >= 1");
-  return caf::none;
-}
 
 /// Forgets event ids older than the dedupe window.
 void expire_dedupe(bus_state& st, bus_state::clock::time_point now) {
@@ -70,7 +55,7 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
     },
     [self](subscribe_atom, consumer_config& cfg,
            event_handler_actor& handler) -> caf::result<ack_atom> {
-      if (auto err = validate(cfg))
+      if (auto err = weft::validate(cfg))
         return err;
       if (!handler)
         return invalid("subscribe needs a handler");

@@ -34,23 +34,15 @@ bool valid_durable(const std::string& name) {
   });
 }
 
-caf::error validate(const consumer_config& cfg) {
+/// JetStream's own limits on top of the checks every bus makes.
+caf::error validate_for_jetstream(const consumer_config& cfg) {
   if (!valid_durable(cfg.name))
     return invalid("consumer name must be non-empty, without '.', '*', '>', '/' or "
                    "whitespace: '" + cfg.name + "'");
   if (cfg.filters.size() > 1)
     return invalid("consumer " + cfg.name + ": nats-server 2.9 allows one subject filter "
                    "per consumer, got " + std::to_string(cfg.filters.size()));
-  for (auto& f : cfg.filters)
-    if (!events::valid_subject_filter(f))
-      return invalid("invalid subject filter: " + f);
-  if (cfg.max_deliver == 0)
-    return invalid("max_deliver must be >= 1");
-  if (cfg.max_ack_pending == 0)
-    return invalid("max_ack_pending must be >= 1");
-  if (cfg.ack_wait_ms == 0)
-    return invalid("ack_wait_ms must be >= 1");
-  return caf::none;
+  return weft::validate(cfg);
 }
 
 /// The message on the wire: structured-mode CloudEvents (JSON payload,
@@ -236,7 +228,7 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
     },
     [self](subscribe_atom, consumer_config& cfg,
            event_handler_actor& handler) -> caf::result<ack_atom> {
-      if (auto err = validate(cfg))
+      if (auto err = validate_for_jetstream(cfg))
         return err;
       if (!handler)
         return invalid("subscribe needs a handler");
