@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -18,6 +20,7 @@
 #include "tests/support/jwt.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/prometheus.hpp"
+#include "tests/support/servers.hpp"
 #include "tests/support/weft_node.hpp"
 
 namespace sys {
@@ -31,9 +34,30 @@ inline const std::string root_password = "root-password-123";
 inline const std::string jwt_secret = "system-test-secret-0123456789-abcdefghij"; // >= 32 bytes
 inline const std::string user_password = "user-password-123";
 
+/// True when WEFT_TEST_DURABLE is set (and not "0"): node_options() then
+/// gives every node PostgreSQL and JetStream instead of the embedded mode.
+inline bool durable_mode() {
+  const char* e = std::getenv("WEFT_TEST_DURABLE");
+  return e != nullptr && *e != '\0' && std::string(e) != "0";
+}
+
+/// In durable mode, the servers of this test process (started on first use,
+/// stopped at exit): one nats-server and one PostgreSQL cluster with a
+/// database `weft_flow`. CTest runs each test case in its own process.
+struct flow_servers {
+  nats_server nats;
+  postgres_cluster pg;
+  flow_servers() { pg.create_database("weft_flow"); }
+  static flow_servers& get() {
+    static flow_servers s;
+    return s;
+  }
+};
+
 /// Options for a node with the test defaults (known JWT secret, root from the
 /// environment, login limits high enough not to get in the way) and `config`
-/// merged over them.
+/// merged over them. With WEFT_TEST_DURABLE=1, also `database.url` and
+/// `nats.url` of this process's servers (unless `config` names its own).
 inline weft_node_options node_options(const json& config = json::object()) {
   weft_node_options o;
   o.binary = WEFT_BINARY;
@@ -41,6 +65,12 @@ inline weft_node_options node_options(const json& config = json::object()) {
     {"node", {{"name", "sys-test"}, {"shutdown_timeout_ms", 5000}}},
     {"auth", {{"jwt_secret", jwt_secret}, {"login_per_account", 1000}, {"login_per_ip", 10000}}},
   };
+  if (durable_mode()) {
+    auto& s = flow_servers::get();
+    o.config["database"] = {{"url", s.pg.url("weft_flow")}};
+    o.config["nats"] = {{"url", s.nats.url()}};
+    o.ready_deadline = std::chrono::seconds(30);
+  }
   o.config.merge_patch(config);
   o.env = {{"WEFT_ROOT_EMAIL", root_email}, {"WEFT_ROOT_PASSWORD", root_password}};
   return o;

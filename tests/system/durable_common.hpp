@@ -1,0 +1,183 @@
+#pragma once
+
+// What the durable system tests share: a nats-server and a PostgreSQL
+// cluster of their own, a node configured with both, and counting in the
+// database (reading its tables is a public interface of a durable service
+// for these counts). Events are generated cheaply with POST
+// /v1/auth/api-keys (no password hashing), which emits auth.apikey.created.
+
+#include "tests/system/common.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "tests/support/nats_raw.hpp"
+#include "tests/support/servers.hpp"
+
+namespace sys {
+
+using steady = std::chrono::steady_clock;
+
+/// A nats-server (JetStream, temp store) and a PostgreSQL cluster with a
+/// database `weft`, each on a free port, stopped at the end.
+struct durable_servers {
+  nats_server nats;
+  postgres_cluster pg;
+  std::string db = "weft";
+
+  durable_servers() { pg.create_database(db); }
+
+  std::string db_url() const { return pg.url(db); }
+
+  /// Runs SQL on the test database; stdout, trimmed.
+  std::string sql(const std::string& q) const {
+    auto out = pg.psql(q, db);
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
+      out.pop_back();
+    return out;
+  }
+  /// A single integer answer.
+  long long sql_int(const std::string& q) const {
+    auto out = sql(q);
+    return out.empty() ? 0 : std::stoll(out);
+  }
+  /// One line per row.
+  std::vector<std::string> sql_lines(const std::string& q) const {
+    std::vector<std::string> lines;
+    std::istringstream in(sql(q));
+    for (std::string l; std::getline(in, l);)
+      if (!l.empty())
+        lines.push_back(l);
+    return lines;
+  }
+};
+
+/// The durable part of a node's config, with short timings for tests.
+inline json durable_config(const durable_servers& s, const json& extra = json::object()) {
+  json c = {
+    {"database", {{"url", s.db_url()}, {"health_interval_ms", 200}, {"connect_timeout_ms", 2000}}},
+    {"nats", {{"url", s.nats.url()}, {"reconnect_wait_ms", 100}}},
+    {"bus", {{"backoff_ms", {20, 50}}, {"ack_wait_ms", 2000}, {"max_deliver", 10}}},
+    // A crashed relay's claimed rows come back after lease_ms (30 s by default).
+    {"outbox", {{"lease_ms", 3000}, {"publish_timeout_ms", 1500}, {"backoff_ms", {50, 200, 500}}}},
+    {"log", {{"level", "warn"}}},
+  };
+  c.merge_patch(extra);
+  return c;
+}
+
+/// node_options() of common.hpp (jwt secret, root from the environment)
+/// with the durable config merged over it.
+inline weft_node_options durable_options(const durable_servers& s, const json& extra = json::object()) {
+  auto o = node_options(durable_config(s, extra));
+  o.ready_deadline = 30s;
+  return o;
+}
+
+/// Counts of the audit trail (of one event type, or all).
+struct trail_counts {
+  long long total = 0;
+  long long distinct = 0;
+};
+
+inline trail_counts audit_counts(const durable_servers& s, const std::string& type = {}) {
+  std::string where = type.empty() ? "" : " WHERE type = '" + type + "'";
+  auto out = s.sql("SELECT count(*) || ' ' || count(DISTINCT event_id) FROM weft_audit_trail" + where);
+  trail_counts c;
+  std::istringstream in(out);
+  in >> c.total >> c.distinct;
+  return c;
+}
+
+inline long long outbox_pending(const durable_servers& s) {
+  return s.sql_int("SELECT count(*) FROM weft_outbox WHERE published_at IS NULL");
+}
+
+/// key_id -> how many auth.apikey.created events of the trail name it.
+inline std::map<std::string, int> trail_key_ids(const durable_servers& s) {
+  std::map<std::string, int> out;
+  for (auto& l : s.sql_lines("SELECT envelope->'data'->>'key_id' FROM weft_audit_trail"
+                             " WHERE type = 'auth.apikey.created'"))
+    ++out[l];
+  return out;
+}
+
+/// Every API key id in the database.
+inline std::set<std::string> stored_key_ids(const durable_servers& s) {
+  auto lines = s.sql_lines("SELECT id FROM weft_api_keys");
+  return {lines.begin(), lines.end()};
+}
+
+/// What a burst of POST /v1/auth/api-keys got back.
+struct burst_result {
+  std::mutex mtx;
+  std::vector<std::string> created_ids; ///< ids of 201 answers
+  std::map<int, int> statuses;          ///< status -> count (0 = transport failure)
+  std::vector<std::string> unexpected;  ///< a sample of answers other than 201/503/transport failure
+  std::atomic<int> sent{0};
+  std::atomic<int> created{0};
+};
+
+/// Creates `n` API keys named `<tag>-<i>` from `threads` keep-alive
+/// connections; stops early when `stop` becomes true. Transport failures
+/// (the node killed) are counted as status 0; a refused connection is not
+/// retried (that index is skipped).
+inline void create_keys(const weft_node& node, const std::string& token, const std::string& tag, int n,
+                        int threads, burst_result& out, const std::atomic<bool>* stop = nullptr,
+                        const http_headers& extra = {}) {
+  std::atomic<int> next{0};
+  auto work = [&] {
+    http_client c("127.0.0.1", node.http_port(), true, std::chrono::seconds(10));
+    for (;;) {
+      if (stop && stop->load())
+        return;
+      int i = next.fetch_add(1);
+      if (i >= n)
+        return;
+      http_headers h = bearer(token);
+      for (auto& [k, v] : extra.fields())
+        h.add(k, v);
+      out.sent++;
+      auto r = c.post("/v1/auth/api-keys", {{"name", tag + "-" + std::to_string(i)}, {"role", "user"}}, h);
+      std::lock_guard<std::mutex> lk(out.mtx);
+      out.statuses[r.status]++;
+      if (r.status == 201) {
+        auto j = r.json_or_null();
+        if (j.is_object() && j.contains("id") && j["id"].is_string())
+          out.created_ids.push_back(j["id"].get<std::string>());
+        out.created++;
+      } else if (r.status != 0 && r.status != 503 && out.unexpected.size() < 5) {
+        out.unexpected.push_back(std::to_string(r.status) + " " + r.body);
+      }
+    }
+  };
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back(work);
+  for (auto& t : ts)
+    t.join();
+}
+
+inline std::string describe_statuses(const std::map<int, int>& m) {
+  std::string s;
+  for (auto& [k, v] : m)
+    s += std::to_string(k) + ":" + std::to_string(v) + " ";
+  return s;
+}
+
+/// Waits until the audit trail holds `want` auth.apikey.created events and
+/// the outbox has nothing pending; true if it did by the deadline.
+inline bool wait_trail(const durable_servers& s, long long want, std::chrono::milliseconds deadline) {
+  return wait_until(
+    [&] {
+      auto c = audit_counts(s, "auth.apikey.created");
+      return c.total >= want && outbox_pending(s) == 0;
+    },
+    deadline);
+}
+
+} // namespace sys
