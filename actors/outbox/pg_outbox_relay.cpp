@@ -45,7 +45,9 @@ void check_drained(relay_pointer self) {
 /// subject's later rows are released soon) or when `force`d.
 void maybe_settle(relay_pointer self, bool force = false) {
   auto& st = self->state;
-  if (st.unsettled.empty())
+  // One settle at a time: a burst of failures (a broker that refuses at once)
+  // must not flood the pool; what gathers meanwhile goes with the next one.
+  if (st.unsettled.empty() || st.settling > 0)
     return;
   bool round_over = st.queued == 0 && st.in_flight == 0;
   if (!force && !round_over && !st.draining && st.unsettled.failed.empty()
@@ -69,6 +71,7 @@ void maybe_settle(relay_pointer self, bool force = false) {
           st.opts.metrics->outbox_batch(st.opts.name, n, failed, latencies);
         // Marked rows no longer hold back their subjects' later rows.
         st.wanted = true;
+        maybe_settle(self);
         maybe_claim(self);
         check_drained(self);
       },
@@ -77,12 +80,15 @@ void maybe_settle(relay_pointer self, bool force = false) {
         --st.settling;
         spdlog::warn("outbox {}: cannot mark {} row(s): {}", st.opts.name, batch.size(),
                      pg::describe(err));
-        // Published rows are kept to mark later (else their leases expire and
-        // they go out again); failed and released rows come back when their
-        // leases expire.
-        if (!st.draining)
-          for (auto id : batch.published)
-            st.unsettled.published.push_back(id);
+        // Everything is kept to settle again (the poll timer retries):
+        // published rows else go out again when their leases expire, failed
+        // and released ones would wait for the lease instead of their retry.
+        if (!st.draining) {
+          auto& u = st.unsettled;
+          u.published.insert(u.published.end(), batch.published.begin(), batch.published.end());
+          u.failed.insert(u.failed.end(), batch.failed.begin(), batch.failed.end());
+          u.released.insert(u.released.end(), batch.released.begin(), batch.released.end());
+        }
         check_drained(self);
       });
 }
