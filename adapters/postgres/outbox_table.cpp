@@ -82,6 +82,18 @@ constexpr statement republish{
   "UPDATE weft_outbox SET published_at = NULL, attempts = 0, next_attempt_at = now(),"
   " last_error = NULL, locked_until = NULL WHERE published_at >= $1"};
 
+// The claim must walk weft_outbox_pending_idx in id order and stop after
+// `limit` rows. The planner prefers a bitmap scan + sort whenever it
+// believes few rows are pending (a young table, or statistics taken while
+// the outbox was empty: the usual case), and that plan reads and checks
+// every pending row: with a backlog of 100k rows a claim took 117 ms instead
+// of 0.9 ms, and the relay drained at a few thousand rows/s. Local to the
+// claim's transaction.
+constexpr statement claim_plan{
+  "weft_outbox_claim_plan",
+  "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true),"
+  " set_config('enable_seqscan', 'off', true)"};
+
 constexpr statement wake{"weft_outbox_wake", "SELECT pg_notify('weft_outbox', '')"};
 
 constexpr statement pending{"weft_outbox_pending",
@@ -165,6 +177,7 @@ caf::expected<std::vector<outbox_row>> claim_outbox(connection& c, size_t limit,
   // lease is committed.
   pipeline p{c};
   p.add(lock_exclusive, outbox_lock_key);
+  p.add(claim_plan);
   p.add(claim, static_cast<int64_t>(limit), static_cast<int64_t>(lease.count()));
   auto rs = p.run();
   if (!rs)
