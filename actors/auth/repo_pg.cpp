@@ -277,7 +277,10 @@ private:
         if (ins->affected() == 0)
           return api_error(api_errc::conflict, "idempotency key recorded by another request");
       }
-      return work.events.empty() ? caf::error{} : pg::append_outbox(c, work.events);
+      // No NOTIFY: this node's relay is woken in-process after the commit, and
+      // a notifying commit holds a database-wide lock until it is flushed, so
+      // notifying writers commit one at a time (4.4k vs 15k tx/s, 8 clients).
+      return work.events.empty() ? caf::error{} : pg::append_outbox(c, work.events, false);
     });
     if (!err && !work.events.empty())
       caf::anon_send(relay_, publish_atom::value, std::vector<events::envelope>{});
