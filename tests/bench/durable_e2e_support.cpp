@@ -35,8 +35,11 @@ pg::connect_options connect_to(const std::string& url, const std::string& name) 
 }
 
 void configure_scheduler(caf::actor_system_config& cfg) {
+  // As main/node.cpp with node.scheduler_threads = 0: one worker per core.
+  size_t threads = std::max(1u, std::thread::hardware_concurrency());
   if (const char* n = std::getenv("BENCH_CAF_THREADS"); n != nullptr && std::atoi(n) > 0)
-    cfg.set("scheduler.max-threads", static_cast<size_t>(std::atoi(n)));
+    threads = static_cast<size_t>(std::atoi(n));
+  cfg.set("scheduler.max-threads", threads);
 }
 
 int64_t now_ns() {
