@@ -82,17 +82,22 @@ constexpr statement republish{
   "UPDATE weft_outbox SET published_at = NULL, attempts = 0, next_attempt_at = now(),"
   " last_error = NULL, locked_until = NULL WHERE published_at >= $1"};
 
-// The claim must walk weft_outbox_pending_idx in id order and stop after
-// `limit` rows. The planner prefers a bitmap scan + sort whenever it
-// believes few rows are pending (a young table, or statistics taken while
-// the outbox was empty: the usual case), and that plan reads and checks
-// every pending row: with a backlog of 100k rows a claim took 117 ms instead
-// of 0.9 ms, and the relay drained at a few thousand rows/s. Local to the
-// claim's transaction.
-constexpr statement claim_plan{
-  "weft_outbox_claim_plan",
+// Claims and the pending count must walk weft_outbox_pending_idx in id
+// order (a claim stops after `limit` rows). The planner prefers a bitmap
+// scan (+ sort) whenever it believes few rows are pending (a young table, or
+// statistics taken while the outbox was empty: the usual case), and that
+// plan reads and checks every pending row, dead index entries included: with
+// 100k rows pending a claim took 117 ms instead of 0.9 ms. An index scan
+// also marks the entries of published rows dead as it passes them (a bitmap
+// scan never does), so after a burst the count costs 40 ms once, then 3 ms,
+// instead of 20-90 ms each second until vacuum: on the shared pool it held up
+// claims behind it (commit -> handler p99 32 ms after a burst). Local to the
+// statement's transaction.
+constexpr statement index_order{
+  "weft_outbox_index_order",
   "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true),"
-  " set_config('enable_seqscan', 'off', true)"};
+  " set_config('enable_seqscan', 'off', true),"
+  " set_config('max_parallel_workers_per_gather', '0', true)"};
 
 constexpr statement wake{"weft_outbox_wake", "SELECT pg_notify('weft_outbox', '')"};
 
@@ -177,7 +182,7 @@ caf::expected<std::vector<outbox_row>> claim_outbox(connection& c, size_t limit,
   // lease is committed.
   pipeline p{c};
   p.add(lock_exclusive, outbox_lock_key);
-  p.add(claim_plan);
+  p.add(index_order);
   p.add(claim, static_cast<int64_t>(limit), static_cast<int64_t>(lease.count()));
   auto rs = p.run();
   if (!rs)
@@ -238,10 +243,13 @@ caf::expected<int64_t> republish_since(connection& c,
 }
 
 caf::expected<int64_t> outbox_pending(connection& c) {
-  auto r = c.exec(pending);
-  if (!r)
-    return std::move(r.error());
-  return r->get<int64_t>(0, 0);
+  pipeline p{c};
+  p.add(index_order);
+  p.add(pending);
+  auto rs = p.run();
+  if (!rs)
+    return std::move(rs.error());
+  return rs->back().get<int64_t>(0, 0);
 }
 
 } // namespace weft::pg

@@ -63,6 +63,17 @@ latency_figures arrival_marks::latencies(long from, long to) const {
       ms.push_back(std::max<int64_t>(a - c, 0) / 1e6);
   }
   latency_figures f;
+  if (std::getenv("BENCH_LATENCY_TRACE") != nullptr) // p99 per second, to stderr
+    for (long s0 = from; s0 < to; s0 += 1000) {
+      std::vector<double> w;
+      for (long i = s0; i < std::min(to, s0 + 1000); ++i)
+        if (commit[i].load() != 0 && arrive[i].load() != 0)
+          w.push_back(std::max<int64_t>(arrive[i].load() - commit[i].load(), 0) / 1e6);
+      std::sort(w.begin(), w.end());
+      if (!w.empty())
+        std::fprintf(stderr, "    latency second %ld: p50 %.1f p99 %.1f max %.1f ms\n", (s0 - from) / 1000,
+                     w[w.size() / 2], w[w.size() * 99 / 100], w.back());
+    }
   f.count = static_cast<long>(ms.size());
   if (ms.empty())
     return f;
