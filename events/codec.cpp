@@ -6,6 +6,7 @@
 #include <caf/make_message.hpp>
 #include <nlohmann/json.hpp>
 
+#include "events/codec_fast.hpp"
 #include "events/errc.hpp"
 #include "events/ids.hpp"
 
@@ -85,6 +86,8 @@ json encode_json(const envelope& ev) {
 }
 
 std::string encode(const envelope& ev) {
+  if (auto text = fast::encode(ev)) // the same bytes, without a JSON document
+    return std::move(*text);
   // `replace`: a non-JSON payload kept as a string may not be valid UTF-8.
   return encode_json(ev).dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -130,6 +133,8 @@ caf::expected<envelope> decode_json(const json& j) {
 }
 
 caf::expected<envelope> decode(std::string_view json_text) {
+  if (auto ev = fast::decode(json_text)) // the same envelope, without a JSON document
+    return std::move(*ev);
   json j;
   try {
     j = json::parse(json_text);
