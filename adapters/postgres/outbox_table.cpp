@@ -34,18 +34,21 @@ constexpr statement insert_quiet{"weft_outbox_insert",
 #undef WEFT_OUTBOX_INSERT
 
 // A row is claimable when due, not leased, and no earlier unpublished row of
-// its subject is leased or waiting for a retry (per-subject order).
+// its subject is leased or waiting for a retry (per-subject order). `id > 0`,
+// `subject <> ''` and the (id, subject) order tie each part to its index
+// (migration 0004); ids are unique, so the order is id order.
 constexpr statement claim{
   "weft_outbox_claim",
   "WITH c AS ("
   " SELECT o.id FROM weft_outbox o"
-  " WHERE o.published_at IS NULL AND o.next_attempt_at <= now()"
+  " WHERE o.published_at IS NULL AND o.id > 0 AND o.next_attempt_at <= now()"
   "  AND (o.locked_until IS NULL OR o.locked_until <= now())"
   "  AND (o.subject = '' OR NOT EXISTS ("
   "   SELECT 1 FROM weft_outbox e"
-  "   WHERE e.subject = o.subject AND e.id < o.id AND e.published_at IS NULL"
+  "   WHERE e.subject = o.subject AND e.subject <> '' AND e.id < o.id"
+  "    AND e.published_at IS NULL"
   "    AND (e.locked_until > now() OR e.next_attempt_at > now())))"
-  " ORDER BY o.id LIMIT $1"
+  " ORDER BY o.id, o.subject LIMIT $1"
   " FOR UPDATE OF o SKIP LOCKED) "
   "UPDATE weft_outbox o SET locked_until = now() + $2::float8 * interval '1 millisecond'"
   " FROM c WHERE o.id = c.id"
@@ -82,27 +85,29 @@ constexpr statement republish{
   "UPDATE weft_outbox SET published_at = NULL, attempts = 0, next_attempt_at = now(),"
   " last_error = NULL, locked_until = NULL WHERE published_at >= $1"};
 
-// Claims and the pending count must walk weft_outbox_pending_idx in id
-// order (a claim stops after `limit` rows). The planner prefers a bitmap
-// scan (+ sort) whenever it believes few rows are pending (a young table, or
-// statistics taken while the outbox was empty: the usual case), and that
-// plan reads and checks every pending row, dead index entries included: with
-// 100k rows pending a claim took 117 ms instead of 0.9 ms. An index scan
-// also marks the entries of published rows dead as it passes them (a bitmap
-// scan never does), so after a burst the count costs 40 ms once, then 3 ms,
-// instead of 20-90 ms each second until vacuum: on the shared pool it held up
-// claims behind it (commit -> handler p99 32 ms after a burst). Local to the
-// statement's transaction.
+// Claims and the pending count must walk weft_outbox_pending_idx in order
+// (a claim stops after `limit` rows), which only that index gives once
+// sorts are off. Otherwise the planner, believing few rows pending (a young
+// table, or statistics taken while the outbox was drained: the usual case),
+// read and checked every pending row (a claim took 117 ms with 100k pending
+// instead of 0.9 ms), or, believing many, walked the primary key through
+// every retained published row. An index scan also marks the entries of
+// published rows dead as it passes them (a bitmap scan never does): after a
+// burst the count costs 40 ms once, then a few ms, instead of 20-90 ms each
+// second until vacuum, holding up the claims queued behind it on the shared
+// pool. Local to the statement's transaction.
 constexpr statement index_order{
   "weft_outbox_index_order",
   "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true),"
-  " set_config('enable_seqscan', 'off', true),"
+  " set_config('enable_incremental_sort', 'off', true), set_config('enable_seqscan', 'off', true),"
   " set_config('max_parallel_workers_per_gather', '0', true)"};
 
 constexpr statement wake{"weft_outbox_wake", "SELECT pg_notify('weft_outbox', '')"};
 
+// The order keeps it on weft_outbox_pending_idx (an index-only scan).
 constexpr statement pending{"weft_outbox_pending",
-                            "SELECT count(*) FROM weft_outbox WHERE published_at IS NULL"};
+                            "SELECT count(*) FROM (SELECT 1 FROM weft_outbox"
+                            " WHERE published_at IS NULL AND id > 0 ORDER BY id, subject) p"};
 
 /// Appends `s` as a quoted element of an array literal.
 void append_quoted(std::string& out, std::string_view s) {
