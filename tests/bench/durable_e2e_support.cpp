@@ -242,10 +242,10 @@ void pipeline::report_progress(steady_clock::time_point t0, long n) {
 std::string pipeline::describe() const {
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "relay batch %u, in flight %u; pool %u; fetch batch %u, consumer in flight "
-                "min(%u, max_ack_pending %u); inbox as node defaults",
-                outbox_.batch_size, outbox_.max_in_flight, db_.pool_size, nats_.fetch_batch,
-                nats_.max_in_flight, bus_.max_ack_pending);
+                "%zu CAF workers; relay batch %u, in flight %u; pool %u; fetch batch %u, "
+                "consumer in flight min(%u, max_ack_pending %u); inbox as node defaults",
+                caf::get_or(sys_.config(), "scheduler.max-threads", size_t{0}), outbox_.batch_size, outbox_.max_in_flight,
+                db_.pool_size, nats_.fetch_batch, nats_.max_in_flight, bus_.max_ack_pending);
   return buf;
 }
 

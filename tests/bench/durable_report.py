@@ -62,7 +62,7 @@ for label, text in runs:
     e = last_fields(text, "durable_e2e")
     e2e = e.get("e2e")
     print("%-52s %12s  %s" % ("c. Weft commit only (outbox, tx of 100) [%s]" % label,
-                              num(e.get("commit")), "events/s, writers alone would not stop here"))
+                              num(e.get("commit")), "events/s the writers committed meanwhile"))
     print("%-52s %12s  %s" % ("c. Weft end to end, commit -> audit trail [%s]" % label, num(e2e),
                               "events/s; target >= 13,500: %s" % verdict(e2e is not None and e2e >= 13500)))
     cpu = re.search(r"CPU per event\s+(.*)", text)
@@ -96,12 +96,24 @@ if d:
     drain_s = float(d["t_drained"]) - float(d["t_end"])
     backlog = keys - at_end
     print("%-52s %12s  %s" % ("e. events behind HTTP: in the trail at wrk's end", "%d/%d" % (at_end, keys), ""))
-    print("%-52s %12s  %s" % ("e. backlog drained in", "%.2f s" % drain_s,
-                              "%s events/s%s" % (num(backlog / drain_s if drain_s > 0 else None),
-                                                 "" if final >= keys else ", NOT ALL ARRIVED (%d)" % final)))
+    note = ("no backlog: the pipeline kept up with HTTP" if backlog <= 0.01 * keys
+            else "%s events/s" % num(backlog / drain_s if drain_s > 0 else None))
+    if final < keys:
+        note += ", NOT ALL ARRIVED (%d)" % final
+    print("%-52s %12s  %s" % ("e. backlog at wrk's end drained in", "%.2f s" % drain_s, note))
     if w["rps"]:
         print("%-52s %12s  %s" % ("e. pipeline behind HTTP, whole run", num(keys / (float(os.environ.get("BENCH_SECONDS", "10")) + drain_s)),
                                   "events/s (keys / (wrk time + drain))"))
+b = dict(re.findall(r"(\w+)=([\d.]+)", read("backlog.txt")))
+if b:
+    rows, got = int(b["rows"]), int(b["done"])
+    secs = float(b["t_done"]) - float(b["t_committed"])
+    batches = float(b.get("batches", 0))
+    print("%-52s %12s  %s" % ("e. node drains %d outbox rows (relay->JS->inbox)" % rows,
+                              num(rows / secs if got >= rows and secs > 0 else None),
+                              "events/s in %.2f s, inbox batch %s on average%s"
+                              % (secs, num(rows / batches if batches > 0 else None),
+                                 "" if got >= rows else ", NOT ALL ARRIVED (%d)" % got)))
 print()
 for label, text in runs:
     block = text.split("row writes per event", 1)
