@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test bench clean
+.PHONY: setup build run test bench bench-durable clean
 
 setup:
 	@./scripts/setup.sh
@@ -23,6 +23,9 @@ test: build
 
 bench: build
 	./tests/bench/http_bench.sh $(BUILD_DIR)/main/weft
+
+bench-durable: build
+	./tests/bench/durable_bench.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)
