@@ -94,7 +94,9 @@ private:
   bool short_u_escape() {
     if (i_ + 4 >= s_.size() || s_[i_ + 1] != '0' || s_[i_ + 2] != '0')
       return false;
-    auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+    auto hex = [](char c) {
+      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
     int hi = hex(s_[i_ + 3]), lo = hex(s_[i_ + 4]);
     if (hi < 0 || lo < 0 || hi > 1)
       return false;
