@@ -11,6 +11,7 @@
 #include "actors/outbox/pg_relay_state.hpp"
 #include "adapters/postgres/errors.hpp"
 #include "events/codec.hpp"
+#include "events/ids.hpp"
 #include "events/routes.hpp"
 
 namespace weft::outbox {
@@ -54,6 +55,7 @@ void maybe_settle(relay_pointer self, bool force = false) {
       && st.unsettled.published.size() < st.opts.batch_size)
     return;
   auto batch = std::exchange(st.unsettled, {});
+  auto lanes = std::exchange(st.settle_lanes, {});
   auto latencies = std::exchange(st.latencies, {});
   auto first_failure = std::exchange(st.first_failure, {});
   ++st.settling;
@@ -61,9 +63,13 @@ void maybe_settle(relay_pointer self, bool force = false) {
                 [batch](pg::connection& c) { return pg::settle_outbox(c, batch); })
     .then(
       [self, n = batch.published.size(), failed = batch.failed.size(),
-       latencies = std::move(latencies), first_failure]() {
+       latencies = std::move(latencies), first_failure, lanes]() {
         auto& st = self->state;
         --st.settling;
+        // Failed rows now wait for their retries in the database (which holds
+        // their subjects back for every relay, us included), released rows
+        // are nobody's: neither holds back our own claims any longer.
+        st.settled(lanes);
         if (failed > 0)
           spdlog::warn("outbox {}: {} publish(es) failed, retried with backoff (first: {})",
                        st.opts.name, failed, first_failure);
@@ -75,7 +81,7 @@ void maybe_settle(relay_pointer self, bool force = false) {
         maybe_claim(self);
         check_drained(self);
       },
-      [self, batch](caf::error& err) mutable {
+      [self, batch, lanes](caf::error& err) mutable {
         auto& st = self->state;
         --st.settling;
         spdlog::warn("outbox {}: cannot mark {} row(s): {}", st.opts.name, batch.size(),
@@ -88,6 +94,7 @@ void maybe_settle(relay_pointer self, bool force = false) {
           u.published.insert(u.published.end(), batch.published.begin(), batch.published.end());
           u.failed.insert(u.failed.end(), batch.failed.begin(), batch.failed.end());
           u.released.insert(u.released.end(), batch.released.begin(), batch.released.end());
+          st.settle_lanes.insert(st.settle_lanes.end(), lanes.begin(), lanes.end());
         }
         check_drained(self);
       });
@@ -111,7 +118,7 @@ void on_failed(relay_pointer self, const started_row& r, std::string why) {
   auto delay = st.retry_delay(r.attempts);
   if (st.first_failure.empty())
     st.first_failure = "row " + std::to_string(r.id) + ": " + why;
-  st.unsettled.failed.push_back(pg::outbox_failure{r.id, delay, std::move(why)});
+  st.record_failure(r.lane, pg::outbox_failure{r.id, delay, std::move(why)});
   // The subject's later rows must not overtake this one.
   st.lane_failed(r.lane, steady_clock::now());
   pump(self);
@@ -161,13 +168,14 @@ void maybe_claim(relay_pointer self) {
   st.wanted = false;
   size_t limit = st.opts.batch_size - st.queued;
   auto lease = st.opts.lease;
-  auto lease_end = steady_clock::now() + lease;
+  auto sent = steady_clock::now();
+  auto lease_end = sent + lease;
   pg::run<std::vector<pg::outbox_row>>(self, st.opts.pool, st.opts.db_timeout,
-                                       [limit, lease](pg::connection& c) {
-                                         return pg::claim_outbox(c, limit, lease);
+                                       [limit, lease, owner = st.owner](pg::connection& c) {
+                                         return pg::claim_outbox(c, limit, lease, owner);
                                        })
     .then(
-      [self, limit, lease_end](std::vector<pg::outbox_row> rows) {
+      [self, limit, lease_end, sent](std::vector<pg::outbox_row> rows) {
         auto& st = self->state;
         st.claiming = false;
         if (st.db_trouble)
@@ -177,19 +185,22 @@ void maybe_claim(relay_pointer self) {
           st.wanted = true; // more are waiting
         if (st.draining) {
           // Claimed while a drain began: give them back at once.
+          st.lifted_while_claiming.clear();
           for (auto& r : rows)
-            st.unsettled.released.push_back(r.id);
+            st.release(r.subject, r.id);
           maybe_settle(self, true);
           check_drained(self);
           return;
         }
-        st.add_claimed(std::move(rows), lease_end);
+        st.add_claimed(std::move(rows), lease_end, sent);
+        st.lifted_while_claiming.clear(); // they concerned this claim only
         pump(self);
         maybe_claim(self);
       },
       [self](caf::error& err) {
         auto& st = self->state;
         st.claiming = false;
+        st.lifted_while_claiming.clear();
         st.wanted = true; // the poll timer tries again
         if (!st.db_trouble)
           spdlog::warn("outbox {}: cannot claim rows: {}", st.opts.name, pg::describe(err));
@@ -245,6 +256,7 @@ void housekeeping(relay_pointer self) {
 relay_impl::behavior_type pg_relay(relay_pointer self, pg_relay_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
+  st.owner = st.opts.name + ":" + events::new_uuid_v7(); // a new one per start
   st.opts.batch_size = std::max<uint32_t>(st.opts.batch_size, 1);
   // No publish starts unless its lease covers its timeout (config checks it).
   if (st.opts.lease < 2 * st.opts.publish_timeout) {

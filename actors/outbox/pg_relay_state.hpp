@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -89,9 +90,37 @@ struct pg_relay_state {
   uint64_t next_drain = 0;
   caf::actor listener;
   std::minstd_rand rng{0x0b0c5};
+  /// This relay's name on its leases: its claims may take rows queued behind
+  /// rows it holds itself (they join the same lane, in order). So a subject
+  /// of which we hold rows outside our lanes (failed or released rows not
+  /// yet written, dropped rows whose leases have not ended) is held back:
+  /// rows of it that a claim brings are released instead of queued.
+  std::string owner;
+  std::vector<std::string> settle_lanes; ///< the lane of each unsettled failure and release
+  std::unordered_map<std::string, uint32_t> unwritten; ///< such rows per lane, not yet written
+  /// Lanes dropped because their leases end (next_row): held back until then
+  /// (plus db_timeout: the database's lease ends a claim's round trip later).
+  std::unordered_map<std::string, steady_clock::time_point> expiring;
+  /// Lanes whose rows were written while a claim was under way: that claim
+  /// may have seen them still ours, so its rows of them are released too.
+  std::unordered_set<std::string> lifted_while_claiming;
 
-  /// Adds claimed rows (sorted by id) to their lanes.
-  void add_claimed(std::vector<pg::outbox_row> rows, steady_clock::time_point lease_end);
+  /// Adds the rows of a claim sent at `sent` (sorted by id) to their lanes;
+  /// rows of lanes held back since then are released.
+  void add_claimed(std::vector<pg::outbox_row> rows, steady_clock::time_point lease_end,
+                   steady_clock::time_point sent = steady_clock::now());
+
+  /// Rows of `lane_key` from a claim sent at `sent` must be released.
+  bool held_back(const std::string& lane_key, steady_clock::time_point sent);
+
+  /// Row `id` of `lane_key` is given back (written with the next settlement).
+  void release(const std::string& lane_key, int64_t id);
+
+  /// A publish of `lane_key` failed: written with the next settlement.
+  void record_failure(const std::string& lane_key, pg::outbox_failure f);
+
+  /// A settlement holding the failures and releases of `lanes` was written.
+  void settled(const std::vector<std::string>& lanes);
 
   /// Takes the next row that may start, or false. A row whose lease ends
   /// before a publish could be answered is dropped with the rest of its lane
@@ -102,7 +131,8 @@ struct pg_relay_state {
   void lane_done(const std::string& lane_key);
 
   /// A row of `lane_key` failed: the rest of its lane waits for the retry
-  /// (released if their leases still hold).
+  /// (released if their leases still hold), and the lane is held back until
+  /// the failure is written.
   void lane_failed(const std::string& lane_key, steady_clock::time_point now);
 
   /// Releases every row not started (drain).

@@ -23,7 +23,8 @@
 // and leases them (locked_until = now() + lease); a leased row is nobody
 // else's until the lease expires (a crashed relay's rows come back then).
 // Per-subject order: a row is claimable only if no earlier unpublished row of
-// its subject is leased or waiting for a retry. For that rule to see every
+// its subject is waiting for a retry or leased by another claimer (rows
+// behind a claimer's own leases join its queue for that subject). For that rule to see every
 // lease, claims take an exclusive transaction-level advisory lock and
 // settlements a shared one, so a claim never runs while a lease is being
 // written or released (SKIP LOCKED then only skips rows of statements that
@@ -73,9 +74,13 @@ struct outbox_settlement {
 caf::error append_outbox(connection& c, const std::vector<events::envelope>& evs,
                          bool notify = true);
 
-/// Leases up to `limit` claimable rows for `lease`, in id order.
+/// Leases up to `limit` claimable rows for `lease`, in id order, to `owner`.
+/// Rows behind `owner`'s own leased rows of their subject are claimable (the
+/// owner publishes them after those; a relay names itself); an empty owner
+/// is held back by every lease.
 caf::expected<std::vector<outbox_row>> claim_outbox(connection& c, size_t limit,
-                                                    std::chrono::milliseconds lease);
+                                                    std::chrono::milliseconds lease,
+                                                    std::string_view owner = {});
 
 /// Writes a settlement in one round trip (one UPDATE per kind present).
 caf::error settle_outbox(connection& c, const outbox_settlement& s);

@@ -16,8 +16,9 @@ std::vector<int64_t> ids_of(const std::vector<pg::outbox_row>& rows) {
 }
 
 std::vector<pg::outbox_row> claim(pg::connection& c, size_t limit,
-                                  std::chrono::milliseconds lease = 30s) {
-  auto rows = pg::claim_outbox(c, limit, lease);
+                                  std::chrono::milliseconds lease = 30s,
+                                  std::string_view owner = {}) {
+  auto rows = pg::claim_outbox(c, limit, lease, owner);
   REQUIRE(rows);
   return std::move(*rows);
 }
@@ -106,6 +107,31 @@ TEST_CASE("outbox table: claims keep per-subject order and never hand one row to
   REQUIRE_FALSE(pg::mark_published(fx.db, {b1, c1}));
   CHECK(ids_of(claim(fx.db, 10)) == std::vector<int64_t>{a1, a2});
   CHECK(fx.pending() == 2);
+}
+
+TEST_CASE("outbox table: an owner claims rows behind its own leases, never behind another's "
+          "or a retry") {
+  outbox_fixture fx;
+  fx.append({make_event("A", 1), make_event("A", 2), make_event("A", 3), make_event("B", 1)});
+  auto all = fx.db.exec("SELECT id FROM weft_outbox ORDER BY id");
+  REQUIRE(all);
+  auto a1 = all->get<int64_t>(0, 0), a2 = all->get<int64_t>(1, 0), a3 = all->get<int64_t>(2, 0);
+  auto b1 = all->get<int64_t>(3, 0);
+  auto other = open_or_fail(fx.url);
+
+  CHECK(ids_of(claim(fx.db, 1, 30s, "x")) == std::vector<int64_t>{a1});
+  CHECK(fx.scalar("SELECT count(*) FROM weft_outbox WHERE locked_by = 'x'") == 1);
+  // y is held back by x's lease on A1; so is a claimer without a name.
+  CHECK(ids_of(claim(other, 10, 30s, "y")) == std::vector<int64_t>{b1});
+  CHECK(claim(other, 10).empty());
+  // x itself goes on behind its own lease.
+  CHECK(ids_of(claim(fx.db, 1, 30s, "x")) == std::vector<int64_t>{a2});
+  // A2 failed: it waits for its retry, and A3 waits behind it for x too.
+  REQUIRE_FALSE(pg::mark_failed(fx.db, {pg::outbox_failure{a2, 60s, "bus down"}}));
+  CHECK(claim(fx.db, 10, 30s, "x").empty());
+  REQUIRE_FALSE(pg::mark_published(fx.db, {a1}));
+  REQUIRE(fx.db.exec("UPDATE weft_outbox SET next_attempt_at = now() WHERE id = $1", a2));
+  CHECK(ids_of(claim(other, 10, 30s, "y")) == std::vector<int64_t>{a2, a3});
 }
 
 TEST_CASE("outbox table: a crashed claimer's rows come back when the lease expires") {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <utility>
 
 #include "actors/outbox/pg_relay_state.hpp"
 #include "actors/outbox/settings.hpp"
@@ -68,6 +69,63 @@ TEST_CASE("pg relay state: a failure releases the rest of its subject only", "[o
   CHECK(st.queued == 1);
   st.lane_done("b");
   CHECK(start_all(st, now) == std::vector<int64_t>{5});
+}
+
+TEST_CASE("pg relay state: rows claimed behind our own failed or released rows are released "
+          "until those are written",
+          "[outbox]") {
+  pg_relay_state st;
+  auto now = steady_clock::now();
+  st.add_claimed({row(1, "a"), row(2, "b"), row(3, "a")}, now + 30s, now);
+  CHECK(start_all(st, now) == std::vector<int64_t>{1, 2});
+  st.record_failure("a", pg::outbox_failure{1, 100ms, "refused"});
+  st.lane_failed("a", now);
+  CHECK(st.unsettled.released == std::vector<int64_t>{3});
+  CHECK(st.settle_lanes == std::vector<std::string>{"a", "a"});
+  st.add_claimed({row(4, "a"), row(5, "b")}, now + 30s, now);
+  CHECK(st.unsettled.released == std::vector<int64_t>{3, 4});
+  st.lane_done("b");
+  CHECK(start_all(st, now) == std::vector<int64_t>{5});
+  // The first settlement leaves row 4 unwritten: still held back.
+  st.settled({"a", "a"});
+  st.add_claimed({row(6, "a")}, now + 30s, now);
+  CHECK(start_all(st, now).empty());
+  st.settled({"a", "a"}); // rows 4 and 6
+  st.add_claimed({row(7, "a")}, now + 30s, now);
+  CHECK(start_all(st, now) == std::vector<int64_t>{7});
+}
+
+TEST_CASE("pg relay state: rows written while a claim was under way are released from it",
+          "[outbox]") {
+  pg_relay_state st;
+  auto now = steady_clock::now();
+  st.release("a", 1);
+  st.claiming = true;
+  st.settled({"a"});
+  st.claiming = false;
+  st.add_claimed({row(2, "a")}, now + 30s, now);
+  CHECK(start_all(st, now).empty());
+  st.lifted_while_claiming.clear(); // as the relay does after each claim
+  CHECK(st.unsettled.released == std::vector<int64_t>{1, 2});
+  st.settled(std::exchange(st.settle_lanes, {}));
+  st.add_claimed({row(3, "a")}, now + 30s, now);
+  CHECK(start_all(st, now) == std::vector<int64_t>{3});
+}
+
+TEST_CASE("pg relay state: a subject dropped for its leases is held back until they end",
+          "[outbox]") {
+  pg_relay_state st;
+  st.opts.publish_timeout = 5s;
+  auto now = steady_clock::now();
+  st.add_claimed({row(1, "a")}, now + 3s, now);
+  CHECK(start_all(st, now).empty());
+  st.add_claimed({row(2, "a")}, now + 30s, now + 1s);
+  CHECK(st.unsettled.released == std::vector<int64_t>{2});
+  st.add_claimed({row(3, "a")}, now + 40s, now + 4s);
+  CHECK(start_all(st, now + 4s).empty()); // db_timeout after the lease, to be sure
+  st.settled(std::exchange(st.settle_lanes, {})); // rows 2 and 3 given back
+  st.add_claimed({row(4, "a")}, now + 60s, now + 3s + st.opts.db_timeout + 1ms);
+  CHECK(start_all(st, now + 20s) == std::vector<int64_t>{4});
 }
 
 TEST_CASE("pg relay state: rows whose lease would end before an answer are dropped, not "
