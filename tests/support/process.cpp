@@ -263,11 +263,13 @@ int child_process::kill() {
 }
 
 run_result run_command(const fs::path& exe, std::vector<std::string> args,
-                       std::map<std::string, std::string> env, std::chrono::milliseconds deadline) {
+                       std::map<std::string, std::string> env, std::chrono::milliseconds deadline,
+                       std::vector<std::string> unset_env) {
   temp_dir dir("weft-cmd");
   child_options opts;
   opts.args = std::move(args);
   opts.env = std::move(env);
+  opts.unset_env = std::move(unset_env);
   opts.stdout_path = dir / "stdout";
   opts.stderr_path = dir / "stderr";
   child_process child(exe, opts);

@@ -114,8 +114,11 @@ struct run_result {
   std::string out;
   std::string err;
 };
+/// Runs `exe` to completion (killed at `deadline`); `unset_env` names
+/// inherited variables to drop.
 run_result run_command(const std::filesystem::path& exe, std::vector<std::string> args,
                        std::map<std::string, std::string> env = {},
-                       std::chrono::milliseconds deadline = 30s);
+                       std::chrono::milliseconds deadline = 30s,
+                       std::vector<std::string> unset_env = {});
 
 } // namespace weft::test

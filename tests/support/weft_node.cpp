@@ -21,22 +21,7 @@ std::vector<std::string> weft_env_to_unset() {
 
 run_result run_weft(const std::filesystem::path& binary, std::vector<std::string> args,
                     std::map<std::string, std::string> env, std::chrono::milliseconds deadline) {
-  temp_dir dir("weft-cli");
-  child_options opts;
-  opts.args = std::move(args);
-  opts.env = std::move(env);
-  opts.unset_env = weft_env_to_unset();
-  opts.stdout_path = dir / "stdout";
-  opts.stderr_path = dir / "stderr";
-  child_process child(binary, opts);
-  run_result r;
-  if (auto code = child.wait_for(deadline))
-    r.exit_code = *code;
-  else
-    child.kill();
-  r.out = child.stdout_text();
-  r.err = child.stderr_text();
-  return r;
+  return run_command(binary, std::move(args), std::move(env), deadline, weft_env_to_unset());
 }
 
 weft_node::weft_node(weft_node_options opts) : opts_(std::move(opts)), dir_("weft-node") {

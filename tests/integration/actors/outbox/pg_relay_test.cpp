@@ -53,12 +53,12 @@ TEST_CASE("pg relay: LISTEN wakes it for rows committed elsewhere; rolled-back r
 }
 
 TEST_CASE("pg relay: a local publish_atom wakes it without LISTEN") {
+  weft::metrics m; // outlives the fixture's actors, which use it
   outbox_fixture fx;
   auto log = std::make_shared<bus_log>();
   auto o = fx.relay_options(fx.keep(spawn_recording_bus(fx.sys, log)));
   o.listen.url.clear();
   o.poll_interval = std::chrono::seconds{30};
-  weft::metrics m;
   o.metrics = &m;
   auto relay = fx.relay(o);
   // Started (its start-up claim found nothing): the pending gauge is set.
@@ -74,10 +74,10 @@ TEST_CASE("pg relay: a local publish_atom wakes it without LISTEN") {
 
 TEST_CASE("pg relay: a failed publish holds back its subject only, which then goes out in "
           "order") {
+  weft::metrics m; // outlives the fixture's actors, which use it
   outbox_fixture fx;
   auto log = std::make_shared<bus_log>();
   log->fail_once = {"A"};
-  weft::metrics m;
   auto o = fx.relay_options(fx.keep(spawn_recording_bus(fx.sys, log)));
   o.backoff_ms = {300};
   o.metrics = &m;

@@ -130,8 +130,8 @@ TEST_CASE("inbox: a shared store survives the inbox actor", "[inbox]") {
 }
 
 TEST_CASE("inbox: duplicates are counted in weft_inbox_duplicates_total", "[inbox][metrics]") {
+  weft::metrics m; // outlives the fixture's actors, which use it
   inbox_fixture fx;
-  weft::metrics m;
   inbox::inbox_options opts;
   opts.consumer = "audit";
   opts.handler = fx.handler;

@@ -177,8 +177,8 @@ TEST_CASE("outbox: through the memory bus, a subscriber sees commit order", "[ou
 }
 
 TEST_CASE("outbox: weft_outbox_pending follows the backlog", "[outbox][metrics]") {
+  weft::metrics m; // outlives the fixture's actors, which use it
   relay_fixture fx;
-  weft::metrics m;
   auto log = std::make_shared<fake_bus_log>();
   log->fail_first = 1000000;
   outbox::outbox_options opts;
