@@ -136,11 +136,13 @@ basic_field<Owner> make_field(std::string name, Get get, check_fn<T> check, bool
 
 using field = basic_field<settings>;
 
-/// One section: its keys and an optional check across keys.
+/// One section: its keys and an optional check across keys. A service
+/// module's section also knows how to put its defaults into the settings.
 struct section {
   std::string name;
   std::vector<field> fields;
   std::function<void(const settings&, sink&)> check;
+  std::function<void(settings&)> init; ///< module sections: store the default struct
 };
 
 /// `key("port", &settings::http, &http_section::port, range(0, 65535))`.
@@ -152,8 +154,11 @@ field key(std::string name, Sec settings::*sec, T Sec::*mem, check_fn<T> check =
     secret);
 }
 
-/// Every section of the configuration, in file order (schema.cpp).
+/// The node's own sections, in file order (schema.cpp).
 const std::vector<section>& schema();
+
+/// The node's sections, then those of `ext` (if any), in file order.
+std::vector<const section*> all_sections(const schema_extension* ext);
 
 /// The keys of one fault rule (rules.cpp).
 const std::vector<basic_field<fault_rule>>& fault_rule_fields();
@@ -190,6 +195,8 @@ check_fn<uint32_t> at_least(uint32_t lo);
 check_fn<double> real_range(double lo, double hi);
 /// `must not be empty`.
 check_fn<std::string> not_empty();
+/// `must be empty or at least n bytes` (a secret: empty means "random").
+check_fn<std::string> empty_or_at_least_bytes(size_t n);
 /// `must be one of {a, b}, got "x"`.
 check_fn<std::string> one_of(std::vector<std::string> allowed);
 /// Each entry one of `allowed`, no duplicates.

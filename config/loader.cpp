@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "config/field_table.hpp"
+#include "config/section.hpp"
 
 extern char** environ;
 
@@ -36,6 +36,13 @@ bool blank(const std::string& s) {
   return s.find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
+const section* find_section(const schema_extension* ext, std::string_view name) {
+  for (const auto* sec : detail::all_sections(ext))
+    if (sec->name == name)
+      return sec;
+  return nullptr;
+}
+
 void read_file_json(const std::string& text, settings& out, sink& s) {
   if (blank(text))
     return;
@@ -53,10 +60,7 @@ void read_file_json(const std::string& text, settings& out, sink& s) {
   if (!j.is_object())
     return s.add("", "expected a JSON object of sections, got " + detail::describe_json(j));
   for (const auto& [name, value] : j.items()) {
-    const section* sec = nullptr;
-    for (const auto& candidate : detail::schema())
-      if (candidate.name == name)
-        sec = &candidate;
+    const section* sec = find_section(out.extension.get(), name);
     if (sec == nullptr)
       s.add(name, "unknown key");
     else
@@ -82,9 +86,9 @@ void read_env(const environment& env, settings& out, sink& s, origins& from) {
   std::map<std::string, std::pair<std::string, const detail::field*>> vars;
   const detail::field* database_url = nullptr;
   const detail::field* nats_url = nullptr;
-  for (const auto& sec : detail::schema())
-    for (const auto& f : sec.fields) {
-      auto path = sec.name + "." + f.name;
+  for (const auto* sec : detail::all_sections(out.extension.get()))
+    for (const auto& f : sec->fields) {
+      auto path = sec->name + "." + f.name;
       vars[env_name(path)] = {path, &f};
       if (path == "database.url")
         database_url = &f;
@@ -110,13 +114,28 @@ void read_env(const environment& env, settings& out, sink& s, origins& from) {
   }
 }
 
+// node.services names services of the module list (any, without one).
+void check_services(const settings& x, sink& s) {
+  const auto& xs = x.node.services;
+  const auto* ext = x.extension.get();
+  if (ext != nullptr) {
+    detail::each_one_of(ext->services)(xs, "node.services", s);
+    return;
+  }
+  for (size_t i = 0; i < xs.size(); ++i)
+    if (std::find(xs.begin(), xs.begin() + i, xs[i]) != xs.begin() + i)
+      s.add("node.services[" + std::to_string(i) + "]", "duplicate \"" + xs[i] + "\"");
+}
+
 void validate(const settings& x, std::vector<config_problem>& out, const origins& from) {
   sink s{out, {}, &from};
-  for (const auto& sec : detail::schema()) {
-    for (const auto& f : sec.fields)
-      f.check(x, sec.name + "." + f.name, s);
-    if (sec.check)
-      sec.check(x, s);
+  for (const auto* sec : detail::all_sections(x.extension.get())) {
+    for (const auto& f : sec->fields)
+      f.check(x, sec->name + "." + f.name, s);
+    if (sec->check)
+      sec->check(x, s);
+    if (sec->name == "node")
+      check_services(x, s);
   }
 }
 
@@ -147,8 +166,22 @@ environment process_environment() {
   return env;
 }
 
-load_result load(const std::string& json_text, const environment& env) {
+settings defaults(const std::shared_ptr<const schema_extension>& ext) {
+  settings out;
+  out.extension = ext;
+  if (ext) {
+    for (const auto& sec : ext->sections)
+      if (sec.init)
+        sec.init(out);
+    out.node.services = ext->services;
+  }
+  return out;
+}
+
+load_result load(const std::string& json_text, const environment& env,
+                 std::shared_ptr<const schema_extension> ext) {
   load_result res;
+  res.value = defaults(ext);
   sink s{res.problems};
   origins from;
   read_file_json(json_text, res.value, s);
@@ -157,7 +190,8 @@ load_result load(const std::string& json_text, const environment& env) {
   return res;
 }
 
-load_result load_file(const std::string& path, const environment& env) {
+load_result load_file(const std::string& path, const environment& env,
+                      std::shared_ptr<const schema_extension> ext) {
   std::ifstream in{path, std::ios::binary};
   if (!in) {
     load_result res;
@@ -166,7 +200,7 @@ load_result load_file(const std::string& path, const environment& env) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  auto res = load(text.str(), env);
+  auto res = load(text.str(), env, std::move(ext));
   for (auto& p : res.problems)
     if (p.path.empty() && p.source.empty())
       p.source = path; // `weft.json: malformed JSON: ...`
@@ -176,9 +210,9 @@ load_result load_file(const std::string& path, const environment& env) {
 std::string dump(const settings& x, bool redact) {
   // ordered_json: sections and keys in schema order, as in the example file.
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  for (const auto& sec : detail::schema()) {
-    auto& obj = out[sec.name] = nlohmann::ordered_json::object();
-    for (const auto& f : sec.fields) {
+  for (const auto* sec : detail::all_sections(x.extension.get())) {
+    auto& obj = out[sec->name] = nlohmann::ordered_json::object();
+    for (const auto& f : sec->fields) {
       auto v = f.write_json(x);
       if (redact && f.secret && v.is_string() && !v.get<std::string>().empty())
         v = "<redacted>";
@@ -188,11 +222,11 @@ std::string dump(const settings& x, bool redact) {
   return out.dump(2);
 }
 
-std::vector<std::string> key_paths() {
+std::vector<std::string> key_paths(const schema_extension* ext) {
   std::vector<std::string> out;
-  for (const auto& sec : detail::schema())
-    for (const auto& f : sec.fields)
-      out.push_back(sec.name + "." + f.name);
+  for (const auto* sec : detail::all_sections(ext))
+    for (const auto& f : sec->fields)
+      out.push_back(sec->name + "." + f.name);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,26 +35,38 @@ using environment = std::map<std::string, std::string>;
 /// This process's environment.
 environment process_environment();
 
+struct schema_extension;
+
+/// The defaults: the node's sections, and those of `ext` with
+/// `node.services` listing every service `ext` names.
+settings defaults(const std::shared_ptr<const schema_extension>& ext = nullptr);
+
 /// Reads the JSON text (may be empty or blank: defaults), applies
 /// `WEFT_<SECTION>_<KEY>` (and `DATABASE_URL`, `NATS_URL`) from `env`,
 /// validates, and collects every problem: malformed JSON, unknown keys (also
-/// unknown WEFT_ variables), wrong types, values out of range.
+/// unknown WEFT_ variables), wrong types, values out of range. `ext` adds
+/// the service modules' sections and names the services `node.services`
+/// may list (without it: the node's sections alone, any service name).
 /// `WEFT_CONFIG` and `WEFT_BINARY` are not settings (they name the config
 /// file and the binary for scripts) and are ignored. `DATABASE_URL` and
 /// `NATS_URL` apply before `WEFT_DATABASE_URL` / `WEFT_NATS_URL`, which win.
-load_result load(const std::string& json_text, const environment& env);
+load_result load(const std::string& json_text, const environment& env,
+                 std::shared_ptr<const schema_extension> ext = nullptr);
 
 /// Reads the file, then as `load`; an unreadable file is a problem at path ""
 /// with the file as its source.
-load_result load_file(const std::string& path, const environment& env);
+load_result load_file(const std::string& path, const environment& env,
+                      std::shared_ptr<const schema_extension> ext = nullptr);
 
-/// The settings as a JSON config with every key (what `load` reads back);
-/// secrets (jwt_secret, root.password, database.url, nats.url) become
-/// "<redacted>" when non-empty, unless `redact` is false.
+/// The settings as a JSON config with every key (what `load` reads back),
+/// the modules' sections included; secrets (database.url, nats.url, and
+/// the keys modules mark secret) become "<redacted>" when non-empty, unless
+/// `redact` is false.
 std::string dump(const settings& s, bool redact = true);
 
-/// Every key path, `node.name` ... `nats.url`, in file order.
-std::vector<std::string> key_paths();
+/// Every key path, `node.name` ... `nats.url`, then the keys of `ext`'s
+/// sections, in file order.
+std::vector<std::string> key_paths(const schema_extension* ext = nullptr);
 
 /// The environment variable of a key path: `http.body_limit` -> `WEFT_HTTP_BODY_LIMIT`.
 std::string env_name(const std::string& key_path);

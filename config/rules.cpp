@@ -23,7 +23,7 @@ std::string item_path(const std::string& path, size_t i) {
 const std::vector<basic_field<fault_rule>>& fault_rule_fields() {
   static const std::vector<basic_field<fault_rule>> fields{
     rule_key("handler", &fault_rule::handler, not_empty()),
-    rule_key("mode", &fault_rule::mode, one_of({"fail", "no_ack"})),
+    rule_key("mode", &fault_rule::mode, one_of({"fail", "fail_after", "no_ack"})),
     rule_key("first", &fault_rule::first),
     rule_key("fraction", &fault_rule::fraction, real_range(0.0, 1.0)),
     rule_key("type", &fault_rule::type),

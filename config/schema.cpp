@@ -1,4 +1,4 @@
-#include "config/field_table.hpp"
+#include "config/section.hpp"
 
 // Every key of the configuration, declared once: name, member, validation.
 // Keep config/examples/weft.json and config/examples/README.md in step (a
@@ -7,15 +7,6 @@
 namespace weft::config::detail {
 
 namespace {
-
-// An empty secret means "random per start"; a short one is guessable.
-check_fn<std::string> empty_or_at_least_bytes(size_t n) {
-  return [n](const std::string& v, const std::string& path, sink& s) {
-    if (!v.empty() && v.size() < n)
-      s.add(path, "must be empty or at least " + std::to_string(n) + " bytes, got "
-                    + std::to_string(v.size()) + " bytes");
-  };
-}
 
 // A JetStream stream name: no dots, wildcards, slashes or whitespace.
 check_fn<std::string> stream_name() {
@@ -41,19 +32,6 @@ check_fn<std::vector<std::string>> subject_list() {
   };
 }
 
-void check_root(const settings& x, sink& s) {
-  const auto& r = x.root;
-  if (!r.email.empty() && r.password.empty())
-    s.add("root.password", "must be set when root.email is set");
-  if (r.email.empty() && !r.password.empty())
-    s.add("root.email", "must be set when root.password is set");
-  if (!r.email.empty() && r.email.find('@') == std::string::npos)
-    s.add("root.email", "must be an email address (contain '@')");
-  if (!r.password.empty() && r.password.size() < x.auth.password_min_length)
-    s.add("root.password", "must be at least auth.password_min_length ("
-                             + std::to_string(x.auth.password_min_length) + ") characters");
-}
-
 // A row must outlive a publish's timeout under its lease: the relay starts
 // no publish that its lease could not cover.
 void check_outbox(const settings& x, sink& s) {
@@ -75,8 +53,8 @@ std::vector<section> make_schema() {
   out.push_back({"node",
                  {
                    key("name", &S::node, &node_section::name, not_empty()),
-                   key("services", &S::node, &node_section::services,
-                       each_one_of({"auth", "audit"})),
+                   // Checked against the module list by the loader.
+                   key("services", &S::node, &node_section::services),
                    key("scheduler_threads", &S::node, &node_section::scheduler_threads,
                        range(0, 256)),
                    key("shutdown_timeout_ms", &S::node, &node_section::shutdown_timeout_ms,
@@ -111,37 +89,6 @@ std::vector<section> make_schema() {
                    key("format", &S::log, &log_section::format, one_of({"text", "json"})),
                  },
                  {}});
-  out.push_back({"auth",
-                 {
-                   key("issuer", &S::auth, &auth_section::issuer, not_empty()),
-                   key("audience", &S::auth, &auth_section::audience, not_empty()),
-                   key("jwt_secret", &S::auth, &auth_section::jwt_secret,
-                       empty_or_at_least_bytes(32), true),
-                   key("key_id", &S::auth, &auth_section::key_id, not_empty()),
-                   key("access_ttl_s", &S::auth, &auth_section::access_ttl_s, at_least(1)),
-                   key("refresh_ttl_s", &S::auth, &auth_section::refresh_ttl_s, at_least(1)),
-                   key("clock_skew_s", &S::auth, &auth_section::clock_skew_s, range(0, 3600)),
-                   key("password_memlimit_kib", &S::auth, &auth_section::password_memlimit_kib,
-                       at_least(19456)),
-                   key("password_opslimit", &S::auth, &auth_section::password_opslimit,
-                       at_least(2)),
-                   key("password_min_length", &S::auth, &auth_section::password_min_length,
-                       range(1, 1024)),
-                   key("login_per_account", &S::auth, &auth_section::login_per_account,
-                       at_least(1)),
-                   key("login_per_ip", &S::auth, &auth_section::login_per_ip, at_least(1)),
-                   key("login_window_s", &S::auth, &auth_section::login_window_s, at_least(1)),
-                   key("hash_threads", &S::auth, &auth_section::hash_threads, range(0, 256)),
-                   key("idempotency_ttl_s", &S::auth, &auth_section::idempotency_ttl_s,
-                       at_least(1)),
-                 },
-                 {}});
-  out.push_back({"root",
-                 {
-                   key("email", &S::root, &root_section::email),
-                   key("password", &S::root, &root_section::password, {}, true),
-                 },
-                 check_root});
   out.push_back({"bus",
                  {
                    key("ack_wait_ms", &S::bus, &bus_section::ack_wait_ms, at_least(1)),
@@ -218,6 +165,16 @@ std::vector<section> make_schema() {
 const std::vector<section>& schema() {
   static const std::vector<section> sections = make_schema();
   return sections;
+}
+
+std::vector<const section*> all_sections(const schema_extension* ext) {
+  std::vector<const section*> out;
+  for (const auto& sec : schema())
+    out.push_back(&sec);
+  if (ext != nullptr)
+    for (const auto& sec : ext->sections)
+      out.push_back(&sec);
+  return out;
 }
 
 } // namespace weft::config::detail

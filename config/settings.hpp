@@ -1,18 +1,25 @@
 #pragma once
 
+#include <any>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 // The node's configuration model: one struct per JSON section, each key with
 // its default and a one-line comment. config/loader reads file, then
 // environment (`WEFT_<SECTION>_<KEY>`), then validates every section and
 // reports every problem at once. config/examples/weft.json documents it.
+// Service modules add their own sections (config/section.hpp), so this file
+// names no service.
 namespace weft::config {
 
 struct node_section {
   std::string name = "weft-1";                      ///< this node's name, in logs and /v1/utils/version
-  std::vector<std::string> services{"auth", "audit"}; ///< service groups hosted here
+  std::vector<std::string> services;                ///< service groups hosted here; default: every module of the build; [] = none (an adapter-only node)
   uint32_t scheduler_threads = 0;                   ///< CAF workers; 0 = number of cores
   uint32_t shutdown_timeout_ms = 10000;             ///< drain deadline on SIGTERM
 };
@@ -39,29 +46,6 @@ struct log_section {
   std::string format = "text";             ///< text or json (one object a line)
 };
 
-struct auth_section {
-  std::string issuer = "weft";             ///< JWT `iss`
-  std::string audience = "weft-api";       ///< JWT `aud`
-  std::string jwt_secret;                  ///< HS256 key (>= 32 bytes); empty = random per start
-  std::string key_id = "k1";               ///< JWT `kid`
-  uint32_t access_ttl_s = 900;             ///< access token lifetime
-  uint32_t refresh_ttl_s = 2592000;        ///< refresh token lifetime (30 days)
-  uint32_t clock_skew_s = 30;              ///< leeway on exp/nbf
-  uint32_t password_memlimit_kib = 19456;  ///< Argon2id memory (>= 19 MiB)
-  uint32_t password_opslimit = 2;          ///< Argon2id passes (>= 2)
-  uint32_t password_min_length = 8;
-  uint32_t login_per_account = 10;         ///< login attempts per account per window
-  uint32_t login_per_ip = 50;              ///< login attempts per client IP per window
-  uint32_t login_window_s = 60;
-  uint32_t hash_threads = 0;               ///< password hashing workers; 0 = cores
-  uint32_t idempotency_ttl_s = 86400;      ///< Idempotency-Key records expire after
-};
-
-struct root_section {
-  std::string email;                       ///< bootstrap root user on first start (WEFT_ROOT_EMAIL)
-  std::string password;                    ///< (WEFT_ROOT_PASSWORD)
-};
-
 struct bus_section {
   uint32_t ack_wait_ms = 30000;            ///< redeliver when a handler does not ack in time
   uint32_t max_deliver = 5;                ///< then dead-letter
@@ -73,7 +57,7 @@ struct bus_section {
 /// Makes a named handler fail or not ack, to prove redelivery and dedupe.
 struct fault_rule {
   std::string handler;                     ///< consumer name, e.g. "audit"
-  std::string mode = "fail";               ///< fail (nak with error) or no_ack
+  std::string mode = "fail";               ///< fail (nak, nothing written), fail_after (the handler writes, then fail: rolled back) or no_ack
   uint32_t first = 0;                      ///< the first N deliveries
   double fraction = 0.0;                   ///< and this fraction of the rest, [0, 1]
   std::string type;                        ///< only events of this type; empty = all
@@ -120,18 +104,44 @@ struct nats_section {
   std::string url;                         ///< NATS URL (NATS_URL); empty = in-process bus
 };
 
+struct schema_extension;
+
+/// The whole configuration: the node's own sections, then the sections of
+/// the service modules (each module's settings struct, by section name).
 struct settings {
   node_section node;
   http_section http;
   metrics_section metrics;
   log_section log;
-  auth_section auth;
-  root_section root;
   bus_section bus;
   faults_section faults;
   database_section database;
   outbox_section outbox;
   nats_section nats;
+
+  /// Service modules' sections (`auth`, `root`, ...), read and validated by
+  /// the loader like the node's own (see config/section.hpp).
+  std::map<std::string, std::any, std::less<>> service_sections;
+  /// The modules' section tables these settings were made with.
+  std::shared_ptr<const schema_extension> extension;
+
+  /// A module's section as its own struct; throws std::out_of_range when the
+  /// settings were made without it (a module not in the node's list).
+  template <class T>
+  const T& section(std::string_view name) const {
+    auto i = service_sections.find(name);
+    if (i == service_sections.end())
+      throw std::out_of_range("config: no section " + std::string{name});
+    return std::any_cast<const T&>(i->second);
+  }
+
+  template <class T>
+  T& section(std::string_view name) {
+    auto i = service_sections.find(name);
+    if (i == service_sections.end())
+      throw std::out_of_range("config: no section " + std::string{name});
+    return std::any_cast<T&>(i->second);
+  }
 };
 
 } // namespace weft::config

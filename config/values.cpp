@@ -219,6 +219,14 @@ check_fn<std::string> not_empty() {
   };
 }
 
+check_fn<std::string> empty_or_at_least_bytes(size_t n) {
+  return [n](const std::string& v, const std::string& path, sink& s) {
+    if (!v.empty() && v.size() < n)
+      s.add(path, "must be empty or at least " + std::to_string(n) + " bytes, got "
+                    + std::to_string(v.size()) + " bytes");
+  };
+}
+
 namespace {
 
 std::string set_text(const std::vector<std::string>& allowed) {

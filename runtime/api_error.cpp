@@ -10,6 +10,19 @@ caf::error api_error(api_errc code, std::string detail, std::string pointer,
   return caf::make_error(code, std::move(detail), std::move(pointer), retry_after_s);
 }
 
+caf::error invalid_request(const std::vector<std::pair<std::string, std::string>>& violations) {
+  if (violations.empty())
+    return api_error(api_errc::bad_request, "invalid request");
+  // (detail, pointer, retry-after, [pointer, detail, ...] of the others).
+  std::vector<std::string> rest;
+  for (size_t i = 1; i < violations.size(); ++i) {
+    rest.push_back(violations[i].first);
+    rest.push_back(violations[i].second);
+  }
+  return caf::make_error(api_errc::bad_request, violations[0].second, violations[0].first,
+                         uint32_t{0}, std::move(rest));
+}
+
 const char* to_string(api_errc code) {
   switch (code) {
     case api_errc::bad_request: return "bad_request";

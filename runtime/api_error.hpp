@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/make_message.hpp>
@@ -36,6 +38,10 @@ const char* to_string(api_errc code);
 /// request body (`/email`) or empty; `retry_after_s` > 0 adds `Retry-After`.
 caf::error api_error(api_errc code, std::string detail, std::string pointer = {},
                      uint32_t retry_after_s = 0);
+
+/// A 400 for a body or query string that breaks its schema: the first
+/// violation is the detail, every one an entry of the problem's `errors[]`.
+caf::error invalid_request(const std::vector<std::pair<std::string, std::string>>& violations);
 
 /// True if `err` is the API error `code` (CAF 0.17 has no operator== for
 /// CAF_ERROR_CODE_ENUM types).

@@ -18,5 +18,8 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using mark_atom = caf::atom_constant<caf::atom("mark")>;
 
 } // namespace weft

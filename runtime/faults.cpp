@@ -20,8 +20,12 @@ double draw(uint64_t n, size_t index) {
 }
 
 fault_action action_for(const std::string& mode) {
-  // The config loader validates `mode`; anything but no_ack fails.
-  return mode == "no_ack" ? fault_action::no_ack : fault_action::fail;
+  // The config loader validates `mode`; anything else fails before the handler.
+  if (mode == "no_ack")
+    return fault_action::no_ack;
+  if (mode == "fail_after")
+    return fault_action::fail_after;
+  return fault_action::fail;
 }
 
 } // namespace

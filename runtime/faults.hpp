@@ -11,8 +11,10 @@
 
 namespace weft {
 
-/// What the fault plan decides for one delivery to a handler.
-enum class fault_action { none, fail, no_ack };
+/// What the fault plan decides for one delivery to a handler: nothing; fail
+/// before the handler; run the handler, then fail (so its writes must roll
+/// back); or never answer.
+enum class fault_action { none, fail, fail_after, no_ack };
 
 /// Fault injection from config (`faults.rules`), off by default. Thread-safe;
 /// counts deliveries per rule, so "the first N" means the first N the

@@ -83,6 +83,12 @@ problem problem_for(const caf::error& err) {
       auto p = make_problem(*kind, detail);
       if (!pointer.empty())
         p.errors.push_back({std::move(pointer), std::move(detail)});
+      // invalid_request(): further violations as (pointer, detail) pairs.
+      if (ctx.size() > 3 && ctx.match_element<std::vector<std::string>>(3)) {
+        const auto& rest = ctx.get_as<std::vector<std::string>>(3);
+        for (size_t i = 0; i + 1 < rest.size(); i += 2)
+          p.errors.push_back({rest[i], rest[i + 1]});
+      }
       if (retry_after > 0)
         p.headers.emplace_back("Retry-After", std::to_string(retry_after));
       if (p.status == 401)

@@ -34,6 +34,9 @@ struct api_request {
   std::string request_id;                        ///< X-Request-Id, becomes correlationid
   std::string client_ip;
   std::string idempotency_key;                   ///< Idempotency-Key header, if any
+  /// The query parameters typed by the route's query schema (numbers as
+  /// numbers), checked against it; an empty object without one.
+  nlohmann::json query_values = nlohmann::json::object();
 };
 
 /// A successful answer. Errors travel as `caf::error` (see api_error.hpp).
@@ -47,29 +50,34 @@ struct api_response {
 using api_reply = std::function<void(api_response)>;
 using api_fail = std::function<void(caf::error)>;
 
-/// A route's handler runs inside a gateway actor of the HTTP adapter: it
-/// turns the request into a typed message, `self->request`s the service's
-/// front actor with `timeout`, and answers through `reply` or `fail`.
-/// It never blocks.
-using route_handler = std::function<void(caf::event_based_actor* self,
-                                         std::chrono::milliseconds timeout,
-                                         api_request req, api_reply reply,
-                                         api_fail fail)>;
+/// A route's handler runs inside a gateway actor of the HTTP adapter. The
+/// edge resolved the route's service to `service` (its front actor, local or,
+/// in a cluster, remote) before calling; the handler turns the request into
+/// the service's message, `self->request`s it with `timeout`, and answers
+/// through `reply` or `fail`. It never blocks and captures no handle: routes
+/// are data, the registry says where a service answers (runtime/route_kit.hpp
+/// builds handlers from the message types).
+using route_handler = std::function<void(caf::event_based_actor* self, const caf::actor& service,
+                                         std::chrono::milliseconds timeout, api_request req,
+                                         api_reply reply, api_fail fail)>;
 
 /// One REST endpoint, declared by the service that owns it. The adapter
-/// builds its route table and the OpenAPI document from these alone.
+/// builds its route table and the OpenAPI document from these alone, and
+/// checks bodies and query strings against the schemas shown there.
 struct route_decl {
   http_method method = http_method::get;
   std::string path;            ///< without version: `/auth/users/{id}/roles`
   int version = 1;             ///< served at `/v<version><path>` and, when latest, at `<path>`
   access who = access::open;
+  std::string service;         ///< whose front answers; the registry sets the declaring service
+  bool edge_only = false;      ///< answered by the edge from the request alone: no service asked
   std::string operation_id;    ///< `auth.login`
   std::string summary;
   bool takes_body = false;     ///< expects `application/json`
-  nlohmann::json request_schema;   ///< JSON Schema of the body (OpenAPI), or null
+  nlohmann::json request_schema;   ///< JSON Schema of the body, enforced by the edge; or null
   nlohmann::json response_schema;  ///< JSON Schema of the success body, or null
   int success_status = 200;
-  std::vector<std::string> query_params; ///< documented query parameters
+  nlohmann::json query_schema; ///< object schema of the query parameters (all optional), or null
   route_handler handler;
 };
 

@@ -1,19 +1,81 @@
 #pragma once
 
+#include <functional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <caf/actor.hpp>
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+
+#include "events/envelope.hpp"
+#include "runtime/principal.hpp"
 #include "runtime/route.hpp"
 
+// What a service declares about itself, and what it is given to start. The
+// node builds its route table, OpenAPI document, subscriptions, registry and
+// lifecycle from these alone (runtime/service_module.hpp lists the modules).
 namespace weft {
 
-/// What a service group declares about itself: the node builds the route
-/// table, the OpenAPI document, its subscriptions and its registry from this.
+class unit_of_work;
+class store;
+class metrics;
+using event_bus_actor_fwd = caf::actor;
+
+/// An event type a service publishes: from its typed event (events/typed_event.hpp).
+struct event_decl {
+  std::string type;        ///< `auth.user.created`
+  int version = 1;         ///< `dataversion`
+  nlohmann::json schema;   ///< JSON Schema of `data`
+};
+
+/// A subscriber's handler, run by its inbox once per event id inside a unit
+/// of work: its repository writes, the events it emits and the inbox record
+/// commit together (record -> handle -> commit -> ack). No effects outside
+/// the unit: it may run again after a rollback. An error naks the event
+/// (retried with backoff); an error of category `events` dead-letters it.
+using event_handler_fn = std::function<caf::error(unit_of_work&, const events::envelope&)>;
+
+/// The same for several events at once (one statement for many); an error
+/// rolls them all back and the inbox retries them one by one.
+using event_batch_handler_fn
+  = std::function<caf::error(unit_of_work&, std::span<const events::envelope>)>;
+
+/// Verifies a bearer token on the HTTP edge's I/O thread (pure CPU,
+/// thread-safe): the principal it names, or `api_errc::unauthenticated`.
+using token_verifier = std::function<caf::expected<principal>(std::string_view token)>;
+
+/// What a started service hands the node.
+struct service_instance {
+  caf::actor front;                 ///< its typed interface (routes and peers send here)
+  std::vector<caf::actor> actors;   ///< every actor it spawned, stopped with it
+};
+
+/// What a service is given to start: only what it needs, never the config
+/// (its settings were read from its own section when it was declared).
+struct service_context {
+  caf::actor_system& system;
+  store& data;                      ///< its unit-of-work factory: memory or PostgreSQL
+  metrics& node_metrics;
+  std::string node_name;
+};
+
+/// A service's declaration: everything the node needs to host it, serve its
+/// routes and feed its inbox. Built from its settings by its module.
 struct service_decl {
-  std::string name;                        ///< `auth`: source `/weft/auth`, consumer `auth`
-  std::vector<route_decl> routes;
-  std::vector<std::string> publishes;      ///< event types it emits
-  std::vector<std::string> subscribes;     ///< subject filters its inbox consumes
+  std::string name;                          ///< `auth`: source `/weft/auth`, consumer `auth`
+  std::vector<route_decl> routes;            ///< each names this service (or none)
+  std::vector<event_decl> publishes;         ///< from its typed events
+  std::vector<std::string> subscribes;       ///< subject filters its inbox consumes
+  event_handler_fn on_event;                 ///< its inbox's handler (when it subscribes)
+  event_batch_handler_fn on_events;          ///< optional: many events at once
+  token_verifier verify_token;               ///< bearer tokens it issues, checked by the edge
+  bool resolves_api_keys = false;            ///< its front answers `identity_actor`
+  /// Spawns the service; called once, on the node that hosts it.
+  std::function<caf::expected<service_instance>(service_context&)> start;
 };
 
 } // namespace weft

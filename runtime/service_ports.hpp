@@ -9,21 +9,24 @@
 #include "runtime/atoms.hpp"
 #include "runtime/principal.hpp"
 
-// The ports between a service and the delivery machinery around it.
+// The ports between the stores and the outbox relays, and the identity port
+// of the HTTP edge. Each message says one thing.
 namespace weft {
 
-/// A service's event handler, called by its inbox once per event id: reply
-/// `ack_atom` when the effects are committed, an error to have it retried.
-using event_sink_actor
-  = caf::typed_actor<caf::replies_to<handle_atom, events::envelope>::with<ack_atom>>;
-
-/// Where a service puts the events of a committed change. The outbox relay
-/// publishes them in order, retrying until the bus has stored each one.
-/// Ordering rule: commit -> publish -> mark published. `drain` answers once
-/// everything handed over so far is stored on the bus, or the deadline (ms)
-/// passed.
-using outbox_actor
+/// The in-memory outbox relay: "publish these committed events", in the
+/// order given (the memory store sends them at commit, under its lock, so
+/// per subject in commit order). Ordering rule: commit -> publish -> forget.
+/// `drain` answers once everything handed over is stored on the bus, or the
+/// deadline (ms) passed.
+using event_relay_actor
   = caf::typed_actor<caf::reacts_to<publish_atom, std::vector<events::envelope>>,
+                     caf::replies_to<drain_atom, uint32_t>::with<ack_atom>>;
+
+/// The PostgreSQL outbox relay: "rows were committed to weft_outbox, look
+/// now" (the rows are the truth; it also polls and listens). Ordering rule:
+/// commit -> publish -> mark published. `drain` as above.
+using outbox_table_relay_actor
+  = caf::typed_actor<caf::reacts_to<wake_atom>,
                      caf::replies_to<drain_atom, uint32_t>::with<ack_atom>>;
 
 /// Resolves an API key (as sent in `X-API-Key`) to its principal; answers

@@ -5,11 +5,15 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "actors/auth/base64url.hpp"
+#include "events/base64url.hpp"
 #include "actors/auth/secrets.hpp"
 #include "runtime/api_error.hpp"
 
 namespace weft::auth {
+
+using events::base64url_decode;
+using events::base64url_decoded_size;
+using events::base64url_encode;
 
 using json = nlohmann::json;
 

@@ -1,14 +1,13 @@
 #include "actors/inbox/inbox_consumer.hpp"
 
+#include <chrono>
+#include <exception>
 #include <string>
-#include <unordered_set>
 #include <utility>
 
 #include <caf/all.hpp>
 
 #include "actors/inbox/event_checks.hpp"
-#include "events/errc.hpp"
-#include "events/routes.hpp"
 
 namespace weft::inbox {
 
@@ -32,79 +31,84 @@ namespace {
 struct inbox_state {
   static inline const char* name = "weft.inbox";
   inbox_options opts;
-  std::unordered_set<std::string> handling; ///< keys whose handler call is running
+  std::shared_ptr<store_session> session;
 };
 
 using inbox_pointer = event_handler_actor::stateful_pointer<inbox_state>;
 
-/// The inbox key of a delivery. A dead letter carries the id of the event it
-/// wraps, which this consumer may well have handled as a plain event, so
-/// dead letters are keyed by their subject too.
-std::string key_of(const bus_message& msg) {
-  if (events::is_dead_letter_subject(msg.subject))
-    return msg.subject + "|" + msg.event.id;
-  return msg.event.id;
+/// What became of one delivery.
+enum class verdict { applied, duplicate, failed };
+
+/// record -> handle (-> injected failure) in one unit; commit or roll back.
+verdict apply(inbox_state& st, const delivery& d, bool fail_after, caf::error& err,
+              double& seconds) {
+  const auto& ev = d.message.event;
+  auto consumer = consumer_key_of(st.opts.consumer, d.message);
+  auto key = event_key_of(ev.id);
+  bool duplicate = false;
+  auto start = std::chrono::steady_clock::now();
+  try {
+    err = st.session->transact([&](unit_of_work& w) -> caf::error {
+      auto fresh = w.record_delivery(consumer, key);
+      if (!fresh)
+        return std::move(fresh.error());
+      if (!*fresh) {
+        duplicate = true;
+        return {};
+      }
+      if (auto e = st.opts.handler(w, ev))
+        return e;
+      if (fail_after)
+        return caf::make_error(errc::injected_failure,
+                               std::string{"injected failure after the handler"});
+      return {};
+    });
+  } catch (const std::exception& e) {
+    // Exceptions stop here: never across the actor boundary.
+    err = caf::make_error(caf::sec::runtime_error, std::string{"handler threw: "} + e.what());
+  }
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (err)
+    return verdict::failed;
+  return duplicate ? verdict::duplicate : verdict::applied;
 }
 
 event_handler_actor::behavior_type inbox_consumer(inbox_pointer self, inbox_options opts) {
-  if (!opts.store)
-    opts.store = std::make_shared<memory_inbox_store>();
-  self->state.opts = std::move(opts);
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  if (st.opts.data)
+    st.session = st.opts.data->open_session("inbox-" + st.opts.consumer);
   return {
     [self](deliver_atom, delivery& d) -> caf::typed_response_promise<ack_atom> {
       auto& st = self->state;
       auto rp = self->make_response_promise<ack_atom>();
-      const auto& ev = d.message.event;
-      // Dead letters go to the handler as they are: the service decides.
-      if (!events::is_dead_letter_subject(d.message.subject)) {
-        if (auto err = check_event(ev)) {
-          rp.deliver(std::move(err));
-          return rp;
-        }
-      }
-      auto key = key_of(d.message);
-      if (st.opts.store->contains(st.opts.consumer, key)) {
-        // Handled before: ack without running the handler again.
-        if (st.opts.metrics != nullptr)
-          st.opts.metrics->inbox_duplicate(st.opts.consumer);
-        rp.deliver(ack_atom::value);
+      auto verdict_of = admit(d, st.opts.consumer, st.opts.faults);
+      if (verdict_of.refuse) {
+        rp.deliver(std::move(verdict_of.refuse));
         return rp;
       }
-      if (st.handling.count(key) > 0) {
-        // A redelivery overtook a slow handler; nak so it comes back later,
-        // by then answered by the store.
-        rp.deliver(caf::make_error(errc::in_progress, "event " + ev.id + " is being handled"));
+      // Never answered: released undelivered, which sends nothing in CAF
+      // 0.17, so the bus times out and redelivers.
+      if (verdict_of.drop)
         return rp;
-      }
-      auto action = st.opts.faults != nullptr ? st.opts.faults->next(st.opts.consumer, ev.type)
-                                              : fault_action::none;
-      if (action == fault_action::fail) {
-        rp.deliver(caf::make_error(errc::injected_failure, std::string{"injected failure"}));
-        return rp;
-      }
-      if (action == fault_action::no_ack) {
-        // Never answer: the promise is released undelivered, which sends
-        // nothing in CAF 0.17, so the bus times out and redelivers.
-        return rp;
-      }
-      if (!st.opts.handler) {
+      if (!st.opts.handler || !st.session) {
         rp.deliver(caf::make_error(errc::no_handler, std::string{"inbox has no handler"}));
         return rp;
       }
-      st.handling.insert(key);
-      self->request(st.opts.handler, st.opts.handler_timeout, handle_atom::value, ev)
-        .then(
-          [self, key, rp](ack_atom) mutable {
-            // The handler committed: record, then ack.
-            auto& st = self->state;
-            st.opts.store->record(st.opts.consumer, key);
-            st.handling.erase(key);
-            rp.deliver(ack_atom::value);
-          },
-          [self, key, rp](caf::error& err) mutable {
-            self->state.handling.erase(key);
-            rp.deliver(std::move(err));
-          });
+      caf::error err;
+      double seconds = 0;
+      auto v = apply(st, d, verdict_of.fail_after, err, seconds);
+      if (auto* m = st.opts.metrics) {
+        if (v == verdict::duplicate)
+          m->inbox_duplicate(st.opts.consumer);
+        else
+          m->inbox_batch(st.opts.consumer, 1, v == verdict::applied ? 1 : 0,
+                         v == verdict::failed ? 1 : 0, std::span<const double>{&seconds, 1});
+      }
+      if (err)
+        rp.deliver(std::move(err));
+      else
+        rp.deliver(ack_atom::value);
       return rp;
     },
   };

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -9,18 +8,19 @@
 #include <caf/error.hpp>
 #include <caf/make_message.hpp>
 
-#include "actors/inbox/inbox_store.hpp"
 #include "runtime/event_bus.hpp"
 #include "runtime/faults.hpp"
 #include "runtime/metrics.hpp"
-#include "runtime/service_ports.hpp"
+#include "runtime/service.hpp"
+#include "runtime/store.hpp"
 
 // The inbox: sits between the bus and a service's event handler and applies
-// each event id once. Ordering rule: record -> handle -> commit -> ack. With
-// the PostgreSQL store the record and the handler's writes share one
-// transaction; with the memory store the id is recorded once the handler
-// acked (its effects committed), then the bus gets its ack. A duplicate is
-// acked without running the handler.
+// each event id once per consumer. Ordering rule: record -> handle -> commit
+// -> ack. The record (consumer, event id) and the handler's writes are one
+// unit of work of the store, so they commit together or not at all; a
+// duplicate is acked without running the handler. This one runs one unit
+// per delivery on the actor itself, which suits the memory store (embedded
+// mode); the durable inbox (pg_inbox.hpp) batches on its own connections.
 namespace weft::inbox {
 
 /// Why the inbox refused a delivery (the bus redelivers it after backoff).
@@ -36,12 +36,11 @@ const char* to_string(errc x);
 
 /// Options of one inbox consumer.
 struct inbox_options {
-  std::string consumer;                          ///< durable consumer name, usually the service
-  event_sink_actor handler;                      ///< the service's event handler
-  weft::fault_plan* faults = nullptr;            ///< may be null
-  weft::metrics* metrics = nullptr;              ///< may be null
-  std::chrono::milliseconds handler_timeout{10000};
-  std::shared_ptr<inbox_store> store;            ///< null: a fresh memory_inbox_store
+  std::string consumer;                 ///< durable consumer name, usually the service
+  std::shared_ptr<store> data;          ///< where the record and the handler's writes go
+  event_handler_fn handler;             ///< the service's handler
+  weft::fault_plan* faults = nullptr;   ///< may be null
+  weft::metrics* metrics = nullptr;     ///< may be null
 };
 
 /// Spawns an inbox that hands deliveries to `opts.handler` once per event id.

@@ -29,7 +29,10 @@ namespace {
 using flush_atom = caf::atom_constant<caf::atom("ibflush")>;
 
 /// A worker: the bus port plus its own flush (the batch number it closes).
-using worker_actor = event_handler_actor::extend<caf::reacts_to<flush_atom, uint64_t>>;
+/// `deliver` carries the fault plan's fail_after verdict from the front.
+using worker_actor = caf::typed_actor<
+  caf::replies_to<deliver_atom, delivery, bool>::with<ack_atom>,
+  caf::reacts_to<flush_atom, uint64_t>>;
 
 /// What the front and its workers share, read-only once spawned.
 struct shared_config {
@@ -38,6 +41,7 @@ struct shared_config {
   batch_handlers handlers;
   weft::metrics* metrics = nullptr;
   size_t max_batch = 128;
+  outbox_table_relay_actor relay;
 };
 
 struct worker_state {
@@ -51,14 +55,6 @@ struct worker_state {
 };
 
 using worker_pointer = worker_actor::stateful_pointer<worker_state>;
-
-/// Dead letters carry the id of the event they wrap, which this consumer may
-/// have handled as a plain event: they are recorded under their subject too.
-std::string consumer_key_of(const std::string& consumer, const bus_message& m) {
-  if (events::is_dead_letter_subject(m.subject))
-    return consumer + "|" + m.subject;
-  return consumer;
-}
 
 /// Logs a failing database once, and its recovery; handler errors at debug.
 void log_outcome(worker_pointer self, const batch_report& rep,
@@ -98,6 +94,8 @@ void flush(worker_pointer self) {
     m->inbox_batch(st.cfg->consumer, items.size(), rep.applied, rep.failed,
                    rep.handler_seconds);
   }
+  if (rep.emitted && st.cfg->relay)
+    self->send(st.cfg->relay, wake_atom::value);
   // Committed (or seen committed before): ack. Anything else: nak.
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].result == outcome::applied || items[i].result == outcome::duplicate)
@@ -127,13 +125,14 @@ worker_actor::behavior_type worker(worker_pointer self, std::shared_ptr<const sh
     self->quit(msg.reason);
   });
   return {
-    [self](deliver_atom, delivery& d) -> caf::typed_response_promise<ack_atom> {
+    [self](deliver_atom, delivery& d, bool fail_after) -> caf::typed_response_promise<ack_atom> {
       auto& st = self->state;
       auto rp = self->make_response_promise<ack_atom>();
       batch_item x;
       x.consumer_key = consumer_key_of(st.cfg->consumer, d.message);
       x.event_key = event_key_of(d.message.event.id);
       x.event = std::move(d.message.event);
+      x.fail_after = fail_after;
       st.batch.push_back(std::move(x));
       st.promises.push_back(rp);
       if (st.batch.size() >= st.cfg->max_batch)
@@ -165,6 +164,7 @@ event_handler_actor::behavior_type front(front_pointer self, pg_inbox_options op
   cfg->conn = std::move(opts.conn);
   cfg->handlers = batch_handlers{std::move(opts.handler), std::move(opts.batch_handler)};
   cfg->metrics = opts.metrics;
+  cfg->relay = std::move(opts.relay);
   cfg->max_batch = std::max<size_t>(1, opts.max_batch);
   auto& st = self->state;
   st.consumer = std::move(opts.consumer);
@@ -177,29 +177,21 @@ event_handler_actor::behavior_type front(front_pointer self, pg_inbox_options op
     [self](deliver_atom, delivery& d) -> caf::typed_response_promise<ack_atom> {
       auto& st = self->state;
       auto rp = self->make_response_promise<ack_atom>();
-      const auto& ev = d.message.event;
-      // Dead letters go to the handler as they are: the service decides.
-      if (!events::is_dead_letter_subject(d.message.subject)) {
-        if (auto err = check_event(ev)) {
-          rp.deliver(std::move(err));
-          return rp;
-        }
-      }
-      auto action = st.faults != nullptr ? st.faults->next(st.consumer, ev.type)
-                                         : fault_action::none;
-      if (action == fault_action::fail) {
-        rp.deliver(caf::make_error(errc::injected_failure, std::string{"injected failure"}));
+      auto verdict = admit(d, st.consumer, st.faults);
+      if (verdict.refuse) {
+        rp.deliver(std::move(verdict.refuse));
         return rp;
       }
-      if (action == fault_action::no_ack)
+      if (verdict.drop)
         return rp; // dropped undelivered: the bus redelivers after ack_wait
       if (!st.has_handler) {
         rp.deliver(caf::make_error(errc::no_handler, std::string{"inbox has no handler"}));
         return rp;
       }
+      const auto& ev = d.message.event;
       // By event id: copies of one event meet in one worker, in order.
       auto idx = std::hash<std::string>{}(ev.id) % st.workers.size();
-      rp.delegate(st.workers[idx], deliver_atom::value, std::move(d));
+      rp.delegate(st.workers[idx], deliver_atom::value, std::move(d), verdict.fail_after);
       return rp;
     },
   };

@@ -1,8 +1,6 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
-#include <span>
 #include <string>
 
 #include <caf/actor_system.hpp>
@@ -13,6 +11,8 @@
 #include "runtime/event_bus.hpp"
 #include "runtime/faults.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/service.hpp"
+#include "runtime/service_ports.hpp"
 
 // The durable inbox: a bus handler that applies each event id once per
 // consumer, with the record and the handler's effects in one PostgreSQL
@@ -21,9 +21,10 @@
 // Ordering rule: record -> handle -> commit -> ack.
 //   record  INSERT (consumer, event_id) ... ON CONFLICT DO NOTHING; a row
 //           already there means a duplicate: acked, the handler not run;
-//   handle  the handler applies the event with the same connection, inside
-//           the same transaction (it may append outbox rows, with causationid
-//           set to the event's id, to emit follow-up events);
+//   handle  the handler applies the event through a unit of work on the same
+//           connection, inside the same transaction (pg::connection_of(w)
+//           for its repositories; the events it emits become outbox rows of
+//           that transaction, and the relay is woken after the commit);
 //   commit  the record and the effects become durable together;
 //   ack     only then is the bus told. A handler error rolls its event back
 //           and naks it; a failed COMMIT naks the whole batch. A crash
@@ -37,25 +38,13 @@
 // by its event id, so redeliveries of one event never race each other.
 namespace weft::inbox {
 
-/// Applies one event's effects with `c`, already inside the inbox's
-/// transaction: no BEGIN/COMMIT of its own, no effects outside the database
-/// (it may run again after a rollback). An error naks the event (the bus
-/// retries it with backoff); an error of category `events` dead-letters it.
-using pg_handler = std::function<caf::error(pg::connection& c, const events::envelope& ev)>;
-
-/// Applies several events at once (e.g. one multi-row INSERT), same rules as
-/// pg_handler. An error rolls the batch back; the inbox then runs the events
-/// one by one (a span of one, each under a savepoint) so that only the events
-/// that fail are naked.
-using pg_batch_handler
-  = std::function<caf::error(pg::connection& c, std::span<const events::envelope> evs)>;
-
 /// Options of one durable inbox.
 struct pg_inbox_options {
   std::string consumer;                ///< the durable consumer (service) name, the inbox key
   pg::connect_options conn;            ///< each worker opens its own connection with these
-  pg_handler handler;                  ///< applies one event (used when batch_handler is empty)
-  pg_batch_handler batch_handler;      ///< applies many events at once; preferred when set
+  event_handler_fn handler;            ///< applies one event (used when batch_handler is empty)
+  event_batch_handler_fn batch_handler; ///< applies many events at once; preferred when set
+  outbox_table_relay_actor relay;      ///< woken after a commit whose handlers emitted events
   weft::fault_plan* faults = nullptr;  ///< may be null; consulted per delivery under `consumer`
   weft::metrics* metrics = nullptr;    ///< may be null
   size_t max_batch = 128;              ///< deliveries per transaction at most

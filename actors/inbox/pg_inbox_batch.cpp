@@ -1,7 +1,6 @@
 #include "actors/inbox/pg_inbox_batch.hpp"
 
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +11,8 @@
 #include <utility>
 
 #include "adapters/postgres/errors.hpp"
+#include "actors/inbox/inbox_consumer.hpp"
+#include "adapters/postgres/pg_store.hpp"
 #include "adapters/postgres/pipeline.hpp"
 #include "adapters/postgres/transaction.hpp"
 #include "events/ids.hpp"
@@ -60,18 +61,27 @@ void fail(std::vector<batch_item>& items, const std::vector<size_t>& uniques,
   }
 }
 
-/// Runs the handler on `evs`, timed; exceptions and a transaction the
-/// handler left aborted (it swallowed an SQL error) become its error.
-caf::error call(pg::connection& c, const batch_handlers& h,
-                std::span<const events::envelope> evs, batch_report& rep) {
+caf::error injected_after() {
+  return caf::make_error(errc::injected_failure,
+                         std::string{"injected failure after the handler"});
+}
+
+/// Runs the handler on `evs` through `unit`, timed; exceptions and a
+/// transaction the handler left aborted (it swallowed an SQL error) become
+/// its error, and so does the fault plan's `fail_after`. A failed call's
+/// events are dropped from the unit.
+caf::error call(pg::pg_unit& unit, const batch_handlers& h,
+                std::span<const events::envelope> evs, bool fail_after, batch_report& rep) {
+  auto& c = unit.conn();
+  auto emitted_before = unit.events().size();
   auto start = clock::now();
   caf::error err;
   try {
     if (h.many) {
-      err = h.many(c, evs);
+      err = h.many(unit, evs);
     } else {
       for (const auto& ev : evs)
-        if ((err = h.one(c, ev)))
+        if ((err = h.one(unit, ev)))
           break;
     }
   } catch (const std::exception& e) {
@@ -83,7 +93,21 @@ caf::error call(pg::connection& c, const batch_handlers& h,
   if (!err && c.native() != nullptr && PQtransactionStatus(c.native()) == PQTRANS_INERROR)
     err = pg::make_pg_error(api_errc::internal, "database error", "25P02",
                             "the handler returned success with its transaction aborted");
+  if (!err && fail_after)
+    err = injected_after();
+  if (err)
+    unit.events().resize(emitted_before);
   return err;
+}
+
+/// The unit's events become outbox rows, then COMMIT.
+caf::error commit(pg::transaction& tx, pg::pg_unit& unit, batch_report& rep) {
+  if (auto err = unit.append_events())
+    return err;
+  if (auto err = tx.commit())
+    return err;
+  rep.emitted = rep.emitted || !unit.events().empty();
+  return {};
 }
 
 /// INSERT ... RETURNING for `uniques`; the keys inserted. Rows go in in key
@@ -129,6 +153,7 @@ fast_result fast_path(pg::connection& c, const batch_handlers& h,
     fail(items, uniques, tx.error(), rep);
     return fast_result::done;
   }
+  pg::pg_unit unit{c};
   auto inserted = insert_all(c, items, uniques);
   if (!inserted) {
     fail(items, uniques, inserted.error(), rep);
@@ -152,16 +177,19 @@ fast_result fast_path(pg::connection& c, const batch_handlers& h,
     // The batch handler wants a contiguous span: borrow the events.
     std::vector<events::envelope> evs;
     evs.reserve(fresh.size());
-    for (auto i : fresh)
+    bool fail_after = false;
+    for (auto i : fresh) {
       evs.push_back(std::move(items[i].event));
-    auto err = call(c, h, evs, rep);
+      fail_after = fail_after || items[i].fail_after;
+    }
+    auto err = call(unit, h, evs, fail_after, rep);
     for (size_t k = 0; k < fresh.size(); ++k)
       items[fresh[k]].event = std::move(evs[k]);
     if (err)
       return back_off();
   } else {
     for (auto i : fresh) {
-      if (auto err = call(c, h, {&items[i].event, 1}, rep)) {
+      if (auto err = call(unit, h, {&items[i].event, 1}, items[i].fail_after, rep)) {
         back_off();
         // This delivery failed: it is not run again on the careful path.
         items[i].result = outcome::failed;
@@ -170,7 +198,7 @@ fast_result fast_path(pg::connection& c, const batch_handlers& h,
       }
     }
   }
-  if (auto err = tx->commit()) {
+  if (auto err = commit(*tx, unit, rep)) {
     fail(items, uniques, err, rep);
     return fast_result::done;
   }
@@ -187,6 +215,7 @@ void careful_path(pg::connection& c, const batch_handlers& h, std::vector<batch_
     fail(items, uniques, tx.error(), rep);
     return;
   }
+  pg::pg_unit unit{c};
   bool release = false; // the previous item's savepoint, released with the next trip
   for (auto i : uniques) {
     auto& x = items[i];
@@ -207,7 +236,7 @@ void careful_path(pg::connection& c, const batch_handlers& h, std::vector<batch_
       x.result = outcome::duplicate;
       continue;
     }
-    if (auto err = call(c, h, {&x.event, 1}, rep)) {
+    if (auto err = call(unit, h, {&x.event, 1}, x.fail_after, rep)) {
       if (auto undo = c.exec("ROLLBACK TO SAVEPOINT weft_inbox_item"); !undo) {
         fail(items, uniques, undo.error(), rep);
         return;
@@ -218,7 +247,7 @@ void careful_path(pg::connection& c, const batch_handlers& h, std::vector<batch_
     }
     x.result = outcome::applied; // once committed
   }
-  if (auto err = tx->commit())
+  if (auto err = commit(*tx, unit, rep))
     fail(items, uniques, err, rep);
 }
 
@@ -258,35 +287,6 @@ batch_report apply_batch(pg::connection& c, const batch_handlers& h,
     }
   }
   return rep;
-}
-
-std::string event_key_of(std::string_view id) {
-  if (events::is_uuid(id)) {
-    std::string out{id};
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](char ch) { return ch >= 'A' && ch <= 'F' ? static_cast<char>(ch + 32) : ch; });
-    return out;
-  }
-  // RFC 9562 version 5 in a namespace of Weft's own (a fixed random UUID).
-  static constexpr unsigned char ns[16] = {0x3b, 0x6e, 0x0f, 0x52, 0x9a, 0x4d, 0x4c, 0x1e,
-                                           0x8f, 0x27, 0x5d, 0x90, 0xc4, 0x11, 0x7a, 0xe3};
-  std::string input(reinterpret_cast<const char*>(ns), sizeof ns);
-  input.append(id);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(input.data(), input.size(), md, &len, EVP_sha1(), nullptr);
-  md[6] = static_cast<unsigned char>((md[6] & 0x0f) | 0x50);
-  md[8] = static_cast<unsigned char>((md[8] & 0x3f) | 0x80);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10)
-      out += '-';
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 0x0f];
-  }
-  return out;
 }
 
 } // namespace weft::inbox

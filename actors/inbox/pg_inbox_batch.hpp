@@ -10,6 +10,7 @@
 
 #include "actors/inbox/pg_inbox.hpp"
 #include "adapters/postgres/connection.hpp"
+#include "runtime/service.hpp"
 #include "events/envelope.hpp"
 
 // One inbox transaction over a batch of deliveries, without actors: the
@@ -21,6 +22,7 @@
 //   INSERT INTO weft_inbox SELECT * FROM unnest($1::text[], $2::uuid[])
 //     ON CONFLICT DO NOTHING RETURNING ...   -- all records, sorted by key
 //   handlers of the events that were inserted (batch handler: one call)
+//   INSERT the outbox rows of the events the handlers emitted, if any
 //   COMMIT
 // Careful path (some handler failed, so the fast path was rolled back):
 //   BEGIN; per event: SAVEPOINT + INSERT one record (one round trip),
@@ -41,6 +43,7 @@ struct batch_item {
   std::string event_key;     ///< the event id as a lower-case UUID (derived if it is none)
   events::envelope event;
   int first = -1;            ///< an earlier item of the batch with the same keys, or -1
+  bool fail_after = false;   ///< fault plan: fail once the handler has written (rolled back)
   outcome result = outcome::pending;
   caf::error error;          ///< when failed
 };
@@ -51,22 +54,19 @@ struct batch_report {
   uint64_t duplicates = 0;
   uint64_t failed = 0;
   bool careful = false;                 ///< the careful path ran
+  bool emitted = false;                 ///< the commit wrote outbox rows (wake the relay)
   caf::error fatal;                     ///< why the transaction failed as a whole (BEGIN, records, COMMIT)
   std::vector<double> handler_seconds;  ///< one per handler call
 };
 
 /// The handlers of an inbox (batch preferred when set).
 struct batch_handlers {
-  pg_handler one;
-  pg_batch_handler many;
+  event_handler_fn one;
+  event_batch_handler_fn many;
 };
 
 /// Runs `items` through one transaction on `c` and sets every item's outcome.
 batch_report apply_batch(pg::connection& c, const batch_handlers& h,
                          std::vector<batch_item>& items);
-
-/// The inbox's event key for an event id: a UUID in lower case as it is; any
-/// other id maps to a name-based UUID (version 5) derived from it.
-std::string event_key_of(std::string_view id);
 
 } // namespace weft::inbox

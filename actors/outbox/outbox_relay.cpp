@@ -13,15 +13,17 @@
 #include <spdlog/spdlog.h>
 
 #include "events/routes.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/drain.hpp"
 
 namespace weft::outbox {
 
 namespace {
 
 /// The relay's own interface: the port plus its timers.
-using relay_impl = outbox_actor::extend<
+using relay_impl = event_relay_actor::extend<
   caf::reacts_to<retry_atom, uint64_t>, ///< backoff elapsed: event number
-  caf::reacts_to<tick_atom, uint64_t>>; ///< drain deadline: drain id
+  caf::reacts_to<drain_deadline>>;
 
 /// An event handed over and not yet stored on the bus.
 struct pending_event {
@@ -39,8 +41,7 @@ struct relay_state {
   std::map<uint64_t, pending_event> started;     ///< by number
   std::unordered_set<std::string> busy_subjects; ///< envelope subjects of started events
   uint64_t next_number = 0;
-  std::unordered_map<uint64_t, caf::typed_response_promise<ack_atom>> drains;
-  uint64_t next_drain = 0;
+  drain_waiters drains;
   std::minstd_rand rng{0x0b0c};
 
   size_t pending() const { return queue.size() + started.size(); }
@@ -58,11 +59,8 @@ void report_pending(relay_state& st) {
 }
 
 void check_drained(relay_state& st) {
-  if (st.pending() > 0)
-    return;
-  for (auto& [id, rp] : st.drains)
-    rp.deliver(ack_atom::value);
-  st.drains.clear();
+  if (st.pending() == 0)
+    st.drains.release_all();
 }
 
 /// Starts queued events, front first, skipping any whose subject is busy or
@@ -108,15 +106,8 @@ void on_failed(relay_pointer self, uint64_t number, const caf::error& err) {
   if (it == st.started.end())
     return;
   auto& p = it->second;
-  // Never drop: retry with exponential backoff (the configured steps, the
-  // last repeating) and +-20% jitter, keeping the subject busy meanwhile.
-  auto delay = std::chrono::milliseconds{0};
-  if (!st.opts.backoff_ms.empty()) {
-    auto idx = std::min<size_t>(p.attempts - 1, st.opts.backoff_ms.size() - 1);
-    std::uniform_real_distribution<double> jitter{0.8, 1.2};
-    delay = std::chrono::milliseconds{
-      static_cast<int64_t>(st.opts.backoff_ms[idx] * jitter(st.rng))};
-  }
+  // Never drop: retry with backoff, keeping the subject busy meanwhile.
+  auto delay = backoff_delay(st.opts.backoff_ms, p.attempts, st.rng);
   spdlog::warn("outbox: publishing event {} ({}) failed (attempt {}): {}; retry in {} ms",
                p.ev.id, p.ev.type, p.attempts, self->system().render(err), delay.count());
   self->delayed_send(self, delay, retry_atom::value, number);
@@ -148,31 +139,20 @@ relay_impl::behavior_type outbox_relay(relay_pointer self, outbox_options opts) 
     [self](drain_atom, uint32_t deadline_ms) -> caf::typed_response_promise<ack_atom> {
       auto& st = self->state;
       auto rp = self->make_response_promise<ack_atom>();
-      // Always deliver (a dropped promise sends nothing in CAF 0.17): when
-      // everything is stored, or at the deadline.
-      if (st.pending() == 0) {
+      if (st.pending() == 0)
         rp.deliver(ack_atom::value);
-        return rp;
-      }
-      auto id = ++st.next_drain;
-      st.drains.emplace(id, rp);
-      self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, tick_atom::value, id);
+      else
+        st.drains.park(self, rp, deadline_ms);
       return rp;
     },
     [self](retry_atom, uint64_t number) { publish(self, number); },
-    [self](tick_atom, uint64_t drain_id) {
-      auto& st = self->state;
-      if (auto it = st.drains.find(drain_id); it != st.drains.end()) {
-        it->second.deliver(ack_atom::value);
-        st.drains.erase(it);
-      }
-    },
+    [self](drain_deadline d) { self->state.drains.expire(d); },
   };
 }
 
 } // namespace
 
-outbox_actor spawn_outbox_relay(caf::actor_system& sys, outbox_options opts) {
+event_relay_actor spawn_outbox_relay(caf::actor_system& sys, outbox_options opts) {
   return sys.spawn(outbox_relay, std::move(opts));
 }
 

@@ -32,6 +32,6 @@ struct outbox_options {
 };
 
 /// Spawns the outbox relay.
-outbox_actor spawn_outbox_relay(caf::actor_system& sys, outbox_options opts);
+event_relay_actor spawn_outbox_relay(caf::actor_system& sys, outbox_options opts);
 
 } // namespace weft::outbox

@@ -30,12 +30,12 @@ struct listener_state {
   bool down_logged = false;
 };
 
-void wake(const outbox_actor& relay) {
-  caf::anon_send(relay, publish_atom::value, std::vector<events::envelope>{});
+void wake(const outbox_table_relay_actor& relay) {
+  caf::anon_send(relay, wake_atom::value);
 }
 
 caf::behavior listener(caf::stateful_actor<listener_state>* self, pg::connect_options conn,
-                       outbox_actor relay, std::chrono::milliseconds wait) {
+                       outbox_table_relay_actor relay, std::chrono::milliseconds wait) {
   self->state.conn = std::make_unique<pg::connection>(std::move(conn));
   self->send(self, listen_step{});
   return {
@@ -83,7 +83,7 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, pg::connect_op
 } // namespace
 
 caf::actor spawn_outbox_listener(caf::actor_system& sys, pg::connect_options conn,
-                                 outbox_actor relay, std::chrono::milliseconds wait) {
+                                 outbox_table_relay_actor relay, std::chrono::milliseconds wait) {
   return sys.spawn<caf::detached>(listener, std::move(conn), std::move(relay), wait);
 }
 

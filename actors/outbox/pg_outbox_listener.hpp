@@ -12,13 +12,13 @@
 // connection) that blocks in connection::wait_for_notification, never on a
 // CAF scheduler thread. Each notification, and each new session (NOTIFYs
 // sent while it was down are lost), wakes the relay with an empty
-// `publish_atom`. Between waits it reads its mailbox, so an exit message
+// `wake_atom`. Between waits it reads its mailbox, so an exit message
 // stops it within `wait`.
 namespace weft::outbox {
 
 /// Spawns the listener for `relay`; send it an exit message to stop it.
 caf::actor spawn_outbox_listener(caf::actor_system& sys, pg::connect_options conn,
-                                 outbox_actor relay,
+                                 outbox_table_relay_actor relay,
                                  std::chrono::milliseconds wait = std::chrono::milliseconds{250});
 
 } // namespace weft::outbox

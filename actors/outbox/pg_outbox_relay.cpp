@@ -19,7 +19,7 @@ namespace weft::outbox {
 namespace {
 
 /// The relay's own interface: the port plus its timers.
-using relay_impl = outbox_actor::extend<caf::reacts_to<poll_timer>,
+using relay_impl = outbox_table_relay_actor::extend<caf::reacts_to<poll_timer>,
                                         caf::reacts_to<housekeeping_timer>,
                                         caf::reacts_to<drain_deadline>>;
 using relay_pointer = relay_impl::stateful_pointer<pg_relay_state>;
@@ -36,9 +36,7 @@ void check_drained(relay_pointer self) {
   auto& st = self->state;
   if (!st.draining || st.drains.empty() || st.claiming || !st.idle())
     return;
-  for (auto& [id, rp] : st.drains)
-    rp.deliver(ack_atom::value);
-  st.drains.clear();
+  st.drains.release_all();
 }
 
 /// Writes the outcomes gathered so far when there are enough of them, when
@@ -266,7 +264,7 @@ relay_impl::behavior_type pg_relay(relay_pointer self, pg_relay_options opts) {
   }
   if (!st.opts.listen.url.empty()) {
     st.listener = spawn_outbox_listener(self->system(), st.opts.listen,
-                                        caf::actor_cast<outbox_actor>(self));
+                                        caf::actor_cast<outbox_table_relay_actor>(self));
     self->attach_functor([listener = st.listener] {
       caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
     });
@@ -274,8 +272,8 @@ relay_impl::behavior_type pg_relay(relay_pointer self, pg_relay_options opts) {
   self->send(self, poll_timer{});
   self->send(self, housekeeping_timer{});
   return {
-    [self](publish_atom, std::vector<events::envelope>&) {
-      // A wake-up: the rows are the truth, whatever the message carries.
+    [self](wake_atom) {
+      // Rows were committed somewhere: look now.
       self->state.wanted = true;
       maybe_claim(self);
     },
@@ -288,9 +286,7 @@ relay_impl::behavior_type pg_relay(relay_pointer self, pg_relay_options opts) {
         maybe_settle(self, true);
       }
       // Always deliver (a dropped promise sends nothing in CAF 0.17).
-      auto id = ++st.next_drain;
-      st.drains.emplace(id, rp);
-      self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, drain_deadline{id});
+      st.drains.park(self, rp, deadline_ms);
       check_drained(self);
       return rp;
     },
@@ -306,19 +302,13 @@ relay_impl::behavior_type pg_relay(relay_pointer self, pg_relay_options opts) {
       housekeeping(self);
       self->delayed_send(self, self->state.opts.gauge_interval, housekeeping_timer{});
     },
-    [self](drain_deadline d) {
-      auto& st = self->state;
-      if (auto it = st.drains.find(d.id); it != st.drains.end()) {
-        it->second.deliver(ack_atom::value);
-        st.drains.erase(it);
-      }
-    },
+    [self](drain_deadline d) { self->state.drains.expire(d); },
   };
 }
 
 } // namespace
 
-outbox_actor spawn_pg_outbox_relay(caf::actor_system& sys, pg_relay_options opts) {
+outbox_table_relay_actor spawn_pg_outbox_relay(caf::actor_system& sys, pg_relay_options opts) {
   return sys.spawn(pg_relay, std::move(opts));
 }
 

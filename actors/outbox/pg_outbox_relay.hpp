@@ -20,9 +20,8 @@
 // bus's acknowledgement and the mark publishes the row again; the bus's
 // duplicate window (Nats-Msg-Id = event id) and the inboxes make that safe.
 //
-// Woken by `publish_atom` from a local repository after its commit (the
-// events are ignored: the rows are the truth, the message only says "look
-// now"), by LISTEN weft_outbox (other processes' commits; a detached
+// Woken by `wake_atom` from a local store session after its commit (the
+// rows are the truth, the message only says "look now"), by LISTEN weft_outbox (other processes' commits; a detached
 // listener actor with its own connection), and by a poll timer. Each wake
 // claims a batch under a lease (pg::claim_outbox: several relays never hold
 // the same row), publishes many rows at once but the rows of one subject one
@@ -58,6 +57,6 @@ struct pg_relay_options {
 };
 
 /// Spawns the relay (and its listener when `opts.listen.url` is set).
-outbox_actor spawn_pg_outbox_relay(caf::actor_system& sys, pg_relay_options opts);
+outbox_table_relay_actor spawn_pg_outbox_relay(caf::actor_system& sys, pg_relay_options opts);
 
 } // namespace weft::outbox

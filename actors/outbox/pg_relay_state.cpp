@@ -1,5 +1,7 @@
 #include "actors/outbox/pg_relay_state.hpp"
 
+#include "runtime/backoff.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -142,13 +144,8 @@ void pg_relay_state::release_queued(steady_clock::time_point now) {
 }
 
 std::chrono::milliseconds pg_relay_state::retry_delay(int32_t attempts) {
-  if (opts.backoff_ms.empty())
-    return std::chrono::milliseconds{0};
-  auto idx = std::min<size_t>(static_cast<size_t>(std::max(attempts, 0)),
-                              opts.backoff_ms.size() - 1);
-  std::uniform_real_distribution<double> jitter{0.8, 1.2};
-  return std::chrono::milliseconds{
-    static_cast<int64_t>(opts.backoff_ms[idx] * jitter(rng))};
+  // `attempts` failed before this one: the retry after failure n uses step n.
+  return backoff_delay(opts.backoff_ms, static_cast<uint32_t>(std::max(attempts, 0)) + 1, rng);
 }
 
 } // namespace weft::outbox

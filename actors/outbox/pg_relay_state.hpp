@@ -26,11 +26,6 @@ using steady_clock = std::chrono::steady_clock;
 struct poll_timer {};
 /// Timer: refresh weft_outbox_pending, run the retention cleanup when due.
 struct housekeeping_timer {};
-/// Timer: a drain's deadline.
-struct drain_deadline {
-  uint64_t id = 0;
-};
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, poll_timer&) {
   return f(caf::meta::type_name("weft.outbox.poll_timer"));
@@ -38,10 +33,6 @@ typename Inspector::result_type inspect(Inspector& f, poll_timer&) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, housekeeping_timer&) {
   return f(caf::meta::type_name("weft.outbox.housekeeping_timer"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, drain_deadline& x) {
-  return f(caf::meta::type_name("weft.outbox.drain_deadline"), x.id);
 }
 
 /// A claimed row and when its lease ends by our clock (measured from before
@@ -86,8 +77,7 @@ struct pg_relay_state {
   bool cleaning = false;                       ///< a cleanup job is running
   bool db_trouble = false;                     ///< the last claim failed (logged once)
   steady_clock::time_point next_cleanup{};
-  std::unordered_map<uint64_t, caf::typed_response_promise<ack_atom>> drains;
-  uint64_t next_drain = 0;
+  drain_waiters drains;
   caf::actor listener;
   std::minstd_rand rng{0x0b0c5};
   /// This relay's name on its leases: its claims may take rows queued behind

@@ -73,7 +73,7 @@ void run_handler(caf::event_based_actor* self, gateway_job& job) {
   }
   try {
     handler(
-      self, job.timeout, std::move(job.req),
+      self, job.service, job.timeout, std::move(job.req),
       [ex](api_response resp) { ex->reply(std::move(resp)); },
       [ex](caf::error err) { ex->fail(err); });
   } catch (const std::exception& e) {
@@ -83,19 +83,27 @@ void run_handler(caf::event_based_actor* self, gateway_job& job) {
   }
 }
 
-caf::behavior gateway(caf::event_based_actor* self, identity_actor api_keys) {
+caf::behavior gateway(caf::event_based_actor* self, const service_slot* api_keys) {
   return {
     [=](gateway_job& job) {
       if (job.api_key.empty()) {
         run_handler(self, job);
         return;
       }
-      if (!api_keys) {
+      if (api_keys == nullptr) {
         job.ex->fail(api_error(api_errc::unauthenticated, "API keys are not accepted"));
         return;
       }
+      auto keys = caf::actor_cast<identity_actor>(api_keys->resolve());
+      if (!keys) {
+        job.ex->fail(api_error(api_errc::unavailable,
+                               "cannot verify the API key now: " + api_keys->name()
+                                 + " is not available",
+                               {}, 1));
+        return;
+      }
       auto held = std::make_shared<gateway_job>(std::move(job));
-      self->request(api_keys, held->timeout, resolve_atom::value, held->api_key)
+      self->request(keys, held->timeout, resolve_atom::value, held->api_key)
         .then(
           [=](principal& who) {
             if (auto err = authorize(held->route->decl->who, who)) {
@@ -122,7 +130,7 @@ struct supervisor_state {
 };
 
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
-                         std::vector<caf::actor> gateways, identity_actor api_keys,
+                         std::vector<caf::actor> gateways, const service_slot* api_keys,
                          std::function<void(size_t, caf::actor)> on_replace) {
   self->state.gateways = std::move(gateways);
   for (auto& gw : self->state.gateways)
@@ -150,15 +158,15 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
 
 } // namespace
 
-caf::actor spawn_gateway(caf::actor_system& sys, identity_actor api_keys) {
-  return sys.spawn(gateway, std::move(api_keys));
+caf::actor spawn_gateway(caf::actor_system& sys, const service_slot* api_keys) {
+  return sys.spawn(gateway, api_keys);
 }
 
 caf::actor spawn_gateway_supervisor(caf::actor_system& sys,
                                     std::vector<caf::actor> gateways,
-                                    identity_actor api_keys,
+                                    const service_slot* api_keys,
                                     std::function<void(size_t, caf::actor)> on_replace) {
-  return sys.spawn(supervisor, std::move(gateways), std::move(api_keys),
+  return sys.spawn(supervisor, std::move(gateways), api_keys,
                    std::move(on_replace));
 }
 

@@ -13,6 +13,7 @@
 
 #include "adapters/http/route_table.hpp"
 #include "runtime/problem.hpp"
+#include "runtime/registry.hpp"
 #include "runtime/route.hpp"
 #include "runtime/service_ports.hpp"
 
@@ -67,6 +68,7 @@ private:
 /// callbacks), hence whitelisted below rather than inspectable.
 struct gateway_job {
   const route_entry* route = nullptr; ///< lives as long as the server
+  caf::actor service;                 ///< the route's service, resolved by the session
   api_request req;
   std::string api_key;                ///< non-empty: resolve it before the handler
   std::chrono::milliseconds timeout{0};
@@ -77,15 +79,16 @@ struct gateway_job {
 /// else `api_errc::forbidden`.
 caf::error authorize(access level, const principal& who);
 
-/// Spawns one gateway actor; `api_keys` may be invalid (API keys rejected).
-caf::actor spawn_gateway(caf::actor_system& sys, identity_actor api_keys);
+/// Spawns one gateway actor; `api_keys` is the slot of the service that
+/// resolves API keys, null when API keys are rejected.
+caf::actor spawn_gateway(caf::actor_system& sys, const service_slot* api_keys);
 
 /// Spawns a supervisor that monitors `gateways` and respawns one that dies
 /// abnormally (a handler continuation threw), reporting the replacement
 /// through `on_replace(index, gateway)` from a CAF thread.
 caf::actor spawn_gateway_supervisor(caf::actor_system& sys,
                                     std::vector<caf::actor> gateways,
-                                    identity_actor api_keys,
+                                    const service_slot* api_keys,
                                     std::function<void(size_t, caf::actor)> on_replace);
 
 } // namespace weft::http

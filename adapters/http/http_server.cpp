@@ -38,14 +38,20 @@ server::server(config::http_section settings, server_deps deps)
   core.deps = std::move(deps);
   core.request_timeout = std::chrono::milliseconds{core.settings.request_timeout_ms};
   core.keep_alive = std::chrono::milliseconds{core.settings.keep_alive_timeout_ms};
-  // Routes point into core.deps.services, which never changes from here on.
+  if (core.deps.registry == nullptr)
+    throw std::invalid_argument("http: server_deps.registry is null");
+  // Routes point into the registry's declarations, fixed from here on.
+  const auto& registry = *core.deps.registry;
   core.routes.add_builtins();
-  for (auto& dup : core.routes.add_services(core.deps.services))
+  for (auto& dup : core.routes.add_services(registry))
     spdlog::warn("http: route {} declared twice, serving the first", dup);
-  core.openapi_body = make_openapi(core.deps.services, core.deps.version).dump();
+  core.openapi_body = make_openapi(registry.services(), core.deps.version).dump();
   nlohmann::json names = nlohmann::json::array();
-  for (auto& svc : core.deps.services)
+  for (auto& svc : registry.services())
     names.push_back(svc.name);
+  core.api_keys = core.deps.api_key_service.empty()
+                    ? nullptr
+                    : registry.slot(core.deps.api_key_service);
   core.version_body = nlohmann::json{{"version", core.deps.version},
                                      {"node", core.deps.node_name},
                                      {"services", std::move(names)}}
@@ -75,13 +81,13 @@ uint16_t server::start() {
   auto& sys = *self.core.deps.system;
   std::vector<caf::actor> gateways;
   for (auto* w : raw) {
-    w->gateway = spawn_gateway(sys, self.core.deps.api_keys);
+    w->gateway = spawn_gateway(sys, self.core.api_keys);
     gateways.push_back(w->gateway);
   }
   self.gateways = gateways;
   auto* impl_ptr = impl_.get();
   self.supervisor = spawn_gateway_supervisor(
-    sys, std::move(gateways), self.core.deps.api_keys, [impl_ptr, raw](size_t i, caf::actor gw) {
+    sys, std::move(gateways), self.core.api_keys, [impl_ptr, raw](size_t i, caf::actor gw) {
       {
         std::lock_guard<std::mutex> guard{impl_ptr->gateways_mtx};
         impl_ptr->gateways[i] = gw;

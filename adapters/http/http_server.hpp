@@ -12,8 +12,8 @@
 
 #include "config/settings.hpp"
 #include "runtime/principal.hpp"
+#include "runtime/registry.hpp"
 #include "runtime/service.hpp"
-#include "runtime/service_ports.hpp"
 
 namespace weft {
 class metrics;
@@ -24,18 +24,17 @@ class metrics;
 // this header.
 namespace weft::http {
 
-/// Verifies a bearer token on the I/O thread (pure CPU, thread-safe).
-using token_verifier
-  = std::function<caf::expected<weft::principal>(std::string_view token)>;
+using weft::token_verifier;
 
 /// What the server needs from the node.
 struct server_deps {
   caf::actor_system* system = nullptr;       ///< hosts the gateway actors
-  std::vector<weft::service_decl> services;  ///< routes to serve
+  const weft::service_registry* registry = nullptr; ///< routes to serve, where services answer
   token_verifier verify_token;               ///< may be empty: every token is rejected
-  weft::identity_actor api_keys;             ///< may be invalid: X-API-Key rejected
+  std::string api_key_service;               ///< resolves X-API-Key (identity_actor); empty: rejected
   weft::metrics* metrics = nullptr;          ///< may be null
-  std::function<bool()> ready;               ///< /health/ready; empty = always ready
+  /// /health/ready: the parts not ready now (empty: ready); unset = always ready.
+  std::function<std::vector<std::string>()> not_ready;
   std::string node_name, version;            ///< for /v1/utils/version
 };
 
@@ -43,7 +42,8 @@ struct server_deps {
 /// thread that is not a CAF scheduler thread (stop waits for actors).
 class server {
 public:
-  /// Prepares the route table and OpenAPI document; binds nothing yet.
+  /// Prepares the route table and OpenAPI document from the registry's
+  /// declarations (which must not change from here on); binds nothing yet.
   server(config::http_section settings, server_deps deps);
 
   /// Stops if still running.

@@ -72,9 +72,13 @@ json operation(const route_decl& r, const std::string& service, std::string op_i
   for (auto& p : path_params(r.path))
     params.push_back({{"name", p}, {"in", "path"}, {"required", true},
                       {"schema", {{"type", "string"}}}});
-  for (auto& q : r.query_params)
-    params.push_back({{"name", q}, {"in", "query"}, {"required", false},
-                      {"schema", {{"type", "string"}}}});
+  if (r.query_schema.is_object() && r.query_schema.contains("properties"))
+    for (auto& [name, schema] : r.query_schema["properties"].items()) {
+      json p{{"name", name}, {"in", "query"}, {"required", false}, {"schema", schema}};
+      if (schema.contains("description"))
+        p["description"] = schema["description"];
+      params.push_back(std::move(p));
+    }
   if (!params.empty())
     op["parameters"] = std::move(params);
   if (r.takes_body) {
@@ -127,8 +131,12 @@ json builtin_get(const char* op_id, const char* summary, json schema) {
 
 json make_openapi(const std::vector<service_decl>& services, const std::string& version) {
   json paths = json::object();
+  json events = json::object();
   std::set<std::string> used_ids;
   for (auto& svc : services) {
+    for (auto& e : svc.publishes)
+      events[e.type] = {{"service", svc.name}, {"dataversion", std::to_string(e.version)},
+                        {"subject", "weft." + e.type}, {"data", e.schema}};
     for (auto& r : svc.routes) {
       auto path = "/v" + std::to_string(r.version) + r.path;
       // operationId must be unique; later versions of one operation get `_v<n>`.
@@ -163,6 +171,9 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
        "Every path `/v<n>/...` is also served without the version prefix, "
        "answering with the latest version. Errors are RFC 9457 problems."}}},
     {"paths", std::move(paths)},
+    // The CloudEvents each service publishes on stream WEFT (`data` schema,
+    // `dataversion`), from their typed events; AsyncAPI can be built from it.
+    {"x-weft-events", std::move(events)},
     {"components",
      {{"schemas", {{"Problem", problem_schema()}}},
       {"securitySchemes",

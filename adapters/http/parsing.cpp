@@ -1,6 +1,10 @@
 #include "adapters/http/parsing.hpp"
 
+#include <charconv>
+#include <cstdlib>
 #include <random>
+
+#include <nlohmann/json.hpp>
 
 namespace weft::http {
 
@@ -29,6 +33,60 @@ std::string_view trim(std::string_view s) {
 }
 
 } // namespace
+
+nlohmann::json typed_query(const nlohmann::json& schema,
+                           const std::map<std::string, std::string>& query,
+                           std::vector<wire::violation>& violations) {
+  nlohmann::json out = nlohmann::json::object();
+  auto props = schema.find("properties");
+  if (props == schema.end() || !props->is_object())
+    return out;
+  for (const auto& [name, sub] : props->items()) {
+    auto q = query.find(name);
+    if (q == query.end() || q->second.empty())
+      continue;
+    const auto& text = q->second;
+    auto t = sub.value("type", std::string{"string"});
+    auto bad = [&](const char* what) {
+      violations.push_back({"/" + name, name + " must be " + what});
+    };
+    if (t == "integer") {
+      int64_t v = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc{} || end != text.data() + text.size())
+        bad("an integer");
+      else
+        out[name] = v;
+    } else if (t == "number") {
+      char* end = nullptr;
+      double v = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size())
+        bad("a number");
+      else
+        out[name] = v;
+    } else if (t == "boolean") {
+      if (text == "true" || text == "false")
+        out[name] = text == "true";
+      else
+        bad("true or false");
+    } else if (t == "array") {
+      auto arr = nlohmann::json::array();
+      size_t start = 0;
+      while (start <= text.size()) {
+        auto comma = text.find(',', start);
+        arr.push_back(text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                     : comma - start));
+        if (comma == std::string::npos)
+          break;
+        start = comma + 1;
+      }
+      out[name] = std::move(arr);
+    } else {
+      out[name] = text;
+    }
+  }
+  return out;
+}
 
 std::string percent_decode(std::string_view in, bool plus_as_space) {
   std::string out;

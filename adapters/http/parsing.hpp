@@ -4,6 +4,11 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "events/wire_schema.hpp"
 
 // Small, allocation-conscious helpers for the request path. Pure functions,
 // no Beast, so unit tests exercise them directly.
@@ -16,6 +21,15 @@ std::string percent_decode(std::string_view in, bool plus_as_space);
 /// Decodes `a=1&b=x%20y&c` into {a:1, b:"x y", c:""}; the first of repeated
 /// keys wins.
 std::map<std::string, std::string> parse_query(std::string_view query);
+
+/// The query parameters `schema` (an object schema) names, as JSON values of
+/// the types it gives them: integers and numbers parsed, booleans from
+/// `true`/`false`, arrays from comma-separated lists, strings as they are.
+/// Parameters it does not name are left out; a value that does not parse is
+/// a violation (`limit must be an integer`).
+nlohmann::json typed_query(const nlohmann::json& schema,
+                           const std::map<std::string, std::string>& query,
+                           std::vector<wire::violation>& violations);
 
 /// Splits a request target into path and query (without the `?`).
 void split_target(std::string_view target, std::string_view& path,

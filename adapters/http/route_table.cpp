@@ -79,7 +79,11 @@ bool route_table::add(route_entry entry) {
 }
 
 std::vector<std::string>
-route_table::add_services(const std::vector<service_decl>& services) {
+route_table::add_services(const service_registry& registry) {
+  const auto& services = registry.services();
+  auto slot_of = [&](const route_decl& r) {
+    return r.edge_only ? nullptr : registry.slot(r.service);
+  };
   std::vector<std::string> skipped;
   // Latest version per (method, path) gets the unversioned alias.
   std::map<std::pair<int, std::string>, const route_decl*> latest;
@@ -88,7 +92,7 @@ route_table::add_services(const std::vector<service_decl>& services) {
     for (auto& r : svc.routes) {
       owner[&r] = svc.name;
       auto versioned = "/v" + std::to_string(r.version) + r.path;
-      if (!add({r.method, versioned, &r, builtin::none, svc.name}))
+      if (!add({r.method, versioned, &r, builtin::none, svc.name, slot_of(r)}))
         skipped.push_back(std::string{to_string(r.method)} + " " + versioned);
       auto key = std::make_pair(static_cast<int>(r.method), r.path);
       auto& l = latest[key];
@@ -97,7 +101,7 @@ route_table::add_services(const std::vector<service_decl>& services) {
     }
   }
   for (auto& [key, r] : latest)
-    if (!add({r->method, r->path, r, builtin::none, owner[r]}))
+    if (!add({r->method, r->path, r, builtin::none, owner[r], slot_of(*r)}))
       skipped.push_back(std::string{to_string(r->method)} + " " + r->path);
   return skipped;
 }

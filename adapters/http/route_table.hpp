@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/registry.hpp"
 #include "runtime/route.hpp"
 #include "runtime/service.hpp"
 
@@ -24,6 +25,7 @@ struct route_entry {
   const route_decl* decl = nullptr;  ///< null for built-ins
   builtin kind = builtin::none;
   std::string service;               ///< owning service, empty for built-ins
+  const service_slot* slot = nullptr; ///< where its service answers; null: the edge answers
 };
 
 /// What matching a request found.
@@ -42,9 +44,10 @@ public:
   /// reported by returning false.
   bool add(route_entry entry);
 
-  /// Adds every route of `services` at `/v<n><path>`, and the latest version
-  /// of each (method, path) also at `<path>`. Returns the duplicates skipped.
-  std::vector<std::string> add_services(const std::vector<service_decl>& services);
+  /// Adds every route of the registry's services at `/v<n><path>`, and the
+  /// latest version of each (method, path) also at `<path>`, each with the
+  /// slot of the service that answers it. Returns the duplicates skipped.
+  std::vector<std::string> add_services(const service_registry& registry);
 
   /// Adds the built-ins: health, version and OpenAPI (with aliases).
   void add_builtins();

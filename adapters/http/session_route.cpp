@@ -5,6 +5,7 @@
 
 #include "adapters/http/parsing.hpp"
 #include "adapters/http/session.hpp"
+#include "events/wire_schema.hpp"
 #include "runtime/api_error.hpp"
 
 // What a session does with a complete request: built-ins on the spot,
@@ -27,6 +28,15 @@ constexpr std::string_view ready_head = "HTTP/1.1 200 OK\r\n"
 constexpr std::string_view ready_body = R"({"status":"ready"})";
 constexpr std::string_view json_200_head = "HTTP/1.1 200 OK\r\n"
                                            "Content-Type: application/json\r\n";
+std::vector<std::pair<std::string, std::string>>
+pairs_of(const std::vector<wire::violation>& v) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(v.size());
+  for (const auto& x : v)
+    out.emplace_back(x.pointer, x.message);
+  return out;
+}
+
 } // namespace
 
 void session::dispatch() {
@@ -66,12 +76,19 @@ void session::answer_builtin(const route_entry& route) {
     case builtin::live:
       respond_static(live_head, live_body);
       return;
-    case builtin::ready:
-      if (!core_.deps.ready || core_.deps.ready())
+    case builtin::ready: {
+      // Each part answers for itself; the answer names those not ready.
+      auto waiting = core_.deps.not_ready ? core_.deps.not_ready() : std::vector<std::string>{};
+      if (waiting.empty()) {
         respond_static(ready_head, ready_body);
-      else
-        fail(api_error(api_errc::unavailable, "not ready", {}, 1));
+        return;
+      }
+      std::string parts;
+      for (const auto& p : waiting)
+        parts += (parts.empty() ? "" : ", ") + p;
+      fail(api_error(api_errc::unavailable, "not ready: " + parts, {}, 1));
       return;
+    }
     case builtin::version:
       respond_static(json_200_head, core_.version_body);
       return;
@@ -153,16 +170,49 @@ void session::dispatch_route(const route_entry& route,
       fail(api_error(api_errc::bad_request, "the body must be a JSON object"));
       return;
     }
+    // The schema OpenAPI shows is the one enforced.
+    if (!decl.request_schema.is_null()) {
+      if (auto v = wire::validate(decl.request_schema, body); !v.empty()) {
+        fail(invalid_request(pairs_of(v)));
+        return;
+      }
+    }
+  }
+  auto query_map = parse_query(query);
+  nlohmann::json query_values = nlohmann::json::object();
+  if (!decl.query_schema.is_null()) {
+    std::vector<wire::violation> v;
+    query_values = typed_query(decl.query_schema, query_map, v);
+    if (v.empty())
+      v = wire::validate(decl.query_schema, query_values);
+    if (!v.empty()) {
+      fail(invalid_request(pairs_of(v)));
+      return;
+    }
+  }
+  // Resolved per request: a service that stopped, or lives elsewhere, is
+  // found or refused here without any route changing.
+  caf::actor service;
+  if (!decl.edge_only) {
+    if (route.slot != nullptr)
+      service = route.slot->resolve();
+    if (!service) {
+      fail(api_error(api_errc::unavailable, "service " + route.service + " is not available", {},
+                     1));
+      return;
+    }
   }
   gateway_job job;
   job.route = &route;
+  job.service = std::move(service);
   job.timeout = core_.request_timeout;
   job.api_key = std::move(api_key);
   auto& ar = job.req;
   ar.method = route.method;
   ar.path.assign(path);
   ar.params = std::move(params);
-  ar.query = parse_query(query);
+  ar.query = std::move(query_map);
+  ar.query_values = std::move(query_values);
   ar.body = std::move(body);
   ar.caller = std::move(caller);
   ar.request_id = request_id_;

@@ -98,21 +98,13 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
         rp.deliver(ack_atom::value);
         return rp;
       }
-      auto id = ++st.next_drain;
-      st.drains.emplace(id, rp);
-      self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, tick_atom::value, id);
+      st.drains.park(self, rp, deadline_ms);
       return rp;
     },
     [self](retry_atom, const std::string& consumer, uint64_t seq) {
       on_retry(self, consumer, seq);
     },
-    [self](tick_atom, uint64_t drain_id) {
-      auto& st = self->state;
-      if (auto it = st.drains.find(drain_id); it != st.drains.end()) {
-        it->second.deliver(ack_atom::value);
-        st.drains.erase(it);
-      }
-    },
+    [self](drain_deadline d) { self->state.drains.expire(d); },
   };
 }
 

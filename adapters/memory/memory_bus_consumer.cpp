@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/memory/memory_bus_state.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/error_text.hpp"
 #include "events/errc.hpp"
 #include "events/routes.hpp"
 
@@ -28,32 +30,6 @@ consumer_state* find_consumer(bus_pointer self, const std::string& name) {
   auto& cs = self->state.consumers;
   auto it = cs.find(name);
   return it == cs.end() ? nullptr : &it->second;
-}
-
-/// The reason text of a failed delivery, for Weft-Dlq-Reason.
-std::string describe(bus_pointer self, const caf::error& err) {
-  if (err == caf::sec::request_timeout)
-    return "ack timeout";
-  std::string out;
-  const auto& ctx = err.context();
-  for (size_t i = 0; i < ctx.size(); ++i) {
-    if (ctx.match_element<std::string>(i)) {
-      if (!out.empty())
-        out += ": ";
-      out += ctx.get_as<std::string>(i);
-    }
-  }
-  return out.empty() ? self->system().render(err) : out;
-}
-
-std::chrono::milliseconds backoff(bus_state& st, const consumer_config& cfg,
-                                  uint32_t attempt) {
-  if (cfg.backoff_ms.empty())
-    return std::chrono::milliseconds{0};
-  auto idx = std::min<size_t>(attempt == 0 ? 0 : attempt - 1, cfg.backoff_ms.size() - 1);
-  std::uniform_real_distribution<double> jitter{0.8, 1.2};
-  auto ms = static_cast<double>(cfg.backoff_ms[idx]) * jitter(st.rng);
-  return std::chrono::milliseconds{static_cast<int64_t>(ms)};
 }
 
 /// Publishes the message at `seq` as a dead letter of `c` and forgets it.
@@ -110,10 +86,10 @@ void on_fail(bus_pointer self, const std::string& name, uint64_t seq, uint64_t t
   auto attempts = c->attempts[seq];
   bool undecodable = events::is_events_error(err);
   if (undecodable || attempts >= c->cfg.max_deliver) {
-    dead_letter(self, *c, seq, describe(self, err), attempts);
+    dead_letter(self, *c, seq, reason_of(err), attempts);
   } else {
     c->backing_off.insert(seq);
-    self->delayed_send(self, backoff(self->state, c->cfg, attempts), retry_atom::value,
+    self->delayed_send(self, backoff_delay(c->cfg.backoff_ms, attempts, self->state.rng), retry_atom::value,
                        name, seq);
   }
   pump(self, *c);
@@ -213,9 +189,7 @@ void check_drained(bus_pointer self) {
   auto& st = self->state;
   if (!st.draining || st.drains.empty() || st.total_in_flight() > 0)
     return;
-  for (auto& [id, rp] : st.drains)
-    rp.deliver(ack_atom::value);
-  st.drains.clear();
+  st.drains.release_all();
 }
 
 } // namespace weft::memory

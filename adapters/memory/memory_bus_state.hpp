@@ -15,6 +15,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "adapters/memory/memory_bus.hpp"
+#include "runtime/drain.hpp"
 
 // Internals of the in-process bus, shared by memory_bus.cpp (the actor's
 // interface) and memory_bus_consumer.cpp (the delivery machinery).
@@ -23,7 +24,7 @@ namespace weft::memory {
 /// The bus's own interface: the public port plus its timers.
 using memory_bus_impl = event_bus_actor::extend<
   caf::reacts_to<retry_atom, std::string, uint64_t>, ///< backoff elapsed: consumer, seq
-  caf::reacts_to<tick_atom, uint64_t>>;              ///< drain deadline: drain id
+  caf::reacts_to<drain_deadline>>;
 
 /// One delivery awaiting its ack.
 struct in_flight_entry {
@@ -60,8 +61,7 @@ struct bus_state {
   std::map<std::string, consumer_state> consumers;     ///< by durable name
   uint64_t next_token = 0;
   bool draining = false;
-  std::unordered_map<uint64_t, caf::typed_response_promise<ack_atom>> drains;
-  uint64_t next_drain = 0;
+  drain_waiters drains;
   std::minstd_rand rng{0x5eed};                        ///< backoff jitter only
 
   /// Deliveries in flight over all consumers.

@@ -1,5 +1,7 @@
 #include "adapters/nats/fetcher.hpp"
 
+#include "runtime/error_text.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -50,24 +52,6 @@ header_list read_headers(natsMsg* m) {
 }
 
 } // namespace
-
-std::string error_reason(const caf::error& err) {
-  if (err == caf::sec::request_timeout)
-    return "ack timeout";
-  std::string out;
-  const auto& ctx = err.context();
-  for (size_t i = 0; i < ctx.size(); ++i) {
-    if (ctx.match_element<std::string>(i)) {
-      const auto& s = ctx.get_as<std::string>(i);
-      if (s.empty())
-        continue;
-      if (!out.empty())
-        out += ": ";
-      out += s;
-    }
-  }
-  return out.empty() ? caf::to_string(err) : out;
-}
 
 fetcher::fetcher(std::shared_ptr<connection> conn, consumer_config cfg, caf::actor sink,
                  uint32_t limit)
@@ -253,12 +237,12 @@ void fetcher::run() {
     if (!err || refused_)
       break;
     if (attempt % 20 == 0)
-      spdlog::warn("nats: consumer {}: {}; retrying", cfg_.name, error_reason(err));
+      spdlog::warn("nats: consumer {}: {}; retrying", cfg_.name, reason_of(err));
     if (!sleep_unless_stopped(250ms))
       break;
   }
   caf::anon_send(sink_, ready_atom::value, cfg_.name,
-                 err ? error_reason(err) : std::string{});
+                 err ? reason_of(err) : std::string{});
   if (err)
     return;
   refresh_pending();

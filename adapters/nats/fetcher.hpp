@@ -25,10 +25,6 @@
 // gives credit back (release) as it acks, terms or naks them.
 namespace weft::nats {
 
-/// The reason text of an error: its context strings joined by ": ", else
-/// CAF's rendering. `id: required attribute is missing`.
-std::string error_reason(const caf::error& err);
-
 /// A consumer's fetch thread and its flow control.
 class fetcher {
 public:

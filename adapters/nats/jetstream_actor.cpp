@@ -285,11 +285,8 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
       // Stop fetching, give back what no handler has, answer when the
       // deliveries at handlers are settled or at the deadline. Always
       // deliver: a dropped promise sends nothing in CAF 0.17.
-      auto id = ++st.next_drain;
-      st.drains.emplace(id, rp);
+      st.drains.park(self, rp, deadline_ms);
       begin_drain(self);
-      if (st.drains.count(id) != 0)
-        self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, tick_atom::value, id);
       return rp;
     },
     [self](puback_atom, msg_ptr& msg, uint64_t seq, bool duplicate, std::string& err) {
@@ -304,13 +301,7 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
     },
     [self](keepalive_atom, std::string& consumer) { keepalive(self, consumer); },
     [self](sweep_atom) { sweep(self); },
-    [self](tick_atom, uint64_t drain_id) {
-      auto& st = self->state;
-      if (auto it = st.drains.find(drain_id); it != st.drains.end()) {
-        it->second.deliver(ack_atom::value);
-        st.drains.erase(it);
-      }
-    },
+    [self](drain_deadline d) { self->state.drains.expire(d); },
   };
 }
 

@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/nats/jetstream_state.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/error_text.hpp"
 #include "events/errc.hpp"
 #include "events/routes.hpp"
 
@@ -50,12 +52,7 @@ std::string lane_key(const fetched& f) {
 
 std::chrono::milliseconds backoff(jetstream_state& st, const consumer_config& cfg,
                                   uint32_t attempt) {
-  if (cfg.backoff_ms.empty())
-    return std::chrono::milliseconds{0};
-  auto idx = std::min<size_t>(attempt == 0 ? 0 : attempt - 1, cfg.backoff_ms.size() - 1);
-  std::uniform_real_distribution<double> jitter{0.8, 1.2};
-  auto ms = static_cast<double>(cfg.backoff_ms[idx]) * jitter(st.rng);
-  return std::chrono::milliseconds{static_cast<int64_t>(ms)};
+  return backoff_delay(cfg.backoff_ms, attempt, st.rng);
 }
 
 /// The headers a handler sees: the wire's, without transport headers.
@@ -206,7 +203,7 @@ void on_handled(bus_pointer self, const std::string& name, const std::string& ke
     count(st, bus_counter::acked, h.f.event->type, name);
     pop_front(self, *c, l);
   } else if (events::is_events_error(err) || h.attempt() >= c->cfg.max_deliver) {
-    h.dlq_reason = error_reason(err);
+    h.dlq_reason = reason_of(err);
     h.dlq_deliveries = h.attempt();
   } else if (st.draining) {
     natsMsg_NakWithDelay(h.f.msg.get(), backoff(st, c->cfg, h.attempt()).count(), nullptr);
@@ -399,9 +396,7 @@ void check_drained(bus_pointer self) {
   for (auto& [name, c] : st.consumers)
     if (c.held_count > 0)
       return;
-  for (auto& [id, rp] : st.drains)
-    rp.deliver(ack_atom::value);
-  st.drains.clear();
+  st.drains.release_all();
 }
 
 void detach(bus_pointer self, const caf::actor_addr& handler) {

@@ -20,6 +20,7 @@
 #include "adapters/nats/connection.hpp"
 #include "adapters/nats/fetcher.hpp"
 #include "adapters/nats/nats_types.hpp"
+#include "runtime/drain.hpp"
 
 // Internals of the JetStream bus actor, shared by jetstream_actor.cpp (the
 // port's interface and publishing) and jetstream_consumer.cpp (lanes).
@@ -33,7 +34,7 @@ using jetstream_impl = event_bus_actor::extend<
   caf::reacts_to<retry_atom, std::string, std::string, uint64_t>,    ///< consumer, lane, token
   caf::reacts_to<keepalive_atom, std::string>,                       ///< consumer
   caf::reacts_to<sweep_atom>,                                        ///< publish deadlines
-  caf::reacts_to<tick_atom, uint64_t>>;                              ///< drain deadline: drain id
+  caf::reacts_to<drain_deadline>>;
 
 /// Every fetch thread the actor started, so the owner can stop and join them
 /// from its own thread.
@@ -108,8 +109,7 @@ struct jetstream_state {
   bool sweep_scheduled = false;
   uint64_t next_token = 0;
   bool draining = false;
-  std::unordered_map<uint64_t, caf::typed_response_promise<ack_atom>> drains;
-  uint64_t next_drain = 0;
+  drain_waiters drains;
   std::minstd_rand rng{0x5eed}; ///< backoff jitter only
 
   const jetstream_options& opts() const { return conn->opts(); }

@@ -1,9 +1,9 @@
-#include "actors/auth/base64url.hpp"
+#include "events/base64url.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace weft::auth {
+namespace weft::events {
 
 namespace {
 
@@ -65,4 +65,4 @@ bool base64url_decode(std::string_view in, unsigned char* out) {
   return acc == 0; // the unused low bits of the last character must be zero
 }
 
-} // namespace weft::auth
+} // namespace weft::events

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace weft::auth {
+namespace weft::events {
 
 /// base64url without padding (RFC 4648 §5, as JWS uses it, RFC 7515 §2).
 std::string base64url_encode(const void* data, std::size_t size);
@@ -21,4 +21,4 @@ constexpr std::size_t base64url_decoded_size(std::size_t chars) {
 /// meant for public data such as JWT segments.
 bool base64url_decode(std::string_view in, unsigned char* out);
 
-} // namespace weft::auth
+} // namespace weft::events

@@ -5,9 +5,9 @@
 
 #include <sodium.h>
 
-#include "actors/auth/base64url.hpp"
+#include "events/base64url.hpp"
 
-using namespace weft::auth;
+using namespace weft::events;
 
 namespace {
 

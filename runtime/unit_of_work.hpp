@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include "events/envelope.hpp"
+
+// The unit of work (DESIGN §1): what a handler writes through. Its
+// repositories' changes, the events it emits (outbox rows) and the answer
+// recorded under an Idempotency-Key commit together or not at all: one
+// PostgreSQL transaction in durable mode, one in-memory change set in
+// embedded mode (visible to others only once it committed, undone if the
+// handler fails). Handlers are written once against this port; a service's
+// repositories open on it (`open_repository(unit_of_work&)`) and pick their
+// memory or PostgreSQL implementation by `kind()`.
+namespace weft {
+
+/// Which store a unit of work writes to.
+enum class store_kind : uint8_t { memory, postgres };
+
+/// The answer a write gave under an Idempotency-Key: a retry with the same
+/// key gets `response` again instead of the work being done twice.
+struct idempotency_record {
+  std::string key;
+  std::string operation;     ///< route operation and caller: keys are scoped by both
+  std::string request_hash;  ///< SHA-256 of the request: same key, other request = 422
+  std::string response;      ///< the answer, as JSON
+  int64_t expires_at = 0;    ///< unix seconds
+};
+
+/// One unit of work. Confined to the thread that runs the handler; the
+/// store that made it commits or rolls it back when the handler returns.
+class unit_of_work {
+public:
+  virtual ~unit_of_work() = default;
+
+  /// Where the changes go.
+  virtual store_kind kind() const = 0;
+
+  /// Queues an event to publish if, and only if, the unit commits (in the
+  /// order emitted; per subject, commit order across units).
+  virtual void emit(events::envelope ev) = 0;
+
+  /// The live (unexpired) answer recorded under (key, operation), if any.
+  virtual caf::expected<std::optional<idempotency_record>>
+  find_answer(std::string_view key, std::string_view operation) = 0;
+
+  /// Records an answer with the change; `api_errc::conflict` if a live
+  /// record of the key exists (another request won: answer with it).
+  virtual caf::error record_answer(const idempotency_record& r) = 0;
+
+  /// For inboxes: records that `consumer` handled `event_key` with the
+  /// change; false (and nothing recorded) if it was recorded before, i.e.
+  /// the delivery is a duplicate. Ordering rule: record -> handle -> commit.
+  virtual caf::expected<bool> record_delivery(std::string_view consumer,
+                                              std::string_view event_key) = 0;
+};
+
+} // namespace weft
