@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "events/envelope.hpp"
+#include "events/wire.hpp"
 
 namespace weft::events {
 
@@ -29,3 +30,23 @@ caf::expected<envelope> decode(std::string_view json_text);
 caf::expected<envelope> decode_json(const nlohmann::json& j);
 
 } // namespace weft::events
+
+namespace weft::wire {
+
+/// A CloudEvent inside a wire type (an audit page's items) is its
+/// structured JSON, as on the stream.
+template <>
+struct json_traits<events::envelope> {
+  static void to_json(nlohmann::json& j, const events::envelope& ev) { j = events::encode_json(ev); }
+  static void from_json(const nlohmann::json& j, events::envelope& ev) {
+    auto decoded = events::decode_json(j);
+    if (!decoded)
+      throw read_error("", "is not a CloudEvent");
+    ev = std::move(*decoded);
+  }
+  static nlohmann::json schema() {
+    return {{"type", "object"}, {"description", "a CloudEvents 1.0 event"}};
+  }
+};
+
+} // namespace weft::wire

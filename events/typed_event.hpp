@@ -3,6 +3,7 @@
 #include <concepts>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <caf/expected.hpp>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,15 @@ concept typed_event = requires(const T& x, const nlohmann::json& j, T& y) {
   { T::version } -> std::convertible_to<int>;
   { nlohmann::json(x) };
   { from_json(j, y) };
+};
+
+/// The typed events a service publishes, named once: the service's
+/// declaration (runtime's kit::publishes) and its event factory read this
+/// list, and an event not in it does not compile.
+template <typed_event... Ts>
+struct event_list {
+  template <class T>
+  static constexpr bool contains = (std::is_same_v<T, Ts> || ...);
 };
 
 /// Who and why: what every event a request or a handler emits carries along.

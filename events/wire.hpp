@@ -291,14 +291,12 @@ void take(const nlohmann::json& j, V& v, const std::string& pointer) {
     if (!j.is_number_integer())
       throw read_error(pointer, "must be an integer");
     if constexpr (std::is_unsigned_v<V>) {
-      if (j.is_number_unsigned()) {
-        auto u = j.get<uint64_t>();
-        if (u > static_cast<uint64_t>(std::numeric_limits<V>::max()))
-          throw read_error(pointer, "is too large");
-        v = static_cast<V>(u);
-      } else {
+      if (!j.is_number_unsigned() && j.get<int64_t>() < 0)
         throw read_error(pointer, "must not be negative");
-      }
+      auto u = j.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<V>::max()))
+        throw read_error(pointer, "is too large");
+      v = static_cast<V>(u);
     } else {
       auto s = j.get<int64_t>();
       if (s < static_cast<int64_t>(std::numeric_limits<V>::min())

@@ -141,10 +141,12 @@ struct checker {
       chars += (c & 0xC0) != 0x80 ? 1 : 0;
     if (auto m = schema.find("minLength"); m != schema.end() && m->is_number_integer()
                                             && chars < m->get<int64_t>())
-      add(p, name_of(p) + " must have at least " + m->dump() + " characters");
+      add(p, name_of(p) + " must have at least " + m->dump()
+               + (m->get<int64_t>() == 1 ? " character" : " characters"));
     if (auto m = schema.find("maxLength"); m != schema.end() && m->is_number_integer()
                                             && chars > m->get<int64_t>())
-      add(p, name_of(p) + " must have at most " + m->dump() + " characters");
+      add(p, name_of(p) + " must have at most " + m->dump()
+               + (m->get<int64_t>() == 1 ? " character" : " characters"));
   }
 
   void check_number(const json& schema, const json& value, const std::string& p) {
@@ -159,10 +161,12 @@ struct checker {
     auto n = static_cast<int64_t>(value.size());
     if (auto m = schema.find("minItems"); m != schema.end() && m->is_number_integer()
                                            && n < m->get<int64_t>())
-      add(p, name_of(p) + " must have at least " + m->dump() + " items");
+      add(p, name_of(p) + " must have at least " + m->dump()
+               + (m->get<int64_t>() == 1 ? " item" : " items"));
     if (auto m = schema.find("maxItems"); m != schema.end() && m->is_number_integer()
                                            && n > m->get<int64_t>())
-      add(p, name_of(p) + " must have at most " + m->dump() + " items");
+      add(p, name_of(p) + " must have at most " + m->dump()
+               + (m->get<int64_t>() == 1 ? " item" : " items"));
     if (auto items = schema.find("items"); items != schema.end())
       for (size_t i = 0; i < value.size() && !full(); ++i)
         check(*items, value[i], p + "/" + std::to_string(i));
@@ -195,6 +199,13 @@ std::vector<violation> validate(const json& schema, const json& value, size_t ma
 
 namespace detail {
 
+/// A bound as JSON: an integer when it is one (`"maximum": 500`, not 500.0).
+json bound(double v) {
+  if (v == static_cast<double>(static_cast<int64_t>(v)))
+    return static_cast<int64_t>(v);
+  return v;
+}
+
 json apply_facets(json schema, const facets& f, bool is_array) {
   if (!f.doc.empty())
     schema["description"] = f.doc;
@@ -205,9 +216,9 @@ json apply_facets(json schema, const facets& f, bool is_array) {
   if (f.max_length)
     schema[is_array ? "maxItems" : "maxLength"] = *f.max_length;
   if (f.minimum)
-    schema["minimum"] = *f.minimum;
+    schema["minimum"] = bound(*f.minimum);
   if (f.maximum)
-    schema["maximum"] = *f.maximum;
+    schema["maximum"] = bound(*f.maximum);
   if (!f.one_of.empty())
     schema["enum"] = f.one_of;
   if (f.nullable) {

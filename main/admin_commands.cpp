@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "actors/modules.hpp"
 #include "adapters/postgres/migrations.hpp"
 #include "adapters/postgres/outbox_table.hpp"
 #include "adapters/postgres/settings.hpp"
@@ -39,7 +40,11 @@ int run_migrate(const config::settings& settings) {
   auto c = connect(settings, "migrate");
   if (!c)
     return exit_failed;
-  auto applied = pg::apply_migrations(*c);
+  std::vector<migration_set> sets{{pg::core_module, pg::embedded_migrations()}};
+  for (const auto& m : service_modules())
+    if (!m.migrations.empty())
+      sets.push_back({m.name, m.migrations});
+  auto applied = pg::apply_migrations(*c, sets);
   if (!applied) {
     std::cerr << "weft: migrate: " << pg::describe(applied.error()) << '\n';
     return exit_failed;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/modules.hpp"
 #include "config/loader.hpp"
 #include "main/admin_commands.hpp"
 #include "main/node.hpp"
@@ -38,7 +39,8 @@ int main(int argc, char** argv) {
       std::cout << "weft " << WEFT_VERSION << '\n';
       return 0;
     case verb::config_check: {
-      auto loaded = weft::config::load_file(cl.config_path, weft::config::process_environment());
+      auto loaded = weft::config::load_file(cl.config_path, weft::config::process_environment(),
+                                            weft::schema_extension_of(weft::service_modules()));
       if (!loaded.ok())
         return print_problems(loaded);
       std::cout << "weft: config ok: " << cl.config_path << '\n';
@@ -48,8 +50,9 @@ int main(int argc, char** argv) {
     case verb::migrate:
     case verb::republish: {
       auto env = weft::config::process_environment();
-      auto loaded = cl.config_path.empty() ? weft::config::load("", env)
-                                           : weft::config::load_file(cl.config_path, env);
+      auto ext = weft::schema_extension_of(weft::service_modules());
+      auto loaded = cl.config_path.empty() ? weft::config::load("", env, ext)
+                                           : weft::config::load_file(cl.config_path, env, ext);
       if (!loaded.ok())
         return print_problems(loaded);
       if (cl.what == verb::migrate)

@@ -7,10 +7,32 @@
 
 #include <caf/expected.hpp>
 
+#include "events/wire.hpp"
+
 // Keyset paging, once for every listing (`{"items", "next"}`): a page ends
 // at a position (an id, a sequence number), and its `next` cursor names that
 // position opaquely (base64url), so clients pass it back without reading it
 // and a listing can change what its positions are without breaking them.
+namespace weft {
+
+/// The query of a keyset-paged listing: `?limit=&cursor=`.
+struct page_request {
+  uint32_t limit = 50;
+  std::string cursor;
+
+  static auto describe() {
+    return wire::object<page_request>(
+      "weft.page_request", "A page of a listing",
+      wire::field("limit", &page_request::limit).optional().minimum(1).maximum(500)
+        .doc("items on the page at most"),
+      wire::field("cursor", &page_request::cursor).optional()
+        .doc("the `next` of the previous page"));
+  }
+};
+WEFT_WIRE(page_request)
+
+} // namespace weft
+
 namespace weft::cursor {
 
 /// The cursor of a page that ended at `position`.

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include <caf/meta/type_name.hpp>
+#include "events/wire.hpp"
 
 namespace weft {
 
@@ -23,11 +23,15 @@ struct principal {
   bool has_role(const std::string& r) const {
     return std::find(roles.begin(), roles.end(), r) != roles.end();
   }
-};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, principal& x) {
-  return f(caf::meta::type_name("weft.principal"), x.id, x.email, x.roles, x.via);
-}
+  static auto describe() {
+    return wire::object<principal>("weft.principal", "Who is calling",
+                                   wire::field("id", &principal::id),
+                                   wire::field("email", &principal::email),
+                                   wire::field("roles", &principal::roles),
+                                   wire::field("via", &principal::via).one_of({"token", "api_key"}));
+  }
+};
+WEFT_WIRE(principal)
 
 } // namespace weft

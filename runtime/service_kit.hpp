@@ -12,6 +12,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_execution_unit.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "events/typed_event.hpp"
 #include "events/wire.hpp"
@@ -24,10 +26,20 @@
 // it in a service's group and module sources only (CAF's actor headers).
 namespace weft::kit {
 
-/// The declarations of the typed events a service publishes.
+template <class List>
+struct publishes_of;
+
 template <events::typed_event... Ts>
+struct publishes_of<events::event_list<Ts...>> {
+  static std::vector<event_decl> decls() {
+    return {event_decl{std::string{Ts::type_name}, Ts::version, wire::schema_of<Ts>()}...};
+  }
+};
+
+/// The declarations of the typed events of an `events::event_list`.
+template <class List>
 std::vector<event_decl> publishes() {
-  return {event_decl{std::string{Ts::type_name}, Ts::version, wire::schema_of<Ts>()}...};
+  return publishes_of<List>::decls();
 }
 
 /// Registers wire types with CAF under their wire names (what lets them
@@ -49,13 +61,21 @@ struct front {
   }
 };
 
+/// At most this many actors for a front on a blocking store (0: as many as
+/// the store suggests).
+struct workers {
+  uint32_t n = 0;
+};
+
 /// Spawns `fn(self, session, args...)` as the service's front. On a store
 /// that does not block (memory), one event-based actor with one session. On
-/// a blocking store (PostgreSQL), `ctx.data.parallelism()` detached actors,
-/// each with its own session (its own connection and thread: libpq blocks
-/// them, never CAF's workers), behind a round-robin pool.
+/// a blocking store (PostgreSQL), `ctx.data.parallelism()` (at most
+/// `limit.n`) detached actors, each with its own session (its own connection
+/// and thread: libpq blocks them, never CAF's workers), behind a round-robin
+/// pool.
 template <class Fn, class... Ts>
-auto spawn_front(service_context& ctx, const std::string& purpose, Fn fn, const Ts&... args) {
+auto spawn_front(service_context& ctx, const std::string& purpose, workers limit, Fn fn,
+                 const Ts&... args) {
   using handle_type = decltype(ctx.system.spawn(fn, std::shared_ptr<store_session>{}, args...));
   front<handle_type> out;
   if (!ctx.data.blocking()) {
@@ -65,6 +85,8 @@ auto spawn_front(service_context& ctx, const std::string& purpose, Fn fn, const 
   }
   std::vector<caf::actor> workers;
   auto n = std::max<uint32_t>(1, ctx.data.parallelism());
+  if (limit.n > 0)
+    n = std::min(n, limit.n);
   for (uint32_t i = 0; i < n; ++i)
     workers.push_back(caf::actor_cast<caf::actor>(ctx.system.template spawn<caf::detached>(
       fn, ctx.data.open_session(purpose + "-" + std::to_string(i + 1)), args...)));
@@ -76,6 +98,12 @@ auto spawn_front(service_context& ctx, const std::string& purpose, Fn fn, const 
   out.actors = std::move(workers);
   out.actors.push_back(pool);
   return out;
+}
+
+/// `spawn_front` with as many actors as the store suggests.
+template <class Fn, class... Ts>
+auto spawn_front(service_context& ctx, const std::string& purpose, Fn fn, const Ts&... args) {
+  return spawn_front(ctx, purpose, workers{}, std::move(fn), args...);
 }
 
 /// A subscriber's handler by event type: decodes `data` as the typed event

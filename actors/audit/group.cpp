@@ -1,29 +1,13 @@
 #include "actors/audit/group.hpp"
 
-#include <caf/actor_system.hpp>
-
-#include "actors/audit/audit_state.hpp"
-#include "actors/audit/repo_pg.hpp"
-#include "actors/audit/routes.hpp"
+#include "actors/audit/trail.hpp"
+#include "runtime/service_kit.hpp"
 
 namespace weft::audit {
 
-audit_group spawn_audit_group(caf::actor_system& sys, audit_storage storage) {
-  audit_actor front;
-  if (storage.postgres)
-    front = sys.spawn<caf::detached>(audit_behavior, std::shared_ptr<audit_repository>{
-                                                       make_pg_audit_repository(*storage.postgres)});
-  else
-    front = sys.spawn(audit_behavior,
-                      std::shared_ptr<audit_repository>{make_memory_audit_repository()});
-  service_decl decl;
-  decl.name = "audit";
-  decl.routes = audit_routes(front);
-  // Every event type; dead letters under weft.dlq. carry an event the trail
-  // already holds or should hold, and the store dedupes them.
-  decl.subscribes = {"weft.>"};
-  return audit_group{front, caf::actor_cast<event_sink_actor>(front), append_to_trail,
-                     append_batch_to_trail, std::move(decl)};
+caf::expected<service_instance> spawn_audit_group(service_context& ctx) {
+  // Queries are rare next to appends: one session is plenty.
+  return kit::spawn_front(ctx, "audit", kit::workers{1}, audit_behavior).instance();
 }
 
 } // namespace weft::audit

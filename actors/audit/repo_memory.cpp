@@ -1,44 +1,77 @@
-#include "actors/audit/repo.hpp"
-
-#include <charconv>
 #include <chrono>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "actors/audit/repo.hpp"
+#include "adapters/memory/memory_store.hpp"
 #include "events/ids.hpp"
 #include "runtime/api_error.hpp"
+#include "runtime/cursor.hpp"
 
+// The trail in the memory store: arrival order plus an id index. A page's
+// cursor is the arrival position after which the next page starts.
 namespace weft::audit {
 
 namespace {
 
-/// The cursor is the arrival position after which the next page starts.
+struct trail_table {
+  std::vector<events::envelope> trail;
+  std::unordered_set<std::string> ids;
+};
+
+bool matches(const events::envelope& ev, const audit_query& q,
+             std::chrono::system_clock::time_point since) {
+  if (!q.type.empty() && ev.type != q.type)
+    return false;
+  if (!q.subject.empty() && ev.subject != q.subject)
+    return false;
+  if (!q.since.empty()) {
+    std::chrono::system_clock::time_point t;
+    if (!events::parse_rfc3339(ev.time, t) || t < since)
+      return false;
+  }
+  return true;
+}
+
 class memory_audit_repository final : public audit_repository {
 public:
+  explicit memory_audit_repository(memory::memory_tables& t)
+    : tables_(t), data_(t.get<trail_table>("audit.trail")) {}
+
   caf::expected<bool> append(const events::envelope& ev) override {
-    if (!ids_.insert(ev.id).second)
+    if (!data_.ids.insert(ev.id).second)
       return false;
-    trail_.push_back(ev);
+    data_.trail.push_back(ev);
+    auto* d = &data_;
+    tables_.on_rollback([d, id = ev.id] {
+      d->trail.pop_back();
+      d->ids.erase(id);
+    });
     return true;
   }
 
+  caf::error append_batch(std::span<const events::envelope> evs) override {
+    for (const auto& ev : evs)
+      if (auto r = append(ev); !r)
+        return r.error();
+    return {};
+  }
+
   caf::expected<audit_page> query(const audit_query& q) override {
-    size_t pos = 0;
-    if (!q.cursor.empty()) {
-      auto [end, ec] = std::from_chars(q.cursor.data(), q.cursor.data() + q.cursor.size(), pos);
-      if (ec != std::errc{} || end != q.cursor.data() + q.cursor.size())
-        return api_error(api_errc::bad_request, "cursor is not one this API gave out");
-    }
+    auto from = cursor::decode_number(q.cursor);
+    if (!from)
+      return from.error();
     std::chrono::system_clock::time_point since{};
     if (!q.since.empty() && !events::parse_rfc3339(q.since, since))
       return api_error(api_errc::bad_request, "since must be an RFC 3339 time");
     audit_page page;
-    for (; pos < trail_.size(); ++pos) {
-      const auto& ev = trail_[pos];
+    for (auto pos = static_cast<size_t>(*from); pos < data_.trail.size(); ++pos) {
+      const auto& ev = data_.trail[pos];
       if (!matches(ev, q, since))
         continue;
       if (page.items.size() == q.limit) {
-        page.next = std::to_string(pos);
+        page.next = cursor::encode(std::to_string(pos));
         break;
       }
       page.items.push_back(ev);
@@ -47,28 +80,14 @@ public:
   }
 
 private:
-  static bool matches(const events::envelope& ev, const audit_query& q,
-                      std::chrono::system_clock::time_point since) {
-    if (!q.type.empty() && ev.type != q.type)
-      return false;
-    if (!q.subject.empty() && ev.subject != q.subject)
-      return false;
-    if (!q.since.empty()) {
-      std::chrono::system_clock::time_point t;
-      if (!events::parse_rfc3339(ev.time, t) || t < since)
-        return false;
-    }
-    return true;
-  }
-
-  std::vector<events::envelope> trail_;
-  std::unordered_set<std::string> ids_;
+  memory::memory_tables& tables_;
+  trail_table& data_;
 };
 
 } // namespace
 
-std::unique_ptr<audit_repository> make_memory_audit_repository() {
-  return std::make_unique<memory_audit_repository>();
+std::unique_ptr<audit_repository> open_memory_repository(unit_of_work& w) {
+  return std::make_unique<memory_audit_repository>(*memory::tables_of(w));
 }
 
 } // namespace weft::audit

@@ -9,15 +9,13 @@
 
 #include <caf/expected.hpp>
 
-#include "events/envelope.hpp"
-#include "runtime/service_ports.hpp"
+#include "runtime/unit_of_work.hpp"
 
-// The auth service's repository port. Each call is one transaction; the
-// unit of work passed with a change (its events, its idempotency record) is
-// stored with it, so events are published if and only if the change
-// committed (DESIGN §3), and a retried request finds its answer. Failures of
-// the store itself are `api_errc::unavailable`; an Idempotency-Key recorded
-// concurrently by another request is `api_errc::conflict`.
+// The auth service's repository port, opened on a unit of work: its writes
+// commit with the unit (with the events the handler emits and its
+// Idempotency-Key answer), so events are published if and only if the
+// change committed (DESIGN §3). Failures of the store itself are
+// `api_errc::unavailable`.
 namespace weft::auth {
 
 struct user_record {
@@ -48,25 +46,6 @@ struct api_key_record {
   std::string created_at;
 };
 
-using outbox_events = std::vector<events::envelope>;
-
-/// A write's recorded answer under its Idempotency-Key: a retry with the same
-/// key gets `response` again instead of doing the work twice.
-struct idempotency_record {
-  std::string key;
-  std::string operation;     ///< route operation and caller: keys are scoped by both
-  std::string request_hash;  ///< SHA-256 of the request: same key, other body = 422
-  std::string response;      ///< the reply, as JSON
-  int64_t expires_at = 0;    ///< unix seconds
-};
-
-/// What commits with a change: its events (outbox rows) and, for a request
-/// with an Idempotency-Key, its recorded answer. All or nothing.
-struct unit_of_work {
-  outbox_events events;
-  std::optional<idempotency_record> idempotency;
-};
-
 class auth_repository {
 public:
   virtual ~auth_repository() = default;
@@ -75,38 +54,37 @@ public:
   virtual caf::expected<std::optional<user_record>> find_user(std::string_view id) = 0;
   virtual caf::expected<std::optional<user_record>> find_user_by_email(std::string_view email) = 0;
   /// `api_errc::conflict` if the email is taken.
-  virtual caf::error insert_user(const user_record& u, const unit_of_work& work) = 0;
-  virtual caf::error update_roles(std::string_view user_id, const std::vector<std::string>& roles,
-                                  const unit_of_work& work) = 0;
+  virtual caf::error insert_user(const user_record& u) = 0;
+  /// `api_errc::not_found` if there is no such user.
+  virtual caf::error update_roles(std::string_view user_id, const std::vector<std::string>& roles) = 0;
   /// Users with id > `after`, by id, at most `limit`.
   virtual caf::expected<std::vector<user_record>> list_users(std::string_view after,
                                                              std::size_t limit) = 0;
 
   /// Refresh tokens.
-  virtual caf::error insert_refresh(const refresh_record& r, const unit_of_work& work) = 0;
+  virtual caf::error insert_refresh(const refresh_record& r) = 0;
   virtual caf::expected<std::optional<refresh_record>> find_refresh(std::string_view hash) = 0;
-  /// Marks `used_hash` used and stores `next` in one transaction; `false` if
-  /// `used_hash` was already used (a concurrent rotation won).
+  /// Marks `used_hash` used and stores `next`; `false` if `used_hash` was
+  /// already used (a concurrent rotation won; marking is the lock).
   virtual caf::expected<bool> rotate_refresh(std::string_view used_hash,
                                              const refresh_record& next) = 0;
   /// Deletes every token of the family.
-  virtual caf::error revoke_family(std::string_view family_id, const unit_of_work& work) = 0;
-
-  /// The live (unexpired) record of an Idempotency-Key, if any.
-  virtual caf::expected<std::optional<idempotency_record>>
-  find_idempotent(std::string_view key, std::string_view operation) = 0;
+  virtual caf::error revoke_family(std::string_view family_id) = 0;
 
   /// API keys.
-  virtual caf::error insert_api_key(const api_key_record& k, const unit_of_work& work) = 0;
+  virtual caf::error insert_api_key(const api_key_record& k) = 0;
   virtual caf::expected<std::optional<api_key_record>> find_api_key_by_hash(std::string_view hash) = 0;
   /// `false` if there is no such key.
-  virtual caf::expected<bool> delete_api_key(std::string_view id, const unit_of_work& work) = 0;
+  virtual caf::expected<bool> delete_api_key(std::string_view id) = 0;
   virtual caf::expected<std::vector<api_key_record>> list_api_keys(std::string_view after,
                                                                    std::size_t limit) = 0;
 };
 
-/// The embedded store: everything in memory, committed events handed to the
-/// outbox relay right after each change.
-std::unique_ptr<auth_repository> make_memory_auth_repository(outbox_actor outbox);
+/// The repository on the unit of work's store (memory or PostgreSQL).
+std::unique_ptr<auth_repository> open_repository(unit_of_work& w);
+
+/// The two implementations (repo_memory.cpp, repo_pg.cpp).
+std::unique_ptr<auth_repository> open_memory_repository(unit_of_work& w);
+std::unique_ptr<auth_repository> open_pg_repository(unit_of_work& w);
 
 } // namespace weft::auth

@@ -1,185 +1,177 @@
-#include "actors/auth/repo.hpp"
-
-#include <chrono>
 #include <map>
 
-#include <caf/send.hpp>
-
+#include "actors/auth/repo.hpp"
+#include "adapters/memory/memory_store.hpp"
 #include "runtime/api_error.hpp"
 
+// The auth repository in the memory store. Maps ordered by id, so keyset
+// paging is an `upper_bound`; every change registers its undo with the unit.
 namespace weft::auth {
 
 namespace {
 
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
+struct auth_tables {
+  std::map<std::string, user_record, std::less<>> users;
+  std::map<std::string, std::string, std::less<>> user_by_email;
+  std::map<std::string, refresh_record, std::less<>> refresh;
+  std::map<std::string, api_key_record, std::less<>> keys;
+  std::map<std::string, std::string, std::less<>> key_by_hash;
+};
+
+template <class Map>
+std::vector<typename Map::mapped_type> page(const Map& m, std::string_view after,
+                                            std::size_t limit) {
+  std::vector<typename Map::mapped_type> out;
+  auto i = after.empty() ? m.begin() : m.upper_bound(after);
+  for (; i != m.end() && out.size() < limit; ++i)
+    out.push_back(i->second);
+  return out;
 }
 
-/// Maps, ordered by id so that keyset paging is a `upper_bound`. Used by one
-/// actor only, so no locking.
+template <class T>
+std::optional<T> found(const T* x) {
+  return x == nullptr ? std::optional<T>{} : std::optional<T>{*x};
+}
+
 class memory_auth_repository final : public auth_repository {
 public:
-  explicit memory_auth_repository(outbox_actor outbox) : outbox_(std::move(outbox)) {
-  }
+  explicit memory_auth_repository(memory::memory_tables& t)
+    : tables_(t), d_(t.get<auth_tables>("auth")) {}
 
   caf::expected<std::optional<user_record>> find_user(std::string_view id) override {
-    auto i = users_.find(id);
-    if (i == users_.end())
-      return std::optional<user_record>{};
-    return std::optional<user_record>{i->second};
+    auto i = d_.users.find(id);
+    return found(i == d_.users.end() ? nullptr : &i->second);
   }
 
   caf::expected<std::optional<user_record>>
   find_user_by_email(std::string_view email) override {
-    auto i = user_by_email_.find(email);
-    if (i == user_by_email_.end())
+    auto i = d_.user_by_email.find(email);
+    if (i == d_.user_by_email.end())
       return std::optional<user_record>{};
     return find_user(i->second);
   }
 
-  caf::error insert_user(const user_record& u, const unit_of_work& work) override {
-    if (idempotency_taken(work))
-      return api_error(api_errc::conflict, "idempotency key recorded by another request");
-    if (user_by_email_.count(u.email) != 0)
+  caf::error insert_user(const user_record& u) override {
+    if (d_.user_by_email.count(u.email) != 0)
       return api_error(api_errc::conflict, "email already registered", "/email");
-    users_.emplace(u.id, u);
-    user_by_email_.emplace(u.email, u.id);
-    commit(work);
+    d_.users.emplace(u.id, u);
+    d_.user_by_email.emplace(u.email, u.id);
+    undo([d = &d_, id = u.id, email = u.email] {
+      d->users.erase(id);
+      d->user_by_email.erase(email);
+    });
     return {};
   }
 
-  caf::error update_roles(std::string_view user_id, const std::vector<std::string>& roles,
-                          const unit_of_work& work) override {
-    if (idempotency_taken(work))
-      return api_error(api_errc::conflict, "idempotency key recorded by another request");
-    auto i = users_.find(user_id);
-    if (i == users_.end())
+  caf::error update_roles(std::string_view user_id,
+                          const std::vector<std::string>& roles) override {
+    auto i = d_.users.find(user_id);
+    if (i == d_.users.end())
       return api_error(api_errc::not_found, "no such user");
+    undo([d = &d_, id = i->first, before = i->second.roles] { d->users[id].roles = before; });
     i->second.roles = roles;
-    commit(work);
     return {};
   }
 
   caf::expected<std::vector<user_record>> list_users(std::string_view after,
                                                      std::size_t limit) override {
-    return page(users_, after, limit);
+    return page(d_.users, after, limit);
   }
 
-  caf::error insert_refresh(const refresh_record& r, const unit_of_work& work) override {
-    refresh_.emplace(r.token_hash, r);
-    commit(work);
+  caf::error insert_refresh(const refresh_record& r) override {
+    d_.refresh.emplace(r.token_hash, r);
+    undo([d = &d_, h = r.token_hash] { d->refresh.erase(h); });
     return {};
   }
 
   caf::expected<std::optional<refresh_record>> find_refresh(std::string_view hash) override {
-    auto i = refresh_.find(hash);
-    if (i == refresh_.end())
-      return std::optional<refresh_record>{};
-    return std::optional<refresh_record>{i->second};
+    auto i = d_.refresh.find(hash);
+    return found(i == d_.refresh.end() ? nullptr : &i->second);
   }
 
   caf::expected<bool> rotate_refresh(std::string_view used_hash,
                                      const refresh_record& next) override {
-    auto i = refresh_.find(used_hash);
-    if (i == refresh_.end() || i->second.used)
+    auto i = d_.refresh.find(used_hash);
+    if (i == d_.refresh.end() || i->second.used)
       return false;
     i->second.used = true;
-    refresh_.emplace(next.token_hash, next);
+    undo([d = &d_, h = i->first] {
+      if (auto j = d->refresh.find(h); j != d->refresh.end())
+        j->second.used = false;
+    });
+    if (auto err = insert_refresh(next))
+      return err;
     return true;
   }
 
-  caf::error revoke_family(std::string_view family_id, const unit_of_work& work) override {
-    std::erase_if(refresh_, [&](const auto& kv) { return kv.second.family_id == family_id; });
-    commit(work);
+  caf::error revoke_family(std::string_view family_id) override {
+    std::vector<refresh_record> gone;
+    for (auto i = d_.refresh.begin(); i != d_.refresh.end();) {
+      if (i->second.family_id == family_id) {
+        gone.push_back(i->second);
+        i = d_.refresh.erase(i);
+      } else {
+        ++i;
+      }
+    }
+    undo([d = &d_, gone = std::move(gone)] {
+      for (const auto& r : gone)
+        d->refresh.emplace(r.token_hash, r);
+    });
     return {};
   }
 
-  caf::error insert_api_key(const api_key_record& k, const unit_of_work& work) override {
-    if (idempotency_taken(work))
-      return api_error(api_errc::conflict, "idempotency key recorded by another request");
-    keys_.emplace(k.id, k);
-    key_by_hash_.emplace(k.key_hash, k.id);
-    commit(work);
+  caf::error insert_api_key(const api_key_record& k) override {
+    d_.keys.emplace(k.id, k);
+    d_.key_by_hash.emplace(k.key_hash, k.id);
+    undo([d = &d_, id = k.id, h = k.key_hash] {
+      d->keys.erase(id);
+      d->key_by_hash.erase(h);
+    });
     return {};
-  }
-
-  caf::expected<std::optional<idempotency_record>>
-  find_idempotent(std::string_view key, std::string_view operation) override {
-    auto i = idempotency_.find(std::string{key} + '\n' + std::string{operation});
-    if (i == idempotency_.end() || i->second.expires_at <= unix_now())
-      return std::optional<idempotency_record>{};
-    return std::optional<idempotency_record>{i->second};
   }
 
   caf::expected<std::optional<api_key_record>>
   find_api_key_by_hash(std::string_view hash) override {
-    auto i = key_by_hash_.find(hash);
-    if (i == key_by_hash_.end())
+    auto i = d_.key_by_hash.find(hash);
+    if (i == d_.key_by_hash.end())
       return std::optional<api_key_record>{};
-    return std::optional<api_key_record>{keys_.at(i->second)};
+    return std::optional<api_key_record>{d_.keys.at(i->second)};
   }
 
-  caf::expected<bool> delete_api_key(std::string_view id, const unit_of_work& work) override {
-    if (idempotency_taken(work))
-      return api_error(api_errc::conflict, "idempotency key recorded by another request");
-    auto i = keys_.find(id);
-    if (i == keys_.end())
+  caf::expected<bool> delete_api_key(std::string_view id) override {
+    auto i = d_.keys.find(id);
+    if (i == d_.keys.end())
       return false;
-    key_by_hash_.erase(i->second.key_hash);
-    keys_.erase(i);
-    commit(work);
+    auto k = i->second;
+    d_.key_by_hash.erase(k.key_hash);
+    d_.keys.erase(i);
+    undo([d = &d_, k] {
+      d->keys.emplace(k.id, k);
+      d->key_by_hash.emplace(k.key_hash, k.id);
+    });
     return true;
   }
 
   caf::expected<std::vector<api_key_record>> list_api_keys(std::string_view after,
                                                            std::size_t limit) override {
-    return page(keys_, after, limit);
+    return page(d_.keys, after, limit);
   }
 
 private:
-  template <class Map>
-  static std::vector<typename Map::mapped_type> page(const Map& m, std::string_view after,
-                                                     std::size_t limit) {
-    std::vector<typename Map::mapped_type> out;
-    auto i = after.empty() ? m.begin() : m.upper_bound(after);
-    for (; i != m.end() && out.size() < limit; ++i)
-      out.push_back(i->second);
-    return out;
+  template <class F>
+  void undo(F fn) {
+    tables_.on_rollback(std::move(fn));
   }
 
-  // The change above is applied: record its answer, hand its events to the relay.
-  void commit(const unit_of_work& work) {
-    if (work.idempotency) {
-      const auto& r = *work.idempotency;
-      idempotency_[r.key + '\n' + r.operation] = r;
-    }
-    if (!work.events.empty())
-      caf::anon_send(outbox_, publish_atom::value, work.events);
-  }
-
-  // A key taken by a live record: the caller must answer that record instead.
-  bool idempotency_taken(const unit_of_work& work) {
-    if (!work.idempotency)
-      return false;
-    auto found = find_idempotent(work.idempotency->key, work.idempotency->operation);
-    return found && *found;
-  }
-
-  outbox_actor outbox_;
-  std::map<std::string, user_record, std::less<>> users_;
-  std::map<std::string, std::string, std::less<>> user_by_email_;
-  std::map<std::string, refresh_record, std::less<>> refresh_;
-  std::map<std::string, api_key_record, std::less<>> keys_;
-  std::map<std::string, std::string, std::less<>> key_by_hash_;
-  std::map<std::string, idempotency_record> idempotency_;
+  memory::memory_tables& tables_;
+  auth_tables& d_;
 };
 
 } // namespace
 
-std::unique_ptr<auth_repository> make_memory_auth_repository(outbox_actor outbox) {
-  return std::make_unique<memory_auth_repository>(std::move(outbox));
+std::unique_ptr<auth_repository> open_memory_repository(unit_of_work& w) {
+  return std::make_unique<memory_auth_repository>(*memory::tables_of(w));
 }
 
 } // namespace weft::auth

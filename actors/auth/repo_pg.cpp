@@ -1,14 +1,11 @@
-#include "actors/auth/repo_pg.hpp"
-
-#include <caf/send.hpp>
-
-#include "adapters/postgres/outbox_table.hpp"
+#include "actors/auth/repo.hpp"
+#include "adapters/postgres/pg_store.hpp"
 #include "adapters/postgres/postgres.hpp"
 #include "runtime/api_error.hpp"
 
-// The auth repository on PostgreSQL. Each call is one transaction; the
-// outbox rows of a change are inserted in it (pg::append_outbox), and the
-// relay is woken once it committed. Ordering rule: commit -> wake relay.
+// The auth repository on PostgreSQL, inside the unit of work's transaction
+// (or, for reads, outside any). The unit appends the events as outbox rows
+// before COMMIT; the store wakes the relay after it.
 namespace weft::auth {
 
 namespace {
@@ -63,19 +60,6 @@ constexpr statement list_keys_sql{
   "SELECT id, name, role, key_hash, created_by, " WEFT_TS("created_at")
   " FROM weft_api_keys WHERE ($1 = '' OR id > $1::uuid) ORDER BY id LIMIT $2"};
 
-constexpr statement find_idempotent_sql{
-  "auth_find_idempotent",
-  "SELECT key, operation, request_hash, response, extract(epoch FROM expires_at)::bigint"
-  " FROM weft_idempotency_keys WHERE key = $1 AND operation = $2 AND expires_at > now()"};
-// The status column holds the HTTP status the route answers with (its own).
-constexpr statement record_idempotent_sql{
-  "auth_record_idempotent",
-  "INSERT INTO weft_idempotency_keys (key, operation, request_hash, status, response, expires_at)"
-  " VALUES ($1, $2, $3, 0, $4, to_timestamp($5))"
-  " ON CONFLICT (key, operation) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-  "   response = EXCLUDED.response, created_at = now(), expires_at = EXCLUDED.expires_at"
-  " WHERE weft_idempotency_keys.expires_at <= now()"};
-
 #undef WEFT_TS
 
 user_record user_at(const pg::result& r, int row) {
@@ -117,9 +101,7 @@ bool plausible_uuid(std::string_view id) {
 
 class pg_auth_repository final : public auth_repository {
 public:
-  pg_auth_repository(pg::connect_options opts, outbox_actor relay)
-    : conn_(std::move(opts)), relay_(std::move(relay)) {
-  }
+  explicit pg_auth_repository(pg::connection& c) : conn_(c) {}
 
   caf::expected<std::optional<user_record>> find_user(std::string_view id) override {
     if (!plausible_uuid(id))
@@ -132,42 +114,35 @@ public:
     return one<user_record>(conn_.exec(user_by_email, email), user_at);
   }
 
-  caf::error insert_user(const user_record& u, const unit_of_work& work) override {
-    return write(work, [&](pg::connection& c) -> caf::error {
-      auto r = c.exec(insert_user_sql, u.id, u.email, u.password_hash, pg::text_array(u.roles),
-                      u.created_at);
-      if (!r && pg::is_unique_violation(r.error()))
-        return api_error(api_errc::conflict, "email already registered", "/email");
-      return r ? caf::error{} : r.error();
-    });
+  caf::error insert_user(const user_record& u) override {
+    auto r = conn_.exec(insert_user_sql, u.id, u.email, u.password_hash, pg::text_array(u.roles),
+                        u.created_at);
+    if (!r && pg::is_unique_violation(r.error()))
+      return api_error(api_errc::conflict, "email already registered", "/email");
+    return r ? caf::error{} : r.error();
   }
 
-  caf::error update_roles(std::string_view user_id, const std::vector<std::string>& roles,
-                          const unit_of_work& work) override {
-    return write(work, [&](pg::connection& c) -> caf::error {
-      auto r = c.exec(update_roles_sql, user_id, pg::text_array(roles));
-      if (!r)
-        return r.error();
-      if (r->affected() == 0)
-        return api_error(api_errc::not_found, "no such user");
-      return {};
-    });
+  caf::error update_roles(std::string_view user_id,
+                          const std::vector<std::string>& roles) override {
+    if (!plausible_uuid(user_id))
+      return api_error(api_errc::not_found, "no such user");
+    auto r = conn_.exec(update_roles_sql, user_id, pg::text_array(roles));
+    if (!r)
+      return r.error();
+    if (r->affected() == 0)
+      return api_error(api_errc::not_found, "no such user");
+    return {};
   }
 
   caf::expected<std::vector<user_record>> list_users(std::string_view after,
                                                      std::size_t limit) override {
-    if (!after.empty() && !plausible_uuid(after))
-      return api_error(api_errc::bad_request, "cursor is not one this API gave out");
     return all<user_record>(conn_.exec(list_users_sql, after, static_cast<int64_t>(limit)),
                             user_at);
   }
 
-  caf::error insert_refresh(const refresh_record& r, const unit_of_work& work) override {
-    return write(work, [&](pg::connection& c) -> caf::error {
-      auto res = c.exec(insert_refresh_sql, r.token_hash, r.user_id, r.family_id,
-                        r.expires_at);
-      return res ? caf::error{} : res.error();
-    });
+  caf::error insert_refresh(const refresh_record& r) override {
+    auto res = conn_.exec(insert_refresh_sql, r.token_hash, r.user_id, r.family_id, r.expires_at);
+    return res ? caf::error{} : res.error();
   }
 
   caf::expected<std::optional<refresh_record>> find_refresh(std::string_view hash) override {
@@ -183,48 +158,26 @@ public:
 
   caf::expected<bool> rotate_refresh(std::string_view used_hash,
                                      const refresh_record& next) override {
-    bool rotated = false;
-    auto err = pg::in_transaction(conn_, [&](pg::connection& c) -> caf::error {
-      // Marking it used is the lock: a concurrent rotation finds it used.
-      auto used = c.exec(use_refresh_sql, used_hash);
-      if (!used)
-        return used.error();
-      rotated = used->affected() == 1;
-      if (!rotated)
-        return {};
-      auto ins = c.exec(insert_refresh_sql, next.token_hash, next.user_id, next.family_id,
-                        next.expires_at);
-      return ins ? caf::error{} : ins.error();
-    });
-    if (err)
+    // Marking it used is the lock: a concurrent rotation finds it used.
+    auto used = conn_.exec(use_refresh_sql, used_hash);
+    if (!used)
+      return used.error();
+    if (used->affected() != 1)
+      return false;
+    if (auto err = insert_refresh(next))
       return err;
-    return rotated;
+    return true;
   }
 
-  caf::error revoke_family(std::string_view family_id, const unit_of_work& work) override {
-    return write(work, [&](pg::connection& c) -> caf::error {
-      auto r = c.exec(revoke_family_sql, family_id);
-      return r ? caf::error{} : r.error();
-    });
+  caf::error revoke_family(std::string_view family_id) override {
+    auto r = conn_.exec(revoke_family_sql, family_id);
+    return r ? caf::error{} : r.error();
   }
 
-  caf::error insert_api_key(const api_key_record& k, const unit_of_work& work) override {
-    return write(work, [&](pg::connection& c) -> caf::error {
-      auto r = c.exec(insert_key_sql, k.id, k.name, k.role, k.key_hash, k.created_by,
-                      k.created_at);
-      return r ? caf::error{} : r.error();
-    });
-  }
-
-  caf::expected<std::optional<idempotency_record>>
-  find_idempotent(std::string_view key, std::string_view operation) override {
-    return one<idempotency_record>(conn_.exec(find_idempotent_sql, key, operation),
-                                   [](const pg::result& r, int i) {
-                                     return idempotency_record{
-                                       r.get<std::string>(i, 0), r.get<std::string>(i, 1),
-                                       r.get<std::string>(i, 2), r.get<std::string>(i, 3),
-                                       r.get<int64_t>(i, 4)};
-                                   });
+  caf::error insert_api_key(const api_key_record& k) override {
+    auto r = conn_.exec(insert_key_sql, k.id, k.name, k.role, k.key_hash, k.created_by,
+                        k.created_at);
+    return r ? caf::error{} : r.error();
   }
 
   caf::expected<std::optional<api_key_record>>
@@ -232,70 +185,29 @@ public:
     return one<api_key_record>(conn_.exec(key_by_hash, hash), key_at);
   }
 
-  caf::expected<bool> delete_api_key(std::string_view id, const unit_of_work& work) override {
+  caf::expected<bool> delete_api_key(std::string_view id) override {
     if (!plausible_uuid(id))
       return false;
-    bool missing = false;
-    auto err = write(work, [&](pg::connection& c) -> caf::error {
-      auto r = c.exec(delete_key_sql, id);
-      if (!r)
-        return r.error();
-      // Nothing deleted, nothing happened: roll the event back with it.
-      missing = r->affected() == 0;
-      return missing ? api_error(api_errc::not_found, "no API key with this id") : caf::error{};
-    });
-    if (missing)
-      return false;
-    if (err)
-      return err;
-    return true;
+    auto r = conn_.exec(delete_key_sql, id);
+    if (!r)
+      return r.error();
+    return r->affected() == 1;
   }
 
   caf::expected<std::vector<api_key_record>> list_api_keys(std::string_view after,
                                                            std::size_t limit) override {
-    if (!after.empty() && !plausible_uuid(after))
-      return api_error(api_errc::bad_request, "cursor is not one this API gave out");
     return all<api_key_record>(conn_.exec(list_keys_sql, after, static_cast<int64_t>(limit)),
                                key_at);
   }
 
 private:
-  /// The change, its outbox rows and its idempotency record in one
-  /// transaction; wake the relay after the commit.
-  template <class F>
-  caf::error write(const unit_of_work& work, F change) {
-    auto err = pg::in_transaction(conn_, [&](pg::connection& c) -> caf::error {
-      if (auto e = change(c))
-        return e;
-      if (work.idempotency) {
-        const auto& r = *work.idempotency;
-        // An expired record of the same key is replaced; a live one wins.
-        auto ins = c.exec(record_idempotent_sql, r.key, r.operation, r.request_hash, r.response,
-                          r.expires_at);
-        if (!ins)
-          return ins.error();
-        if (ins->affected() == 0)
-          return api_error(api_errc::conflict, "idempotency key recorded by another request");
-      }
-      // No NOTIFY: this node's relay is woken in-process after the commit, and
-      // a notifying commit holds a database-wide lock until it is flushed, so
-      // notifying writers commit one at a time (4.4k vs 15k tx/s, 8 clients).
-      return work.events.empty() ? caf::error{} : pg::append_outbox(c, work.events, false);
-    });
-    if (!err && !work.events.empty())
-      caf::anon_send(relay_, publish_atom::value, std::vector<events::envelope>{});
-    return err;
-  }
-
-  pg::connection conn_;
-  outbox_actor relay_;
+  pg::connection& conn_;
 };
 
 } // namespace
 
-std::unique_ptr<auth_repository> make_pg_auth_repository(pg::connect_options opts,
-                                                         outbox_actor relay) {
-  return std::make_unique<pg_auth_repository>(std::move(opts), std::move(relay));
+std::unique_ptr<auth_repository> open_pg_repository(unit_of_work& w) {
+  return std::make_unique<pg_auth_repository>(*pg::connection_of(w));
 }
 
 } // namespace weft::auth

@@ -15,6 +15,7 @@
 
 #include "actors/outbox/pg_outbox_relay.hpp"
 #include "adapters/postgres/outbox_table.hpp"
+#include "runtime/drain.hpp"
 
 // The PostgreSQL relay's state and its bookkeeping of claimed rows, apart
 // from the actor so that it reads (and tests) as plain data.

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "events/typed_event.hpp"
+#include "events/wire.hpp"
+
+// The events the notifications service publishes. Subject: the user id.
+namespace weft::notifications {
+
+/// A notification was written for a user (by the inbox, with the
+/// notification, in one unit of work).
+struct notification_created {
+  static constexpr std::string_view type_name = "notifications.notification.created";
+  static constexpr int version = 1;
+  std::string notification_id;
+  std::string user_id;
+  std::string kind;
+
+  static auto describe() {
+    return wire::object<notification_created>(
+      "weft.notifications.notification_created", "A notification was written for a user",
+      wire::field("notification_id", &notification_created::notification_id),
+      wire::field("user_id", &notification_created::user_id),
+      wire::field("kind", &notification_created::kind));
+  }
+};
+WEFT_WIRE(notification_created)
+
+/// A user marked notifications read.
+struct notifications_read {
+  static constexpr std::string_view type_name = "notifications.notifications.read";
+  static constexpr int version = 1;
+  std::string user_id;
+  int64_t count = 0;   ///< newly read
+  int64_t unread = 0;  ///< left unread
+
+  static auto describe() {
+    return wire::object<notifications_read>(
+      "weft.notifications.notifications_read", "A user marked notifications read",
+      wire::field("user_id", &notifications_read::user_id),
+      wire::field("count", &notifications_read::count),
+      wire::field("unread", &notifications_read::unread));
+  }
+};
+WEFT_WIRE(notifications_read)
+
+using published_events = events::event_list<notification_created, notifications_read>;
+
+} // namespace weft::notifications

@@ -1,0 +1,113 @@
+#include "actors/notifications/notifications.hpp"
+
+#include "actors/auth/events.hpp"
+#include "actors/notifications/events.hpp"
+#include "actors/notifications/repo.hpp"
+#include "events/ids.hpp"
+#include "runtime/api_error.hpp"
+
+namespace weft::notifications {
+
+namespace {
+
+/// An event of this service, caused by `cause` (or by a request).
+template <class T>
+events::envelope event(const T& x, std::string subject, std::string correlationid,
+                       std::string causationid = {}) {
+  static_assert(published_events::contains<T>,
+                "notifications publishes only its published_events");
+  return events::make_envelope(
+    x, std::move(subject),
+    events::origin{"notifications", std::move(correlationid), std::move(causationid), {}});
+}
+
+/// Writes `n` for its user: the row, one more unread, and the event that
+/// says so. Deliberately not idempotent: the inbox applies each event once.
+caf::error notify(unit_of_work& w, const events::envelope& cause, notification_record n) {
+  auto repo = open_repository(w);
+  if (auto err = repo->add(n))
+    return err;
+  if (auto err = repo->add_unread(n.user_id, 1))
+    return err;
+  w.emit(event(notification_created{n.id, n.user_id, n.kind}, n.user_id, cause.correlationid,
+               cause.id));
+  return {};
+}
+
+notification_view to_view(const notification_record& n) {
+  return {n.id, n.kind, n.title, n.body, n.subject, n.event_id, n.created_at, n.read};
+}
+
+} // namespace
+
+std::unique_ptr<notification_repository> open_repository(unit_of_work& w) {
+  return w.kind() == store_kind::postgres ? open_pg_repository(w) : open_memory_repository(w);
+}
+
+kit::event_dispatch event_handlers(const notifications_settings& s) {
+  kit::event_dispatch d;
+  d.on<auth::user_created>(
+    [s](unit_of_work& w, const auth::user_created& e, const events::envelope& ev) {
+      return notify(w, ev,
+                    {events::new_uuid_v7(), e.user_id, "welcome", s.welcome_title,
+                     "Welcome, " + e.email + ". Your account is ready.", e.user_id, ev.id,
+                     events::now_rfc3339_ms(), false});
+    });
+  d.on<auth::apikey_created>(
+    [s](unit_of_work& w, const auth::apikey_created& e, const events::envelope& ev) {
+      return notify(w, ev,
+                    {events::new_uuid_v7(), e.created_by, "api_key", s.api_key_title,
+                     "API key \"" + e.name + "\" with role " + e.role + " was created.",
+                     e.key_id, ev.id, events::now_rfc3339_ms(), false});
+    });
+  return d;
+}
+
+notifications_actor::behavior_type
+notifications_behavior(notifications_actor::stateful_pointer<notifications_state> self,
+                       std::shared_ptr<store_session> session) {
+  self->state.session = std::move(session);
+  return {
+    [self](list_atom, const principal& who, const page_request& p) -> caf::result<notification_page> {
+      auto before = cursor::decode_uuid(p.cursor);
+      if (!before)
+        return std::move(before.error());
+      return read<notification_page>(*self->state.session, [&](unit_of_work& w)
+                                                             -> caf::expected<notification_page> {
+        auto repo = open_repository(w);
+        auto unread = repo->unread(who.id);
+        if (!unread)
+          return unread.error();
+        auto rows = repo->list(who.id, *before, p.limit + 1);
+        if (!rows)
+          return rows.error();
+        auto page = cursor::page_of<notification_page>(std::move(*rows), p.limit, to_view,
+                                                       [](const auto& n) { return n.id; });
+        page.unread = *unread;
+        return page;
+      });
+    },
+    [self](mark_atom, const principal& who, const read_request& r) -> caf::result<unread_count> {
+      if (r.all == !r.ids.empty())
+        return api_error(api_errc::bad_request, "give either ids or all: true");
+      return transact<unread_count>(*self->state.session, [&](unit_of_work& w)
+                                                             -> caf::expected<unread_count> {
+        auto repo = open_repository(w);
+        auto changed = repo->mark_read(who.id, r.all ? std::vector<std::string>{} : r.ids);
+        if (!changed)
+          return changed.error();
+        if (*changed > 0)
+          if (auto err = repo->add_unread(who.id, -*changed))
+            return err;
+        auto unread = repo->unread(who.id);
+        if (!unread)
+          return unread.error();
+        if (*changed > 0)
+          w.emit(event(notifications_read{who.id, *changed, *unread}, who.id, {}));
+        return unread_count{*unread};
+      });
+    },
+  };
+}
+
+} // namespace weft::notifications

@@ -1,0 +1,406 @@
+#include "main/node_assembly.hpp"
+
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/inbox/inbox_consumer.hpp"
+#include "actors/inbox/pg_inbox.hpp"
+#include "actors/outbox/admin.hpp"
+#include "actors/outbox/outbox_relay.hpp"
+#include "actors/outbox/pg_outbox_relay.hpp"
+#include "actors/outbox/settings.hpp"
+#include "adapters/http/http_server.hpp"
+#include "adapters/memory/memory_bus.hpp"
+#include "adapters/memory/memory_store.hpp"
+#include "adapters/metrics/metrics_endpoint.hpp"
+#include "adapters/nats/jetstream_bus.hpp"
+#include "adapters/postgres/migrations.hpp"
+#include "adapters/postgres/pg_store.hpp"
+#include "adapters/postgres/settings.hpp"
+#include "runtime/drain.hpp"
+
+// The one place that sees every adapter and wires them by configuration; it
+// learns the services from the module list and names none of them.
+namespace weft {
+
+namespace {
+
+using namespace std::chrono;
+using time_point = lifecycle::clock::time_point;
+
+bool hosts(const config::settings& s, const std::string& service) {
+  const auto& v = s.node.services;
+  return std::find(v.begin(), v.end(), service) != v.end();
+}
+
+consumer_config consumer_for(const config::bus_section& bus, const service_decl& decl) {
+  consumer_config c;
+  c.name = decl.name;
+  c.filters = decl.subscribes;
+  c.ack_wait_ms = bus.ack_wait_ms;
+  c.max_deliver = bus.max_deliver;
+  c.backoff_ms = bus.backoff_ms;
+  c.max_ack_pending = bus.max_ack_pending;
+  return c;
+}
+
+void stop_actors(std::vector<caf::actor>& actors) {
+  for (auto i = actors.rbegin(); i != actors.rend(); ++i)
+    caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
+  actors.clear();
+}
+
+} // namespace
+
+struct node_assembly::parts {
+  caf::actor_system* sys = nullptr;
+  // The store: exactly one of the two.
+  std::shared_ptr<memory::memory_store> memory;
+  std::shared_ptr<pg::pg_store> postgres;
+  std::unique_ptr<pg::database_health> health;
+  std::unique_ptr<pg::pool> pool;
+  std::optional<pg::connect_options> conn; ///< every PostgreSQL session's options
+  // The bus.
+  std::unique_ptr<nats::jetstream_bus> jetstream;
+  event_bus_actor bus;
+  // The outbox.
+  caf::actor relay;
+  std::vector<caf::actor> outbox_actors;
+  // Services and what feeds them.
+  std::map<std::string, std::vector<caf::actor>> services;
+  std::vector<caf::actor> inboxes;
+  // The edges.
+  token_verifier verify_token;
+  std::string api_key_service;
+  std::optional<metrics_endpoint> metrics_http;
+  std::unique_ptr<http::server> http;
+  std::atomic<bool> accepting{false};
+
+  store& data() {
+    return postgres ? static_cast<store&>(*postgres) : static_cast<store&>(*memory);
+  }
+};
+
+node_assembly::node_assembly(const config::settings& settings,
+                             std::span<const service_module> modules)
+  : settings_(settings), modules_(modules), faults_(settings.faults.rules),
+    parts_(std::make_unique<parts>()) {
+}
+
+node_assembly::~node_assembly() {
+  release();
+}
+
+std::string node_assembly::mode() const {
+  return std::string{settings_.database.url.empty() ? "memory" : "postgres"} + " store, "
+         + (settings_.nats.url.empty() ? "in-process" : "jetstream") + " bus";
+}
+
+void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
+  auto& p = *parts_;
+  p.sys = &sys;
+  const auto& s = settings_;
+  const bool durable = !s.database.url.empty();
+
+  // Every module declares itself; the node hosts those named in
+  // node.services. Bearer tokens are checked on every node, by the codec of
+  // whichever module issues them.
+  std::vector<std::string> hosted;
+  for (const auto& m : modules_) {
+    auto decl = m.declare(s);
+    if (decl.verify_token)
+      p.verify_token = decl.verify_token;
+    if (!hosts(s, m.name))
+      continue;
+    if (decl.resolves_api_keys)
+      p.api_key_service = decl.name;
+    hosted.push_back(decl.name);
+    registry.declare(std::move(decl));
+  }
+  if (durable)
+    registry.declare(outbox::outbox_admin_decl());
+
+  life.add(
+    "metrics",
+    [this, &p]() -> std::string {
+      if (!settings_.metrics.enabled)
+        return {};
+      p.metrics_http.emplace(settings_.metrics, node_metrics.registry());
+      try {
+        auto port = p.metrics_http->start();
+        std::cout << "weft: metrics on http://" << settings_.metrics.host << ':' << port
+                  << "/metrics" << std::endl;
+      } catch (const std::exception& e) {
+        return e.what();
+      }
+      return {};
+    },
+    [&p](time_point) {
+      if (p.metrics_http)
+        p.metrics_http->stop();
+    });
+
+  life.add(
+    "store",
+    [this, &p, durable]() -> std::string {
+      const auto& db = settings_.database;
+      if (!durable) {
+        p.memory = std::make_shared<memory::memory_store>();
+        return {};
+      }
+      if (db.migrate_on_start) {
+        pg::connection c{pg::connect_options_from(db, settings_.node.name + "-migrate")};
+        if (auto err = c.wait_until_connected(seconds{30}))
+          return "database: " + pg::describe(err);
+        std::vector<migration_set> sets{{pg::core_module, pg::embedded_migrations()}};
+        for (const auto& m : modules_)
+          if (!m.migrations.empty())
+            sets.push_back({m.name, m.migrations});
+        auto applied = pg::apply_migrations(c, sets);
+        if (!applied)
+          return "database migrations: " + pg::describe(applied.error());
+        for (const auto& name : *applied)
+          spdlog::info("database: applied migration {}", name);
+      }
+      p.health = std::make_unique<pg::database_health>(
+        pg::health_options_from(db, settings_.node.name, &node_metrics));
+      auto* health = p.health.get();
+      ready.add("database", [health] { return health->ready(); });
+      p.pool = std::make_unique<pg::pool>(
+        pg::pool::spawn(*p.sys, pg::pool_options_from(db, settings_.node.name)));
+      p.conn = pg::connect_options_from(db, settings_.node.name);
+      // Readiness follows a lost session at once, not at the next check.
+      p.conn->on_lost = [health](const caf::error&) { health->report_failure(); };
+      p.postgres = std::make_shared<pg::pg_store>(*p.conn, db.pool_size);
+      return {};
+    },
+    [&p](time_point) {
+      if (p.pool)
+        p.pool->stop();
+      if (p.health)
+        p.health->stop();
+    });
+
+  life.add(
+    "bus",
+    [this, &p]() -> std::string {
+      if (settings_.nats.url.empty()) {
+        p.bus = memory::spawn_memory_bus(*p.sys,
+                                         {settings_.bus.dedupe_window_s, &node_metrics});
+        return {};
+      }
+      auto opts =
+        nats::jetstream_options_from(settings_.nats, settings_.node.name, &node_metrics);
+      auto js = nats::jetstream_bus::start(*p.sys, opts);
+      if (!js)
+        return "nats: " + p.sys->render(js.error());
+      p.jetstream = std::move(*js);
+      p.bus = p.jetstream->actor();
+      auto* bus = p.jetstream.get();
+      ready.add("bus", [bus] { return bus->connected(); });
+      return {};
+    },
+    [&p](time_point) {
+      if (p.jetstream)
+        p.jetstream->stop();
+      else if (p.bus)
+        caf::anon_send_exit(p.bus, caf::exit_reason::user_shutdown);
+    });
+
+  life.add(
+    "outbox",
+    [this, &p, durable]() -> std::string {
+      if (!durable) {
+        outbox::outbox_options opts;
+        opts.bus = p.bus;
+        opts.backoff_ms = settings_.outbox.backoff_ms;
+        opts.metrics = &node_metrics;
+        auto relay = outbox::spawn_outbox_relay(*p.sys, opts);
+        p.memory->set_relay(relay);
+        p.relay = caf::actor_cast<caf::actor>(relay);
+        p.outbox_actors.push_back(p.relay);
+        return {};
+      }
+      auto opts = outbox::pg_relay_options_from(settings_.outbox);
+      opts.pool = *p.pool;
+      opts.listen = pg::connect_options_from(settings_.database,
+                                             settings_.node.name + "-listen");
+      opts.bus = p.bus;
+      opts.metrics = &node_metrics;
+      opts.name = settings_.node.name;
+      auto relay = outbox::spawn_pg_outbox_relay(*p.sys, opts);
+      p.postgres->set_relay(relay);
+      p.relay = caf::actor_cast<caf::actor>(relay);
+      auto admin = caf::actor_cast<caf::actor>(outbox::spawn_outbox_admin(*p.sys, *p.pool));
+      registry.bind("outbox", admin);
+      p.outbox_actors = {p.relay, admin};
+      return {};
+    },
+    [this, &p](time_point deadline) {
+      registry.unbind("outbox");
+      // Ordering rule: what committed before the stop is published now.
+      drain_until(*p.sys, p.relay, deadline, "outbox");
+      if (p.memory)
+        p.memory->set_relay({});
+      if (p.postgres)
+        p.postgres->set_relay({});
+      stop_actors(p.outbox_actors);
+    });
+
+  for (const auto& decl : registry.services()) {
+    if (decl.name == "outbox" || !decl.start)
+      continue;
+    const auto* d = &decl;
+    ready.add("service " + d->name, [this, name = d->name] {
+      return static_cast<bool>(registry.resolve(name));
+    });
+    life.add(
+      "service " + d->name,
+      [this, &p, d]() -> std::string {
+        service_context ctx{*p.sys, p.data(), node_metrics, settings_.node.name};
+        auto instance = d->start(ctx);
+        if (!instance)
+          return p.sys->render(instance.error());
+        p.services[d->name] = std::move(instance->actors);
+        registry.bind(d->name, std::move(instance->front));
+        return {};
+      },
+      [this, &p, d](time_point) {
+        registry.unbind(d->name);
+        stop_actors(p.services[d->name]);
+      });
+  }
+
+  life.add(
+    "deliveries",
+    [this, &p, durable]() -> std::string {
+      for (const auto& decl : registry.services()) {
+        if (decl.subscribes.empty() || (!decl.on_event && !decl.on_events))
+          continue;
+        event_handler_actor inbox;
+        if (durable) {
+          inbox::pg_inbox_options o;
+          o.consumer = decl.name;
+          o.conn = *p.conn;
+          o.conn.application_name += "-inbox-" + decl.name;
+          o.handler = decl.on_event;
+          o.batch_handler = decl.on_events;
+          o.relay = caf::actor_cast<outbox_table_relay_actor>(p.relay);
+          o.faults = &faults_;
+          o.metrics = &node_metrics;
+          inbox = inbox::spawn_pg_inbox(*p.sys, std::move(o));
+        } else {
+          inbox::inbox_options o;
+          o.consumer = decl.name;
+          o.data = p.memory;
+          o.handler = decl.on_event;
+          if (!o.handler && decl.on_events) {
+            auto many = decl.on_events;
+            o.handler = [many](unit_of_work& w, const events::envelope& ev) {
+              return many(w, {&ev, 1});
+            };
+          }
+          o.faults = &faults_;
+          o.metrics = &node_metrics;
+          inbox = inbox::spawn_inbox_consumer(*p.sys, std::move(o));
+        }
+        p.inboxes.push_back(caf::actor_cast<caf::actor>(inbox));
+        caf::scoped_actor self{*p.sys};
+        std::string error;
+        self->request(p.bus, seconds{60}, subscribe_atom::value,
+                      consumer_for(settings_.bus, decl), inbox)
+          .receive([](ack_atom) {},
+                   [&](caf::error& err) { error = decl.name + ": cannot subscribe: " + p.sys->render(err); });
+        if (!error.empty())
+          return error;
+      }
+      return {};
+    },
+    [&p](time_point deadline) {
+      // No new deliveries; those at handlers finish (or are naked) first.
+      drain_until(*p.sys, caf::actor_cast<caf::actor>(p.bus), deadline, "bus");
+      stop_actors(p.inboxes);
+    });
+
+  life.add(
+    "http",
+    [this, &p]() -> std::string {
+      http::server_deps deps;
+      deps.system = p.sys;
+      deps.registry = &registry;
+      deps.verify_token = p.verify_token;
+      deps.api_key_service = p.api_key_service;
+      deps.metrics = &node_metrics;
+      deps.not_ready = [this, &p] {
+        auto out = ready.not_ready();
+        if (!p.accepting.load())
+          out.insert(out.begin(), "http");
+        return out;
+      };
+      deps.node_name = settings_.node.name;
+      deps.version = WEFT_VERSION;
+      try {
+        p.http = std::make_unique<http::server>(settings_.http, std::move(deps));
+        auto port = p.http->start();
+        p.accepting = true;
+        std::cout << "weft: node " << settings_.node.name << " (" << mode() << ") serving "
+                  << registry.names().size() << " services, API on http://"
+                  << settings_.http.host << ':' << port << "/v1" << std::endl;
+      } catch (const std::exception& e) {
+        return e.what();
+      }
+      return {};
+    },
+    [&p](time_point deadline) {
+      p.accepting = false;
+      if (!p.http)
+        return;
+      p.http->stop_accepting();
+      auto left = duration_cast<milliseconds>(deadline - lifecycle::clock::now());
+      if (!p.http->drain(std::max(left, milliseconds{0})))
+        spdlog::warn("stop: {} HTTP requests still in flight at the deadline",
+                     p.http->in_flight());
+      p.http->stop();
+    });
+}
+
+void node_assembly::release() {
+  if (!parts_)
+    return;
+  auto& p = *parts_;
+  p.http.reset();
+  stop_actors(p.inboxes);
+  for (auto& [name, actors] : p.services)
+    stop_actors(actors);
+  stop_actors(p.outbox_actors);
+  if (p.memory)
+    p.memory->set_relay({});
+  if (p.postgres)
+    p.postgres->set_relay({});
+  if (p.jetstream)
+    p.jetstream->stop();
+  else if (p.bus)
+    caf::anon_send_exit(p.bus, caf::exit_reason::user_shutdown);
+  if (p.pool)
+    p.pool->stop();
+  if (p.health)
+    p.health->stop();
+  // Handles kept past the actor system would keep its detached threads
+  // waiting for their actors forever: drop them all now.
+  registry.unbind_all();
+  p.bus = nullptr;
+  p.relay = nullptr;
+  p.jetstream.reset();
+  p.pool.reset();
+  p.memory.reset();
+  p.postgres.reset();
+}
+
+} // namespace weft
