@@ -20,7 +20,8 @@ struct violation {
   std::string message;
 };
 
-/// The violations of `value` against `schema`, in document order, at most
+/// The violations of `value` against `schema` (for an object: missing
+/// required members first, then its properties by name), at most
 /// `max` of them; empty when it fits. Unknown keywords are ignored, and so is
 /// `format` (an annotation in JSON Schema 2020-12; services check what they
 /// rely on).

@@ -54,12 +54,14 @@ public:
   virtual std::shared_ptr<store_session> open_session(std::string purpose) = 0;
 };
 
-/// `transact` for work with a value: `f(unit_of_work&)` returns
-/// `caf::expected<T>`; its value once committed.
-template <class T, class F>
-caf::expected<T> transact(store_session& s, F&& f) {
+namespace detail {
+
+/// Runs `run(work)` where `work` keeps the value of `f(unit_of_work&) ->
+/// caf::expected<T>`; that value once `run` succeeded.
+template <class T, class Run, class F>
+caf::expected<T> with_value(Run run, F&& f) {
   std::optional<T> out;
-  auto err = s.transact([&](unit_of_work& w) -> caf::error {
+  auto err = run([&](unit_of_work& w) -> caf::error {
     auto r = f(w);
     if (!r)
       return std::move(r.error());
@@ -71,20 +73,21 @@ caf::expected<T> transact(store_session& s, F&& f) {
   return std::move(*out);
 }
 
+} // namespace detail
+
+/// `transact` for work with a value: `f(unit_of_work&)` returns
+/// `caf::expected<T>`; its value once committed.
+template <class T, class F>
+caf::expected<T> transact(store_session& s, F&& f) {
+  return detail::with_value<T>([&s](const auto& work) { return s.transact(work); },
+                               std::forward<F>(f));
+}
+
 /// `read` for work with a value.
 template <class T, class F>
 caf::expected<T> read(store_session& s, F&& f) {
-  std::optional<T> out;
-  auto err = s.read([&](unit_of_work& w) -> caf::error {
-    auto r = f(w);
-    if (!r)
-      return std::move(r.error());
-    out = std::move(*r);
-    return {};
-  });
-  if (err)
-    return err;
-  return std::move(*out);
+  return detail::with_value<T>([&s](const auto& work) { return s.read(work); },
+                               std::forward<F>(f));
 }
 
 } // namespace weft

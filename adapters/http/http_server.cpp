@@ -38,10 +38,10 @@ server::server(config::http_section settings, server_deps deps)
   core.deps = std::move(deps);
   core.request_timeout = std::chrono::milliseconds{core.settings.request_timeout_ms};
   core.keep_alive = std::chrono::milliseconds{core.settings.keep_alive_timeout_ms};
-  if (core.deps.registry == nullptr)
-    throw std::invalid_argument("http: server_deps.registry is null");
+  // Without a registry the server answers its built-ins alone.
+  static const service_registry none;
   // Routes point into the registry's declarations, fixed from here on.
-  const auto& registry = *core.deps.registry;
+  const auto& registry = core.deps.registry != nullptr ? *core.deps.registry : none;
   core.routes.add_builtins();
   for (auto& dup : core.routes.add_services(registry))
     spdlog::warn("http: route {} declared twice, serving the first", dup);

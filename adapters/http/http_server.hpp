@@ -29,7 +29,7 @@ using weft::token_verifier;
 /// What the server needs from the node.
 struct server_deps {
   caf::actor_system* system = nullptr;       ///< hosts the gateway actors
-  const weft::service_registry* registry = nullptr; ///< routes to serve, where services answer
+  const weft::service_registry* registry = nullptr; ///< routes to serve, where services answer; null: built-ins only
   token_verifier verify_token;               ///< may be empty: every token is rejected
   std::string api_key_service;               ///< resolves X-API-Key (identity_actor); empty: rejected
   weft::metrics* metrics = nullptr;          ///< may be null

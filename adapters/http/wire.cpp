@@ -10,11 +10,20 @@
 
 namespace weft::http::wire {
 
-void status_line(std::string& out, int status) {
-  char digits[8];
-  auto res = std::to_chars(digits, digits + sizeof(digits), status);
-  out += "HTTP/1.1 ";
+namespace {
+
+template <class Int>
+void append_number(std::string& out, Int n) {
+  char digits[24];
+  auto res = std::to_chars(digits, digits + sizeof(digits), n);
   out.append(digits, res.ptr);
+}
+
+} // namespace
+
+void status_line(std::string& out, int status) {
+  out += "HTTP/1.1 ";
+  append_number(out, status);
   out += ' ';
   auto reason = boost::beast::http::obsolete_reason(
     static_cast<boost::beast::http::status>(status));
@@ -60,10 +69,8 @@ void header(std::string& out, std::string_view name, std::string_view value) {
 }
 
 void content_length(std::string& out, size_t n) {
-  char digits[24];
-  auto res = std::to_chars(digits, digits + sizeof(digits), n);
   out += "Content-Length: ";
-  out.append(digits, res.ptr);
+  append_number(out, n);
   out += "\r\n";
 }
 

@@ -18,13 +18,6 @@ int64_t unix_now() {
     .count();
 }
 
-std::string pair_key(std::string_view a, std::string_view b) {
-  std::string k;
-  k.reserve(a.size() + 1 + b.size());
-  k.append(a).push_back('\n'); // '\n' occurs in neither half
-  k.append(b);
-  return k;
-}
 
 } // namespace
 
@@ -39,14 +32,14 @@ public:
 
   caf::expected<std::optional<idempotency_record>>
   find_answer(std::string_view key, std::string_view operation) override {
-    auto i = store_.answers_.find(pair_key(key, operation));
+    auto i = store_.answers_.find(std::pair{std::string{key}, std::string{operation}});
     if (i == store_.answers_.end() || i->second.expires_at <= unix_now())
       return std::optional<idempotency_record>{};
     return std::optional<idempotency_record>{i->second};
   }
 
   caf::error record_answer(const idempotency_record& r) override {
-    auto k = pair_key(r.key, r.operation);
+    auto k = std::pair{r.key, r.operation};
     auto i = store_.answers_.find(k);
     if (i != store_.answers_.end() && i->second.expires_at > unix_now())
       return api_error(api_errc::conflict, "idempotency key recorded by another request");
@@ -65,7 +58,7 @@ public:
 
   caf::expected<bool> record_delivery(std::string_view consumer,
                                       std::string_view event_key) override {
-    auto k = pair_key(consumer, event_key);
+    auto k = std::pair{std::string{consumer}, std::string{event_key}};
     if (!store_.deliveries_.insert(k).second)
       return false;
     on_rollback([this, k] { store_.deliveries_.erase(k); });

@@ -6,7 +6,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <set>
+#include <utility>
 
 #include "runtime/service_ports.hpp"
 #include "runtime/store.hpp"
@@ -67,8 +68,9 @@ private:
   std::mutex mtx_; ///< held by a unit for its whole handler
   event_relay_actor relay_;
   std::map<std::string, std::shared_ptr<void>, std::less<>> tables_;
-  std::map<std::string, idempotency_record> answers_;  ///< key \n operation
-  std::unordered_set<std::string> deliveries_;         ///< consumer \n event key
+  std::map<std::pair<std::string, std::string>, idempotency_record, std::less<>>
+    answers_;                                           ///< by (key, operation)
+  std::set<std::pair<std::string, std::string>> deliveries_; ///< (consumer, event key)
 };
 
 } // namespace weft::memory

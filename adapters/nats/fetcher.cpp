@@ -265,6 +265,16 @@ void fetcher::run() {
     fr.Batch = static_cast<int>(credits);
     fr.NoWait = true;
     fr.Expires = wait_ns;
+    // NATS.c 3.4.1's fetch writes past its message array when messages left
+    // over from an earlier pull request (they arrived after it ended, common
+    // around a reconnect) number more than half the batch: it then keeps
+    // collecting against a batch it already decreased (heap corruption, seen
+    // as crashes of the node mid-outage; fixed upstream in nats.c #749). So
+    // leftovers are taken alone, as a batch of at most their number, which
+    // the library serves from its queue without a new request.
+    int left_over = 0, left_over_bytes = 0;
+    if (natsSubscription_GetPending(sub_, &left_over, &left_over_bytes) == NATS_OK && left_over > 0)
+      fr.Batch = std::min(left_over, static_cast<int>(credits));
     natsMsgList list{};
     natsStatus s = natsSubscription_FetchRequest(&list, sub_, &fr);
     if (s == NATS_OK && list.Count > 0) {

@@ -15,19 +15,7 @@ namespace {
 
 // libpq's message on one line (it spans several for a lost connection).
 std::string libpq_message(PGconn* c) {
-  std::string out;
-  bool gap = false;
-  for (const char* p = c ? PQerrorMessage(c) : "no connection"; *p; ++p) {
-    if (*p == '\n' || *p == '\t' || *p == ' ') {
-      gap = !out.empty();
-      continue;
-    }
-    if (gap)
-      out += ' ';
-    gap = false;
-    out += *p;
-  }
-  return out;
+  return one_line(c ? PQerrorMessage(c) : "no connection");
 }
 
 // Notices (`relation already exists, skipping`) go to the log, not stderr.
@@ -312,10 +300,7 @@ caf::error connection::send_failed() {
 caf::expected<result> connection::exec_params(sql_text sql, std::span<const param> ps) {
   if (auto err = ensure())
     return err;
-  std::vector<const char*> values;
-  values.reserve(ps.size());
-  for (const auto& p : ps)
-    values.push_back(p.c_str());
+  auto values = values_of(ps);
   auto until = deadline();
   if (PQsendQueryParams(conn_, sql.str, static_cast<int>(ps.size()), nullptr, values.data(),
                         nullptr, nullptr, 0) == 0)

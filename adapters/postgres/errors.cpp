@@ -27,23 +27,6 @@ std::string field(const PGresult* r, int code) {
   return v ? v : "";
 }
 
-// libpq's own messages span lines ("server closed the connection
-// unexpectedly\n\tThis probably means ..."): one line for logs.
-std::string one_line(const char* text) {
-  std::string out;
-  bool gap = false;
-  for (const char* p = text ? text : ""; *p; ++p) {
-    if (*p == '\n' || *p == '\t' || *p == ' ') {
-      gap = !out.empty();
-      continue;
-    }
-    if (gap)
-      out += ' ';
-    gap = false;
-    out += *p;
-  }
-  return out;
-}
 
 } // namespace
 
@@ -130,6 +113,22 @@ std::string describe(const caf::error& err) {
     out += ": " + m;
   else if (err.context().size() > 0 && err.context().match_element<std::string>(0))
     out += ": " + err.context().get_as<std::string>(0);
+  return out;
+}
+
+std::string one_line(const char* text) {
+  std::string out;
+  bool gap = false;
+  for (const char* p = text ? text : ""; *p; ++p) {
+    if (*p == '\n' || *p == '\t' || *p == ' ') {
+      gap = !out.empty();
+      continue;
+    }
+    if (gap)
+      out += ' ';
+    gap = false;
+    out += *p;
+  }
   return out;
 }
 

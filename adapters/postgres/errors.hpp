@@ -56,4 +56,8 @@ bool is_unique_violation(const caf::error& err);
 /// `postgres 23505 (weft_users_email_key): duplicate key value ...` for logs.
 std::string describe(const caf::error& err);
 
+/// libpq's messages span lines ("server closed the connection\n\tThis
+/// probably means ..."): one line for logs and errors.
+std::string one_line(const char* text);
+
 } // namespace weft::pg

@@ -1,7 +1,5 @@
 #include "adapters/postgres/migrations.hpp"
 
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <map>
 #include <thread>
@@ -9,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/postgres/transaction.hpp"
+#include "runtime/request_meta.hpp"
 
 namespace weft::pg {
 
@@ -147,16 +146,7 @@ caf::expected<std::vector<std::string>> apply_locked(connection& c,
 } // namespace
 
 std::string migration_checksum(std::string_view sql) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(sql.data(), sql.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 0xf];
-  }
-  return out;
+  return sha256_hex(sql);
 }
 
 caf::expected<std::vector<std::string>> apply_migrations(connection& c) {

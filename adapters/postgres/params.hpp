@@ -4,6 +4,7 @@
 #include <chrono>
 #include <concepts>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,15 @@ private:
   const char* borrowed_ = nullptr;
   bool null_ = false;
 };
+
+/// The values of `ps` as libpq takes them (NULL for SQL NULL).
+inline std::vector<const char*> values_of(std::span<const param> ps) {
+  std::vector<const char*> values;
+  values.reserve(ps.size());
+  for (const auto& p : ps)
+    values.push_back(p.c_str());
+  return values;
+}
 
 /// A text[] literal for `$1::text[]`: `{"a","b\"c"}` (every element quoted
 /// and escaped; an empty vector is `{}`).

@@ -43,10 +43,7 @@ caf::expected<result> connection::exec_prepared_once(const statement& st,
                                                      std::span<const param> ps) {
   if (auto err = prepare(st))
     return err;
-  std::vector<const char*> values;
-  values.reserve(ps.size());
-  for (const auto& p : ps)
-    values.push_back(p.c_str());
+  auto values = values_of(ps);
   auto until = deadline();
   if (PQsendQueryPrepared(conn_, st.name, static_cast<int>(ps.size()), values.data(), nullptr,
                           nullptr, 0)

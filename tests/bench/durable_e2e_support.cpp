@@ -14,7 +14,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/audit/repo_pg.hpp"
+#include "actors/audit/trail.hpp"
+#include "adapters/postgres/pg_store.hpp"
 #include "actors/inbox/pg_inbox.hpp"
 #include "actors/outbox/pg_outbox_relay.hpp"
 #include "actors/outbox/settings.hpp"
@@ -146,7 +147,7 @@ std::string pipeline::start() {
   if (!js)
     return "nats: " + sys_.render(js.error());
   js_ = std::move(*js);
-  // As node_parts::build_bus.
+  // As main/node_assembly.cpp, part "outbox".
   auto ro = outbox::pg_relay_options_from(outbox_);
   ro.pool = *pool_;
   ro.listen = pg::connect_options_from(db_, node + "-listen");
@@ -154,26 +155,28 @@ std::string pipeline::start() {
   ro.metrics = &metrics_;
   ro.name = node;
   relay_ = outbox::spawn_pg_outbox_relay(sys_, ro);
-  // As node_parts::build_services for audit, the handlers noting arrivals.
+  // As node_assembly, part "deliveries", for audit: the handlers noting arrivals.
   inbox::pg_inbox_options io;
   io.consumer = "audit";
   io.conn = pg::connect_options_from(db_, node);
   auto m = marks;
   const run_ids* ids = &ids_;
-  io.batch_handler = [m, ids](pg::connection& c, std::span<const events::envelope> evs) {
+  // The audit service's own handlers, through the kit's unit of work.
+  io.batch_handler = [m, ids](unit_of_work& w, std::span<const events::envelope> evs) {
     auto t = now_ns();
     for (const auto& ev : evs)
       m->arrived(ids->index_of(ev.id), t);
     m->handled += static_cast<long>(evs.size());
-    return audit::append_batch_to_trail(c, evs);
+    return audit::on_events(w, evs);
   };
-  io.handler = [m, ids](pg::connection& c, const events::envelope& ev) {
+  io.handler = [m, ids](unit_of_work& w, const events::envelope& ev) {
     m->arrived(ids->index_of(ev.id), now_ns());
-    return audit::append_to_trail(c, ev);
+    return audit::on_event(w, ev);
   };
+  io.relay = relay_;
   io.metrics = &metrics_;
   inbox_ = inbox::spawn_pg_inbox(sys_, io);
-  consumer_config cc; // as node_parts' consumer_for
+  consumer_config cc; // as node_assembly's consumer_for
   cc.name = "audit";
   cc.filters = {"weft.>"};
   cc.ack_wait_ms = bus_.ack_wait_ms;
@@ -210,7 +213,7 @@ void pipeline::stop() {
 }
 
 void pipeline::wake() const {
-  caf::anon_send(relay_, publish_atom::value, std::vector<events::envelope>{});
+  caf::anon_send(relay_, wake_atom::value);
 }
 
 bool pipeline::wait_trail(long n, seconds deadline) {

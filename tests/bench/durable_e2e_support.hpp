@@ -20,7 +20,7 @@
 #include "runtime/metrics.hpp"
 #include "runtime/service_ports.hpp"
 
-// The pieces of durable_e2e: the pipeline wired as main/node_parts.cpp
+// The pieces of durable_e2e: the pipeline wired as main/node_assembly.cpp
 // wires it (same config defaults), event ids that carry their index, commit
 // and arrival clocks, and pg_stat_user_tables snapshots.
 namespace weft::bench {
@@ -101,7 +101,7 @@ private:
   config::bus_section bus_;
   std::unique_ptr<pg::pool> pool_;
   std::unique_ptr<nats::jetstream_bus> js_;
-  outbox_actor relay_;
+  outbox_table_relay_actor relay_;
   event_handler_actor inbox_;
   std::unique_ptr<pg::connection> probe_;
   std::atomic<bool> stopped_{false};

@@ -40,7 +40,7 @@ json items(const http_response& r) {
 
 } // namespace
 
-TEST_CASE("audit: filters by type, subject and since, pages with limit and cursor", "[system][audit]") {
+TEST_CASE("audit: filters by type, subject and since, pages with limit and cursor", "[system][flow][audit]") {
   weft_node node(node_options());
   auto root = bearer(login_root(node).access);
   auto tag = std::to_string(::getpid());
@@ -132,7 +132,7 @@ TEST_CASE("audit: filters by type, subject and since, pages with limit and curso
   }
 }
 
-TEST_CASE("audit is for admin and root only", "[system][audit]") {
+TEST_CASE("audit is for admin and root only", "[system][flow][audit]") {
   weft_node node(node_options());
   auto email = unique_email();
   register_user(node, email);

@@ -15,7 +15,7 @@ void check_401(const http_response& r) {
 
 } // namespace
 
-TEST_CASE("tokens: missing, garbage, forged, expired and mis-addressed are 401", "[system][auth][401]") {
+TEST_CASE("tokens: missing, garbage, forged, expired and mis-addressed are 401", "[system][flow][auth][401]") {
   weft_node node(node_options());
   auto email = unique_email();
   auto user = register_user(node, email);
@@ -69,7 +69,7 @@ TEST_CASE("tokens: missing, garbage, forged, expired and mis-addressed are 401",
   }
 }
 
-TEST_CASE("wrong role is 403", "[system][auth][403]") {
+TEST_CASE("wrong role is 403", "[system][flow][auth][403]") {
   weft_node node(node_options());
   auto ue = unique_email("plain");
   auto ae = unique_email("admin");
@@ -93,7 +93,7 @@ TEST_CASE("wrong role is 403", "[system][auth][403]") {
   check_401(node.get("/v1/users", bearer(forged_root)));
 }
 
-TEST_CASE("login: the same 401 for an unknown user and a wrong password", "[system][auth][login]") {
+TEST_CASE("login: the same 401 for an unknown user and a wrong password", "[system][flow][auth][login]") {
   weft_node node(node_options());
   auto email = unique_email();
   register_user(node, email);
@@ -110,7 +110,7 @@ TEST_CASE("login: the same 401 for an unknown user and a wrong password", "[syst
   CHECK(wrong_pw.header("WWW-Authenticate") == unknown.header("WWW-Authenticate"));
 }
 
-TEST_CASE("login rate limit per account answers 429 with Retry-After", "[system][auth][login]") {
+TEST_CASE("login rate limit per account answers 429 with Retry-After", "[system][flow][auth][login]") {
   weft_node node(node_options({{"auth", {{"login_per_account", 3}, {"login_window_s", 60}}}}));
   auto email = unique_email();
   register_user(node, email);

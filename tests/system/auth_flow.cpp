@@ -5,7 +5,7 @@
 
 using namespace sys;
 
-TEST_CASE("root bootstrapped from the environment can log in", "[system][auth]") {
+TEST_CASE("root bootstrapped from the environment can log in", "[system][flow][auth]") {
   weft_node node(node_options());
   auto t = login_root(node);
 
@@ -19,7 +19,7 @@ TEST_CASE("root bootstrapped from the environment can log in", "[system][auth]")
   CHECK_FALSE(j["id"].get<std::string>().empty());
 }
 
-TEST_CASE("register, login, me, validate and the unversioned alias", "[system][auth]") {
+TEST_CASE("register, login, me, validate and the unversioned alias", "[system][flow][auth]") {
   weft_node node(node_options());
   auto email = unique_email();
 
@@ -91,7 +91,7 @@ TEST_CASE("register, login, me, validate and the unversioned alias", "[system][a
   }
 }
 
-TEST_CASE("refresh rotates the pair, reusing a rotated token revokes the family", "[system][auth]") {
+TEST_CASE("refresh rotates the pair, reusing a rotated token revokes the family", "[system][flow][auth]") {
   weft_node node(node_options());
   auto email = unique_email();
   register_user(node, email);
@@ -122,7 +122,7 @@ TEST_CASE("refresh rotates the pair, reusing a rotated token revokes the family"
   check_problem(node.post("/v1/auth/refresh", {{"refresh_token", "not-a-token"}}), 401);
 }
 
-TEST_CASE("logout revokes the refresh token", "[system][auth]") {
+TEST_CASE("logout revokes the refresh token", "[system][flow][auth]") {
   weft_node node(node_options());
   auto email = unique_email();
   register_user(node, email);
@@ -135,7 +135,7 @@ TEST_CASE("logout revokes the refresh token", "[system][auth]") {
   check_problem(node.post("/v1/auth/refresh", {{"refresh_token", t.refresh}}), 401);
 }
 
-TEST_CASE("API keys: create, authenticate with X-API-Key, list, revoke", "[system][auth][apikeys]") {
+TEST_CASE("API keys: create, authenticate with X-API-Key, list, revoke", "[system][flow][auth][apikeys]") {
   weft_node node(node_options());
   auto root = bearer(login_root(node).access);
 
@@ -189,7 +189,7 @@ TEST_CASE("API keys: create, authenticate with X-API-Key, list, revoke", "[syste
   check_problem(node.get("/v1/auth/me", {{"X-API-Key", "wk_not-a-real-key"}}), 401);
 }
 
-TEST_CASE("API keys are managed by admin and root only", "[system][auth][apikeys]") {
+TEST_CASE("API keys are managed by admin and root only", "[system][flow][auth][apikeys]") {
   weft_node node(node_options());
   auto email = unique_email();
   register_user(node, email);
@@ -203,7 +203,7 @@ TEST_CASE("API keys are managed by admin and root only", "[system][auth][apikeys
   CHECK(has_error_pointer(bad_role, "/role"));
 }
 
-TEST_CASE("users: paging with limit and cursor, role changes by root", "[system][auth][users]") {
+TEST_CASE("users: paging with limit and cursor, role changes by root", "[system][flow][auth][users]") {
   weft_node node(node_options());
   auto root = bearer(login_root(node).access);
   auto a = unique_email("alice");

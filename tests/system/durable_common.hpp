@@ -112,6 +112,70 @@ inline std::set<std::string> stored_key_ids(const durable_servers& s) {
   return {lines.begin(), lines.end()};
 }
 
+/// The notifications service's view of a burst of API keys, read in its
+/// tables: one notification per key (its subject) for the key's creator,
+/// and unread counters that the inbox increments once per notification
+/// (deliberately not idempotent: a double application would show here, no
+/// UNIQUE constraint hides it).
+struct notification_counts {
+  std::map<std::string, int> by_key;     ///< key id -> api_key notifications about it
+  long long creator_rows = 0;            ///< notifications of the creator
+  long long creator_unread = -1;         ///< the creator's counter
+  long long rows = 0;                    ///< every notification
+  long long counters = 0;                ///< the sum of every counter
+};
+
+inline notification_counts notifications_of(const durable_servers& s, const std::string& creator) {
+  notification_counts c;
+  for (auto& l : s.sql_lines("SELECT subject FROM weft_notifications WHERE kind = 'api_key'"))
+    ++c.by_key[l];
+  c.creator_rows = s.sql_int("SELECT count(*) FROM weft_notifications WHERE user_id = '" + creator + "'");
+  auto unread = s.sql("SELECT unread FROM weft_notification_counters WHERE user_id = '" + creator + "'");
+  c.creator_unread = unread.empty() ? 0 : std::stoll(unread);
+  c.rows = s.sql_int("SELECT count(*) FROM weft_notifications");
+  c.counters = s.sql_int("SELECT coalesce(sum(unread), 0) FROM weft_notification_counters");
+  return c;
+}
+
+/// The id of the account a token belongs to.
+inline std::string account_id(const weft_node& node, const std::string& token) {
+  auto r = node.get("/v1/auth/me", bearer(token));
+  REQUIRE(r.status == 200);
+  return r.json()["id"].get<std::string>();
+}
+
+/// Waits until every stored API key has its notification, then checks each
+/// has exactly one and every counter equals its notifications (nothing was
+/// marked read in these tests).
+inline void check_notifications_once(const durable_servers& s, const std::string& creator,
+                                     std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
+  auto stored = stored_key_ids(s);
+  bool caught_up = wait_until(
+    [&] {
+      return s.sql_int("SELECT count(*) FROM weft_notifications WHERE kind = 'api_key'")
+             >= static_cast<long long>(stored.size());
+    },
+    deadline);
+  auto c = notifications_of(s, creator);
+  INFO("keys " << stored.size() << ", api_key notifications " << c.by_key.size() << " distinct; creator has "
+               << c.creator_rows << " notifications, unread " << c.creator_unread << "; all rows " << c.rows
+               << ", counters sum " << c.counters);
+  CHECK(caught_up);
+  int missing = 0, twice = 0;
+  for (auto& id : stored) {
+    auto it = c.by_key.find(id);
+    if (it == c.by_key.end())
+      ++missing;
+    else if (it->second != 1)
+      ++twice;
+  }
+  CHECK(missing == 0);
+  CHECK(twice == 0);
+  CHECK(c.by_key.size() == stored.size());
+  CHECK(c.creator_unread == c.creator_rows);
+  CHECK(c.counters == c.rows);
+}
+
 /// What a burst of POST /v1/auth/api-keys got back.
 struct burst_result {
   std::mutex mtx;

@@ -2,8 +2,10 @@
 // JetStream: a burst of committed events while nats-server is killed and
 // restarted, the node killed with SIGKILL mid-burst, and two nodes sharing
 // one database and one durable consumer. Each event is an
-// auth.apikey.created (POST /v1/auth/api-keys); the audit service is the
-// subscriber; counts are read in PostgreSQL.
+// auth.apikey.created (POST /v1/auth/api-keys); the audit service (a trail
+// deduped by event id) and the notifications service (a note per key and an
+// unread counter that is not idempotent by itself) are the subscribers;
+// counts are read in PostgreSQL.
 #include "tests/system/durable_common.hpp"
 
 #include <cstdlib>
@@ -82,6 +84,7 @@ void nats_kill_scenario(int n, double drain_limit_s, const json& extra = json::o
   config.merge_patch(extra);
   weft_node node(durable_options(s, config));
   auto token = login_root(node).access;
+  auto root_id = account_id(node, token);
   auto t0 = steady::now();
 
   burst_result res;
@@ -126,6 +129,7 @@ void nats_kill_scenario(int n, double drain_limit_s, const json& extra = json::o
   CHECK(audit_counts(s, "auth.apikey.created").total == res.created.load());
   check_each_key_once(s, res.created_ids);
   check_inbox_matches_trail(s);
+  check_notifications_once(s, root_id);
   auto text = node.metrics_text();
   CHECK(metric_sum(text, "weft_nats_connected").value_or(0) == 1);
   CHECK(metric_sum(text, "weft_nats_reconnects_total").value_or(0) >= 1);
@@ -140,6 +144,7 @@ void node_kill_scenario(double drain_limit_s) {
   durable_servers s;
   weft_node node(durable_options(s));
   auto token = login_root(node).access;
+  auto root_id = account_id(node, token);
   const int n = 3000;
 
   burst_result res;
@@ -178,6 +183,7 @@ void node_kill_scenario(double drain_limit_s) {
   CHECK(outbox_pending(s) == 0);
   check_each_key_once(s, all_ids);
   check_inbox_matches_trail(s);
+  check_notifications_once(s, root_id);
 }
 
 } // namespace
@@ -212,6 +218,7 @@ TEST_CASE("two nodes on one database and one durable consumer: every event appli
   // One secret: a token of one node is good on the other.
   auto token = login_root(a).access;
   REQUIRE(b.get("/v1/auth/me", bearer(token)).status == 200);
+  auto root_id = account_id(a, token);
 
   const int per_node = 600;
   burst_result ra, rb;
@@ -242,4 +249,20 @@ TEST_CASE("two nodes on one database and one durable consumer: every event appli
   CHECK(acked_a + acked_b >= static_cast<double>(ids.size()));
   CHECK(metric_sum(a.metrics_text(), "weft_events_dead_lettered_total").value_or(0) == 0);
   CHECK(metric_sum(b.metrics_text(), "weft_events_dead_lettered_total").value_or(0) == 0);
+
+  // The notifications inboxes of both nodes share one consumer: each event's
+  // handler ran once in total (the counters, which are not idempotent, sum
+  // to the notifications), and both nodes handled some.
+  check_notifications_once(s, root_id);
+  auto handled = [](const weft_node& n) {
+    return metric_sum(n.metrics_text(), "weft_inbox_processed_total", {{"consumer", "notifications"}})
+      .value_or(0);
+  };
+  auto handled_a = handled(a), handled_b = handled(b);
+  INFO("notifications handled by a " << handled_a << ", by b " << handled_b);
+  CHECK(handled_a > 0);
+  CHECK(handled_b > 0);
+  // Every application committed one inbox record, on one node or the other.
+  CHECK(handled_a + handled_b
+        == static_cast<double>(s.sql_int("SELECT count(*) FROM weft_inbox WHERE consumer = 'notifications'")));
 }

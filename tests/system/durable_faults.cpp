@@ -194,15 +194,24 @@ TEST_CASE("malformed messages and a poison event are dead-lettered with a reason
   REQUIRE(r.status == 201);
   auto key_id = r.json()["id"].get<std::string>();
 
-  std::vector<nats_msg> dead;
+  // Every consumer that gets a message dead-letters it on its own subject:
+  // audit (weft.>) the three, notifications (weft.auth.>) the two undecodable.
+  std::vector<nats_msg> dead, dead_notifications;
   wait_until(
     [&] {
       while (auto m = nc.next(std::chrono::milliseconds(100)))
-        dead.push_back(std::move(*m));
-      return dead.size() >= 3;
+        (m->subject == "weft.dlq.notifications" ? dead_notifications : dead).push_back(std::move(*m));
+      return dead.size() >= 3 && dead_notifications.size() >= 2;
     },
     20s);
   REQUIRE(dead.size() >= 3);
+  REQUIRE(dead_notifications.size() == 2);
+  for (auto& m : dead_notifications) {
+    INFO("dead letter on " << m.subject << ": " << m.payload);
+    CHECK(m.headers["Weft-Dlq-Consumer"] == "notifications");
+    CHECK(m.headers["Weft-Dlq-Deliveries"] == "1");
+    CHECK((m.payload == not_json || m.payload == no_attrs));
+  }
   std::map<std::string, nats_msg> by_payload;
   for (auto& m : dead) {
     INFO("dead letter on " << m.subject << ": " << m.payload);

@@ -5,10 +5,11 @@
 using namespace weft::config;
 using weft::config::test::has_problem;
 using weft::config::test::printed;
+using namespace weft::config::test;
 using weft::config::test::problem_at;
 
 TEST_CASE("WEFT_<SECTION>_<KEY> sets a key of every type", "[config][env]") {
-  auto r = load("", {{"WEFT_HTTP_PORT", "8081"},
+  auto r = mload("", {{"WEFT_HTTP_PORT", "8081"},
                      {"WEFT_HTTP_BODY_LIMIT", "65536"},
                      {"WEFT_ROOT_EMAIL", "root@example.com"},
                      {"WEFT_ROOT_PASSWORD", "correct horse"},
@@ -20,7 +21,7 @@ TEST_CASE("WEFT_<SECTION>_<KEY> sets a key of every type", "[config][env]") {
   REQUIRE(r.ok());
   CHECK(r.value.http.port == 8081);
   CHECK(r.value.http.body_limit == 65536);
-  CHECK(r.value.root.email == "root@example.com");
+  CHECK(root_of(r.value).email == "root@example.com");
   CHECK_FALSE(r.value.metrics.enabled);
   CHECK(r.value.node.services == std::vector<std::string>{"auth", "audit"});
   CHECK(r.value.bus.backoff_ms == std::vector<uint32_t>{100, 200});
@@ -28,7 +29,7 @@ TEST_CASE("WEFT_<SECTION>_<KEY> sets a key of every type", "[config][env]") {
 }
 
 TEST_CASE("environment wins over the file", "[config][env]") {
-  auto r = load(R"({"http": {"port": 1000, "threads": 2}, "node": {"services": ["auth"]}})",
+  auto r = mload(R"({"http": {"port": 1000, "threads": 2}, "node": {"services": ["auth"]}})",
                 {{"WEFT_HTTP_PORT", "2000"}, {"WEFT_NODE_SERVICES", "audit"}});
   REQUIRE(r.ok());
   CHECK(r.value.http.port == 2000);
@@ -37,13 +38,13 @@ TEST_CASE("environment wins over the file", "[config][env]") {
 }
 
 TEST_CASE("an empty list variable gives an empty list", "[config][env]") {
-  auto r = load("", {{"WEFT_NODE_SERVICES", ""}});
+  auto r = mload("", {{"WEFT_NODE_SERVICES", ""}});
   REQUIRE(r.ok());
   CHECK(r.value.node.services.empty());
 }
 
 TEST_CASE("a bad value names the variable and the key", "[config][env]") {
-  auto r = load("", {{"WEFT_HTTP_PORT", "abc"},
+  auto r = mload("", {{"WEFT_HTTP_PORT", "abc"},
                      {"WEFT_METRICS_ENABLED", "maybe"},
                      {"WEFT_BUS_BACKOFF_MS", "100,x"},
                      {"WEFT_HTTP_THREADS", "-1"}});
@@ -59,7 +60,7 @@ TEST_CASE("a bad value names the variable and the key", "[config][env]") {
 }
 
 TEST_CASE("a value out of range from the environment names the variable", "[config][env]") {
-  auto r = load("", {{"WEFT_HTTP_PORT", "70000"}, {"WEFT_LOG_FORMAT", "xml"}});
+  auto r = mload("", {{"WEFT_HTTP_PORT", "70000"}, {"WEFT_LOG_FORMAT", "xml"}});
   INFO(printed(r));
   CHECK(has_problem(r, "WEFT_HTTP_PORT (http.port): must be in [0, 65535], got 70000"));
   CHECK(has_problem(r, R"(WEFT_LOG_FORMAT (log.format): must be one of {text, json}, got "xml")"));
@@ -68,7 +69,7 @@ TEST_CASE("a value out of range from the environment names the variable", "[conf
 
 TEST_CASE("an unknown WEFT_ variable is a problem; WEFT_CONFIG and WEFT_BINARY are not",
           "[config][env]") {
-  auto r = load("", {{"WEFT_HTTP_PROT", "1"},
+  auto r = mload("", {{"WEFT_HTTP_PROT", "1"},
                      {"WEFT_CONFIG", "/etc/weft.json"},
                      {"WEFT_BINARY", "/usr/bin/weft"},
                      {"HOME", "/root"},
@@ -81,18 +82,18 @@ TEST_CASE("an unknown WEFT_ variable is a problem; WEFT_CONFIG and WEFT_BINARY a
 }
 
 TEST_CASE("DATABASE_URL and NATS_URL", "[config][env]") {
-  auto r = load(R"({"database": {"url": "postgresql://file/db"}})",
+  auto r = mload(R"({"database": {"url": "postgresql://file/db"}})",
                 {{"DATABASE_URL", "postgresql://u:p@db/weft"}, {"NATS_URL", "nats://n:4222"}});
   REQUIRE(r.ok());
   CHECK(r.value.database.url == "postgresql://u:p@db/weft");
   CHECK(r.value.nats.url == "nats://n:4222");
-  r = load("", {{"DATABASE_URL", "postgresql://a/x"}, {"WEFT_DATABASE_URL", "postgresql://b/y"}});
+  r = mload("", {{"DATABASE_URL", "postgresql://a/x"}, {"WEFT_DATABASE_URL", "postgresql://b/y"}});
   REQUIRE(r.ok());
   CHECK(r.value.database.url == "postgresql://b/y"); // the WEFT_ name wins
 }
 
 TEST_CASE("WEFT_FAULTS_RULES takes JSON text", "[config][env][faults]") {
-  auto r = load("", {{"WEFT_FAULTS_RULES", R"([{"handler":"audit","first":3}])"}});
+  auto r = mload("", {{"WEFT_FAULTS_RULES", R"([{"handler":"audit","first":3}])"}});
   INFO(printed(r));
   REQUIRE(r.ok());
   REQUIRE(r.value.faults.rules.size() == 1);
@@ -100,16 +101,16 @@ TEST_CASE("WEFT_FAULTS_RULES takes JSON text", "[config][env][faults]") {
   CHECK(r.value.faults.rules[0].first == 3);
   CHECK(r.value.faults.rules[0].mode == "fail");
 
-  r = load("", {{"WEFT_FAULTS_RULES", R"([{"handler":"audit","mode":"x"}])"}});
-  CHECK(has_problem(r, R"(WEFT_FAULTS_RULES (faults.rules[0].mode): must be one of {fail, no_ack}, got "x")"));
-  r = load("", {{"WEFT_FAULTS_RULES", "[{"}});
+  r = mload("", {{"WEFT_FAULTS_RULES", R"([{"handler":"audit","mode":"x"}])"}});
+  CHECK(has_problem(r, R"(WEFT_FAULTS_RULES (faults.rules[0].mode): must be one of {fail, fail_after, no_ack}, got "x")"));
+  r = mload("", {{"WEFT_FAULTS_RULES", "[{"}});
   CHECK(has_problem(r, "WEFT_FAULTS_RULES (faults.rules): expected a JSON array of fault rules, got malformed JSON"));
-  r = load("", {{"WEFT_FAULTS_RULES", R"({"handler":"audit"})"}});
+  r = mload("", {{"WEFT_FAULTS_RULES", R"({"handler":"audit"})"}});
   CHECK(has_problem(r, "WEFT_FAULTS_RULES (faults.rules): expected array of objects, got object"));
 }
 
 TEST_CASE("file and environment problems are reported together", "[config][env]") {
-  auto r = load(R"({"htp": {}, "http": {"threads": 0}})",
+  auto r = mload(R"({"htp": {}, "http": {"threads": 0}})",
                 {{"WEFT_HTTP_PORT", "abc"}, {"WEFT_NOPE", "1"}});
   INFO(printed(r));
   CHECK(r.problems.size() == 4);
@@ -118,13 +119,14 @@ TEST_CASE("file and environment problems are reported together", "[config][env]"
 TEST_CASE("env_name and key_paths", "[config][env]") {
   CHECK(env_name("http.body_limit") == "WEFT_HTTP_BODY_LIMIT");
   CHECK(env_name("root.email") == "WEFT_ROOT_EMAIL");
-  auto keys = key_paths();
+  CHECK(key_paths().back() == "nats.url"); // the node's own sections end there
+  auto keys = key_paths(modules().get());
   CHECK(keys.front() == "node.name");
-  CHECK(keys.back() == "nats.url");
+  CHECK(keys.back() == "notifications.api_key_title"); // then the modules' sections
   CHECK(std::find(keys.begin(), keys.end(), "faults.rules") != keys.end());
   // Every key can be set from the environment under its env_name.
   for (const auto& k : keys) {
-    auto r = load("", {{env_name(k), k == "faults.rules" ? "[]" : "1"}});
+    auto r = mload("", {{env_name(k), k == "faults.rules" ? "[]" : "1"}});
     for (const auto& p : r.problems)
       CHECK(p.message.find("unknown variable") == std::string::npos);
   }

@@ -5,23 +5,24 @@
 using namespace weft::config;
 using weft::config::test::has_problem;
 using weft::config::test::printed;
+using namespace weft::config::test;
 using weft::config::test::problem_at;
 
 TEST_CASE("empty text gives the defaults", "[config]") {
   for (std::string text : {"", "  \n", "{}"}) {
-    auto r = load(text, {});
+    auto r = mload(text, {});
     INFO(printed(r));
     REQUIRE(r.ok());
     CHECK(r.value.http.port == 8080);
-    CHECK(r.value.node.services == std::vector<std::string>{"auth", "audit"});
+    CHECK(r.value.node.services == std::vector<std::string>{"auth", "audit", "notifications"});
     CHECK(r.value.bus.backoff_ms == std::vector<uint32_t>{100, 500, 2000, 5000});
     CHECK(r.value.database.url.empty());
-    CHECK(dump(r.value, false) == dump(settings{}, false));
+    CHECK(dump(r.value, false) == dump(mdefaults(), false));
   }
 }
 
 TEST_CASE("file values are read into every field type", "[config]") {
-  auto r = load(R"({
+  auto r = mload(R"({
     "node": {"name": "n2", "services": ["audit"], "scheduler_threads": 2},
     "http": {"host": "127.0.0.1", "port": 0, "threads": 4, "body_limit": 2048},
     "metrics": {"enabled": false},
@@ -47,8 +48,8 @@ TEST_CASE("file values are read into every field type", "[config]") {
   CHECK_FALSE(v.metrics.enabled);
   CHECK(v.log.level == "debug");
   CHECK(v.log.format == "json");
-  CHECK(v.auth.jwt_secret.size() == 32);
-  CHECK(v.root.email == "root@example.com");
+  CHECK(auth_of(v).jwt_secret.size() == 32);
+  CHECK(root_of(v).email == "root@example.com");
   CHECK(v.bus.backoff_ms == std::vector<uint32_t>{10, 20});
   CHECK(v.bus.max_deliver == 3);
   CHECK(v.database.url == "postgresql://localhost/weft");
@@ -56,14 +57,14 @@ TEST_CASE("file values are read into every field type", "[config]") {
 }
 
 TEST_CASE("unknown sections and keys are problems", "[config]") {
-  auto r = load(R"({"htp": {}, "http": {"prot": 1}})", {});
+  auto r = mload(R"({"htp": {}, "http": {"prot": 1}})", {});
   CHECK(r.problems.size() == 2);
   CHECK(has_problem(r, "htp: unknown key"));
   CHECK(has_problem(r, "http.prot: unknown key"));
 }
 
 TEST_CASE("wrong JSON types are problems", "[config]") {
-  auto r = load(R"({
+  auto r = mload(R"({
     "http": {"port": "8080", "host": 1, "threads": -1, "body_limit": 1.5},
     "metrics": {"enabled": "yes"},
     "node": {"services": "auth", "name": null},
@@ -85,7 +86,7 @@ TEST_CASE("wrong JSON types are problems", "[config]") {
 }
 
 TEST_CASE("values out of range are problems", "[config]") {
-  auto r = load(R"({
+  auto r = mload(R"({
     "http": {"port": 70000, "threads": 0, "body_limit": 100},
     "metrics": {"port": 5000000000},
     "log": {"level": "loud", "format": "xml"},
@@ -101,7 +102,7 @@ TEST_CASE("values out of range are problems", "[config]") {
   CHECK(has_problem(r, "metrics.port: must be in [0, 4294967295], got 5000000000"));
   CHECK(has_problem(r, R"(log.level: must be one of {trace, debug, info, warn, error, off}, got "loud")"));
   CHECK(has_problem(r, R"(log.format: must be one of {text, json}, got "xml")"));
-  CHECK(has_problem(r, R"(node.services[1]: must be one of {auth, audit}, got "billing")"));
+  CHECK(has_problem(r, R"(node.services[1]: must be one of {auth, audit, notifications}, got "billing")"));
   CHECK(has_problem(r, R"(node.services[2]: duplicate "auth")"));
   CHECK(has_problem(r, "auth.password_memlimit_kib: must be at least 19456, got 1024"));
   CHECK(has_problem(r, "auth.password_opslimit: must be at least 2, got 1"));
@@ -112,35 +113,35 @@ TEST_CASE("values out of range are problems", "[config]") {
 }
 
 TEST_CASE("every problem is collected at once", "[config]") {
-  auto r = load(R"({"htp": {}, "http": {"port": "x", "threads": 99}})", {});
+  auto r = mload(R"({"htp": {}, "http": {"port": "x", "threads": 99}})", {});
   INFO(printed(r));
   CHECK(r.problems.size() == 3);
   CHECK_FALSE(r.ok());
 }
 
 TEST_CASE("cross-key checks", "[config]") {
-  auto r = load(R"({"root": {"email": "root@example.com"}, "metrics": {"port": 8080}})", {});
+  auto r = mload(R"({"root": {"email": "root@example.com"}, "metrics": {"port": 8080}})", {});
   CHECK(has_problem(r, "root.password: must be set when root.email is set"));
   CHECK(has_problem(r, "metrics.port: must differ from http.port (8080)"));
-  r = load(R"({"root": {"email": "nobody", "password": "short"}})", {});
+  r = mload(R"({"root": {"email": "nobody", "password": "short"}})", {});
   CHECK(has_problem(r, "root.email: must be an email address (contain '@')"));
   CHECK(has_problem(r, "root.password: must be at least auth.password_min_length (8) characters"));
-  CHECK(load(R"({"metrics": {"port": 8080, "enabled": false}})", {}).ok());
+  CHECK(mload(R"({"metrics": {"port": 8080, "enabled": false}})", {}).ok());
 }
 
 TEST_CASE("malformed JSON is one problem at path \"\" with line and column", "[config]") {
-  auto r = load("{\"http\": {\n  \"port\": 80,,\n}}", {});
+  auto r = mload("{\"http\": {\n  \"port\": 80,,\n}}", {});
   REQUIRE(r.problems.size() == 1);
   CHECK(r.problems[0].path.empty());
   CHECK(r.problems[0].message.find("malformed JSON") == 0);
   CHECK(r.problems[0].message.find("line 2") != std::string::npos);
-  r = load("[1, 2]", {});
+  r = mload("[1, 2]", {});
   REQUIRE(r.problems.size() == 1);
   CHECK(to_string(r.problems[0]) == "expected a JSON object of sections, got array");
 }
 
 TEST_CASE("fault rules from the file", "[config][faults]") {
-  auto r = load(R"({"faults": {"rules": [
+  auto r = mload(R"({"faults": {"rules": [
     {"handler": "audit", "first": 3},
     {"handler": "audit", "mode": "no_ack", "fraction": 0.5, "type": "auth.user.created"}
   ]}})",
@@ -159,7 +160,7 @@ TEST_CASE("fault rules from the file", "[config][faults]") {
 }
 
 TEST_CASE("bad fault rules name the rule and key", "[config][faults]") {
-  auto r = load(R"({"faults": {"rules": [
+  auto r = mload(R"({"faults": {"rules": [
     {"handler": "", "mode": "boom", "fraction": 1.5, "extra": 1},
     {"handler": "audit", "first": "3"},
     7
@@ -167,14 +168,14 @@ TEST_CASE("bad fault rules name the rule and key", "[config][faults]") {
                 {});
   INFO(printed(r));
   CHECK(has_problem(r, "faults.rules[0].handler: must not be empty"));
-  CHECK(has_problem(r, R"(faults.rules[0].mode: must be one of {fail, no_ack}, got "boom")"));
+  CHECK(has_problem(r, R"(faults.rules[0].mode: must be one of {fail, fail_after, no_ack}, got "boom")"));
   CHECK(has_problem(r, "faults.rules[0].fraction: must be in [0, 1], got 1.5"));
   CHECK(has_problem(r, "faults.rules[0].extra: unknown key"));
   CHECK(has_problem(r, "faults.rules[1].first: expected unsigned integer, got string"));
   CHECK(has_problem(r, "faults.rules[2]: expected object, got number"));
   CHECK(has_problem(r, "faults.rules[2].handler: must not be empty"));
   CHECK(r.problems.size() == 7);
-  CHECK(load(R"({"faults": {"rules": {}}})", {}).problems.size() == 1);
+  CHECK(mload(R"({"faults": {"rules": {}}})", {}).problems.size() == 1);
 }
 
 TEST_CASE("to_string of a problem", "[config]") {

@@ -1,9 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include "adapters/postgres/pg_store.hpp"
+
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "actors/inbox/event_checks.hpp"
 #include "actors/inbox/pg_inbox_batch.hpp"
 #include "tests/integration/actors/inbox/pg_inbox_support.hpp"
 
@@ -58,7 +61,8 @@ TEST_CASE("batch: a failed handler rolls back its writes, the others commit toge
   inbox::batch_handlers h;
   bool batch = GENERATE(false, true);
   if (batch) {
-    h.many = [&](pg::connection& conn, std::span<const events::envelope> evs) -> caf::error {
+    h.many = [&](unit_of_work& unit_, std::span<const events::envelope> evs) -> caf::error {
+      auto& conn = *pg::connection_of(unit_);
       for (const auto& ev : evs)
         log.record(ev.id);
       if (auto err = audit_insert_many(conn, evs))
@@ -69,7 +73,8 @@ TEST_CASE("batch: a failed handler rolls back its writes, the others commit toge
       return caf::none;
     };
   } else {
-    h.one = [&](pg::connection& conn, const events::envelope& ev) -> caf::error {
+    h.one = [&](unit_of_work& unit_, const events::envelope& ev) -> caf::error {
+      auto& conn = *pg::connection_of(unit_);
       log.record(ev.id);
       if (auto err = audit_insert(conn, ev))
         return err;
@@ -110,7 +115,8 @@ TEST_CASE("batch: records, repeats within the batch and known events", "[pg_inbo
   auto c = pg::test::open_or_fail(url);
   call_log log;
   inbox::batch_handlers h;
-  h.one = [&](pg::connection& conn, const events::envelope& ev) {
+  h.one = [&](unit_of_work& unit_, const events::envelope& ev) {
+      auto& conn = *pg::connection_of(unit_);
     log.record(ev.id);
     return audit_insert(conn, ev);
   };
@@ -123,7 +129,7 @@ TEST_CASE("batch: records, repeats within the batch and known events", "[pg_inbo
   auto items = items_of({ms[0], ms[1], ms[1], ms[2]});
   auto dl_items = items_of({dl}, "audit|weft.dlq.audit");
   items.push_back(dl_items.front());
-  h.one = [&](pg::connection&, const events::envelope& ev) {
+  h.one = [&](unit_of_work&, const events::envelope& ev) {
     log.record(ev.id);
     return caf::error{};
   };
@@ -147,7 +153,8 @@ TEST_CASE("batch: a COMMIT that fails fails every delivery of the batch", "[pg_i
   REQUIRE_FALSE(c.exec_script("CREATE TABLE d (k int UNIQUE DEFERRABLE INITIALLY DEFERRED)"));
   inbox::batch_handlers h;
   // Each handler succeeds; the deferred constraint fails at COMMIT.
-  h.one = [](pg::connection& conn, const events::envelope&) {
+  h.one = [](unit_of_work& unit_, const events::envelope&) {
+    auto& conn = *pg::connection_of(unit_);
     auto r = conn.exec("INSERT INTO d VALUES (1)");
     return r ? caf::error{} : std::move(r.error());
   };
@@ -168,7 +175,8 @@ TEST_CASE("batch: a handler that swallows an SQL error fails its own event only"
   auto ms = events_n(3);
   auto bad = ms[1].event.id;
   inbox::batch_handlers h;
-  h.one = [&](pg::connection& conn, const events::envelope& ev) -> caf::error {
+  h.one = [&](unit_of_work& unit_, const events::envelope& ev) -> caf::error {
+      auto& conn = *pg::connection_of(unit_);
     if (ev.id == bad) {
       (void) conn.exec("SELECT * FROM no_such_table"); // error ignored
       return caf::none;
@@ -189,7 +197,7 @@ TEST_CASE("batch: with the database unreachable every delivery fails, retryable"
                                      + std::to_string(weft::test::free_port()) + "/postgres");
   pg::connection c{opts};
   inbox::batch_handlers h;
-  h.one = [](pg::connection&, const events::envelope&) { return caf::error{}; };
+  h.one = [](unit_of_work&, const events::envelope&) { return caf::error{}; };
   auto items = items_of(events_n(2));
   auto rep = inbox::apply_batch(c, h, items);
   CHECK(rep.failed == 2);
@@ -204,7 +212,8 @@ TEST_CASE("batch: handlers run in delivery order, whatever the ids", "[pg_inbox]
   std::reverse(ms.begin(), ms.end()); // ids now descend
   std::vector<std::string> order;
   inbox::batch_handlers h;
-  h.one = [&](pg::connection& conn, const events::envelope& ev) {
+  h.one = [&](unit_of_work& unit_, const events::envelope& ev) {
+      auto& conn = *pg::connection_of(unit_);
     order.push_back(ev.id);
     return audit_insert(conn, ev);
   };

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "adapters/postgres/pg_store.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -45,7 +47,8 @@ TEST_CASE("a burst of 10,000 events is applied exactly once", "[pg_inbox][burst]
   opts.max_batch = bc.max_batch;
   if (bc.batch_handler) {
     opts.handler = nullptr;
-    opts.batch_handler = [log = fx.log](pg::connection& c, std::span<const events::envelope> evs) {
+    opts.batch_handler = [log = fx.log](unit_of_work& unit_, std::span<const events::envelope> evs) {
+      auto& c = *pg::connection_of(unit_);
       for (const auto& ev : evs)
         log->record(ev.id);
       return audit_insert_many(c, evs);

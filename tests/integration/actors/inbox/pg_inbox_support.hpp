@@ -19,6 +19,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "actors/inbox/pg_inbox.hpp"
+#include "adapters/postgres/pg_store.hpp"
 #include "adapters/memory/memory_bus.hpp"
 #include "adapters/postgres/migrations.hpp"
 #include "events/codec.hpp"
@@ -159,7 +160,8 @@ struct pg_inbox_fixture {
     o.consumer = name;
     o.conn = pg::test::test_options(url);
     o.metrics = &metrics;
-    o.handler = [log = log](pg::connection& c, const events::envelope& ev) {
+    o.handler = [log = log](unit_of_work& unit_, const events::envelope& ev) {
+      auto& c = *pg::connection_of(unit_);
       log->record(ev.id);
       return audit_insert(c, ev);
     };

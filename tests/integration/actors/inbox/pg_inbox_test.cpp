@@ -1,10 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include "adapters/postgres/pg_store.hpp"
+
+#include <atomic>
 #include <string>
 #include <vector>
 
 #include "actors/inbox/inbox_consumer.hpp"
 #include "events/errc.hpp"
+#include "events/ids.hpp"
 #include "tests/integration/actors/inbox/pg_inbox_support.hpp"
 
 // The durable inbox's contract, each case on a fresh database: record ->
@@ -69,7 +73,7 @@ TEST_CASE("a redelivered duplicate is acked without running the handler", "[pg_i
   CHECK(fx.metric("weft_inbox_duplicates_total", {{"consumer", "audit"}}) == 2);
   // Another consumer handles the same event for itself.
   auto billing = fx.options("billing");
-  billing.handler = [log = fx.log](pg::connection&, const events::envelope& ev) {
+  billing.handler = [log = fx.log](unit_of_work&, const events::envelope& ev) {
     log->record(ev.id);
     return caf::error{};
   };
@@ -92,7 +96,8 @@ TEST_CASE("copies of one event in one batch: handled once, all acked", "[pg_inbo
 TEST_CASE("a handler failing three times then succeeding is applied once", "[pg_inbox]") {
   pg_inbox_fixture fx;
   auto opts = fx.options();
-  opts.handler = [log = fx.log](pg::connection& c, const events::envelope& ev) -> caf::error {
+  opts.handler = [log = fx.log](unit_of_work& unit_, const events::envelope& ev) -> caf::error {
+      auto& c = *pg::connection_of(unit_);
     if (auto err = audit_insert(c, ev))
       return err;
     if (log->record(ev.id) <= 3) // after its write: the rollback must undo it
@@ -131,8 +136,9 @@ TEST_CASE("a failing handler's writes roll back while the rest of its batch comm
     // One multi-row INSERT for all: the poison fails the whole call, the
     // inbox retries one by one under savepoints.
     opts.handler = nullptr;
-    opts.batch_handler = [log = fx.log, fail_poison](pg::connection& c,
+    opts.batch_handler = [log = fx.log, fail_poison](unit_of_work& unit_,
                                                       std::span<const events::envelope> evs) {
+      auto& c = *pg::connection_of(unit_);
       for (const auto& ev : evs)
         log->record(ev.id);
       if (auto err = audit_insert_many(c, evs))
@@ -143,7 +149,8 @@ TEST_CASE("a failing handler's writes roll back while the rest of its batch comm
       return caf::error{};
     };
   } else {
-    opts.handler = [log = fx.log, fail_poison](pg::connection& c, const events::envelope& ev) {
+    opts.handler = [log = fx.log, fail_poison](unit_of_work& unit_, const events::envelope& ev) {
+      auto& c = *pg::connection_of(unit_);
       log->record(ev.id);
       if (auto err = audit_insert(c, ev))
         return err;
@@ -177,7 +184,7 @@ TEST_CASE("a failing handler's writes roll back while the rest of its batch comm
 TEST_CASE("an event id that is not a UUID is recorded under a derived one", "[pg_inbox]") {
   pg_inbox_fixture fx;
   auto opts = fx.options();
-  opts.handler = [log = fx.log](pg::connection&, const events::envelope& ev) {
+  opts.handler = [log = fx.log](unit_of_work&, const events::envelope& ev) {
     log->record(ev.id);
     return caf::error{};
   };
@@ -233,4 +240,64 @@ TEST_CASE("an inbox without a handler naks", "[pg_inbox]") {
   opts.handler = nullptr;
   auto inbox = fx.inbox(std::move(opts));
   CHECK(fx.deliver(inbox, new_event()) == inbox::errc::no_handler);
+}
+
+TEST_CASE("fail_after: the handler's writes roll back with the record, then it is applied once",
+          "[pg_inbox][faults]") {
+  pg_inbox_fixture fx;
+  fault_plan faults{{rule("audit", "fail_after", 2)}};
+  auto opts = fx.options();
+  opts.faults = &faults;
+  auto cfg = consumer("audit", {"weft.auth.>"});
+  cfg.backoff_ms = {5, 10};
+  REQUIRE_FALSE(subscribe(fx.self, fx.bus, cfg, fx.inbox(std::move(opts))));
+  auto m = new_event();
+  publish(fx.self, fx.bus, m);
+  auto s = settle(fx, "audit", 1);
+  // Run three times: twice rolled back (trail row and record with it), once kept.
+  CHECK(fx.log->of(m.event.id) == 3);
+  CHECK(s.redelivered == 2);
+  CHECK(fx.scalar("SELECT count(*) FROM weft_audit_trail WHERE event_id = '" + m.event.id + "'") == 1);
+  CHECK(fx.scalar("SELECT count(*) FROM weft_inbox WHERE consumer = 'audit'") == 1);
+  CHECK(fx.metric("weft_inbox_failed_total", {{"consumer", "audit"}}) == 2);
+}
+
+TEST_CASE("events a handler emits become outbox rows of its transaction, woken after commit",
+          "[pg_inbox][outbox]") {
+  pg_inbox_fixture fx;
+  auto wakes = std::make_shared<std::atomic<int>>(0);
+  auto relay = fx.sys.spawn([wakes]() -> outbox_table_relay_actor::behavior_type {
+    return {
+      [wakes](wake_atom) { ++*wakes; },
+      [](drain_atom, uint32_t) { return ack_atom::value; },
+    };
+  });
+  fx.actors.push_back(caf::actor_cast<caf::actor>(relay));
+  auto opts = fx.options("follow");
+  opts.relay = relay;
+  // Emits a follow-up event, then fails on its first try: that follow-up
+  // must not survive the rollback; the second try's must.
+  auto tries = std::make_shared<std::atomic<int>>(0);
+  opts.handler = [tries](unit_of_work& w, const events::envelope& ev) -> caf::error {
+    events::envelope follow = ev;
+    follow.id = events::new_uuid_v7();
+    follow.type = "test.followed";
+    follow.causationid = ev.id;
+    w.emit(follow);
+    if (tries->fetch_add(1) == 0)
+      return caf::make_error(caf::sec::runtime_error, std::string{"first try fails"});
+    return caf::none;
+  };
+  auto cfg = consumer("follow", {"weft.auth.>"});
+  cfg.backoff_ms = {5};
+  REQUIRE_FALSE(subscribe(fx.self, fx.bus, cfg, fx.inbox(std::move(opts))));
+  auto m = new_event();
+  publish(fx.self, fx.bus, m);
+  settle(fx, "follow", 1);
+  CHECK(tries->load() == 2);
+  CHECK(fx.scalar("SELECT count(*) FROM weft_outbox WHERE type = 'test.followed'") == 1);
+  CHECK(fx.scalar("SELECT count(*) FROM weft_outbox WHERE type = 'test.followed' AND payload::jsonb->>'causationid' = '"
+                  + m.event.id + "'")
+        == 1);
+  CHECK(wait_until([&] { return wakes->load() >= 1; }, 5s));
 }

@@ -146,7 +146,7 @@ struct outbox_fixture {
     return o;
   }
 
-  outbox_actor relay(pg_relay_options o) { return keep(spawn_pg_outbox_relay(sys, std::move(o))); }
+  outbox_table_relay_actor relay(pg_relay_options o) { return keep(spawn_pg_outbox_relay(sys, std::move(o))); }
 
   /// Appends `evs` in one transaction; commits or rolls back.
   void append(const std::vector<events::envelope>& evs, bool commit = true) {
@@ -171,7 +171,7 @@ struct outbox_fixture {
   int64_t pending() { return scalar("SELECT count(*) FROM weft_outbox WHERE published_at IS NULL"); }
 
   /// drain(deadline) answered in time.
-  bool drain(const outbox_actor& relay, uint32_t deadline_ms) {
+  bool drain(const outbox_table_relay_actor& relay, uint32_t deadline_ms) {
     bool answered = false;
     self->request(relay, std::chrono::seconds{30}, drain_atom::value, deadline_ms)
       .receive([&](ack_atom) { answered = true; }, [](caf::error&) {});

@@ -85,7 +85,7 @@ TEST_CASE("pg relay over JetStream: a burst of 10,000 events committed by 100-ro
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < total / per_tx; ++i) {
     fx.append(batch_of(per_tx, 1000, i * per_tx));
-    caf::anon_send(relay, publish_atom::value, std::vector<events::envelope>{});
+    caf::anon_send(relay, wake_atom::value);
   }
   auto committed = std::chrono::steady_clock::now();
   REQUIRE(wait_until([&] { return log->stored_count() >= total; }, 60s));

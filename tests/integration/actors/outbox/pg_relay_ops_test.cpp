@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "actors/outbox/routes.hpp"
+#include "actors/outbox/admin.hpp"
 #include "adapters/memory/memory_bus.hpp"
 #include "tests/integration/actors/outbox/outbox_support.hpp"
 
@@ -102,9 +102,11 @@ TEST_CASE("pg relay: the republish route runs republish_since for root") {
   outbox_fixture fx;
   fx.append(batch_of(3, 3));
   REQUIRE(fx.db.exec("UPDATE weft_outbox SET published_at = now()"));
-  auto routes = outbox::outbox_routes(fx.make_pool(1));
-  REQUIRE(routes.size() == 1);
-  auto& r = routes[0];
+  auto decl = outbox::outbox_admin_decl();
+  CHECK(decl.name == "outbox");
+  REQUIRE(decl.routes.size() == 1);
+  auto& r = decl.routes[0];
+  auto admin = caf::actor_cast<caf::actor>(fx.keep(outbox::spawn_outbox_admin(fx.sys, fx.make_pool(1))));
   CHECK(r.who == access::root);
   CHECK(r.path == "/outbox/republish");
   CHECK(r.method == http_method::post);
@@ -119,11 +121,11 @@ TEST_CASE("pg relay: the republish route runs republish_since for root") {
     auto out = std::make_shared<outcome>();
     auto done = std::make_shared<std::atomic<bool>>(false);
     auto h = r.handler;
-    fx.sys.spawn([h, body, out, done](caf::event_based_actor* self) -> caf::behavior {
+    fx.sys.spawn([h, admin, body, out, done](caf::event_based_actor* self) -> caf::behavior {
       api_request req;
       req.method = http_method::post;
       req.body = body;
-      h(self, std::chrono::milliseconds{5000}, req,
+      h(self, admin, std::chrono::milliseconds{5000}, req,
         [out, done, self](api_response resp) {
           out->status = resp.status;
           out->body = resp.body;
@@ -168,7 +170,7 @@ TEST_CASE("pg relay: a burst of 10,000 events committed by 100-row transactions 
       auto t = pg::transaction::begin(c);
       if (!t || pg::append_outbox(c, tx) || t->commit())
         return;
-      caf::anon_send(relay, publish_atom::value, std::vector<events::envelope>{});
+      caf::anon_send(relay, wake_atom::value);
     }
   });
   writer.join();

@@ -52,7 +52,7 @@ TEST_CASE("pg relay: LISTEN wakes it for rows committed elsewhere; rolled-back r
   }
 }
 
-TEST_CASE("pg relay: a local publish_atom wakes it without LISTEN") {
+TEST_CASE("pg relay: a local wake_atom wakes it without LISTEN") {
   weft::metrics m; // outlives the fixture's actors, which use it
   outbox_fixture fx;
   auto log = std::make_shared<bus_log>();
@@ -67,7 +67,7 @@ TEST_CASE("pg relay: a local publish_atom wakes it without LISTEN") {
   }, 5s));
   auto evs = std::vector<events::envelope>{make_event("w", 1), make_event("w", 2)};
   fx.append(evs);
-  fx.self->send(relay, publish_atom::value, evs);
+  fx.self->send(relay, wake_atom::value);
   REQUIRE(wait_until([&] { return log->stored_count() == 2; }, 10s));
   CHECK(log->by_subject()["w"] == ids(evs));
 }
@@ -165,7 +165,7 @@ TEST_CASE("pg relay: busy aggregates go out in order through claims behind its o
       expected[s].push_back(evs.back().id);
     }
     fx.append(evs);
-    caf::anon_send(relay, publish_atom::value, std::vector<events::envelope>{});
+    caf::anon_send(relay, wake_atom::value);
   }
   REQUIRE(wait_until([&] { return log->stored_count() == 480 && fx.pending() == 0; }, 20s));
   auto got = log->by_subject();

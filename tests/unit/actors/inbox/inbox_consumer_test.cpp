@@ -30,7 +30,7 @@ TEST_CASE("inbox: a duplicate event id is acked without running the handler", "[
   CHECK(fx.calls->count() == 2);
 }
 
-TEST_CASE("inbox: a handler error naks and records nothing", "[inbox]") {
+TEST_CASE("inbox: a handler error naks and leaves nothing behind", "[inbox]") {
   inbox_fixture fx;
   int n = 0;
   fx.calls->policy = [&n](const events::envelope&) {
@@ -40,10 +40,30 @@ TEST_CASE("inbox: a handler error naks and records nothing", "[inbox]") {
   auto err = fx.deliver(in, make_message("auth.user.created", "e1"));
   CHECK(err);
   CHECK(error_text(err) == "sink failed");
+  // The handler wrote before it failed: rolled back, record and all.
+  CHECK(applied(*fx.data).empty());
   CHECK_FALSE(fx.deliver(in, make_message("auth.user.created", "e1"), 2));
   CHECK(fx.calls->count() == 2);
   CHECK_FALSE(fx.deliver(in, make_message("auth.user.created", "e1"), 3));
   CHECK(fx.calls->count() == 2);
+  CHECK(applied(*fx.data) == std::vector<std::string>{"e1"});
+}
+
+TEST_CASE("inbox: fail_after runs the handler, then rolls its writes back", "[inbox]") {
+  inbox_fixture fx;
+  fault_plan faults{{rule("audit", "fail_after", 2)}};
+  auto in = fx.inbox("audit", &faults);
+  for (uint32_t attempt = 1; attempt <= 2; ++attempt) {
+    auto err = fx.deliver(in, make_message("auth.user.created", "e1"), attempt);
+    CHECK(err == inbox::errc::injected_failure);
+    CHECK(error_text(err) == "injected failure after the handler");
+  }
+  CHECK(fx.calls->count() == 2);
+  CHECK(applied(*fx.data).empty());
+  CHECK_FALSE(fx.deliver(in, make_message("auth.user.created", "e1"), 3));
+  CHECK_FALSE(fx.deliver(in, make_message("auth.user.created", "e1"), 4));
+  CHECK(fx.calls->count() == 3);
+  CHECK(applied(*fx.data) == std::vector<std::string>{"e1"});
 }
 
 TEST_CASE("inbox: fail-first-N faults, then the handler runs once", "[inbox]") {
@@ -72,22 +92,21 @@ TEST_CASE("inbox: a no_ack fault never answers", "[inbox]") {
   CHECK(fx.calls->count() == 1);
 }
 
-TEST_CASE("inbox: a redelivery overtaking a slow handler is naked", "[inbox]") {
+TEST_CASE("inbox: a redelivery arriving while the handler runs is a duplicate", "[inbox]") {
   inbox_fixture fx;
-  fx.calls->policy = [](const events::envelope&) { return sink_reply::hold; };
+  fx.calls->policy = [](const events::envelope&) { return sink_reply::slow; };
   auto in = fx.inbox("audit");
   caf::scoped_actor first{fx.sys};
   auto pending = first->request(in, std::chrono::seconds{5}, deliver_atom::value,
                                 delivery{make_message("x.y", "e1"), 1, 1});
   REQUIRE(fx.calls->wait_count(1));
-  auto err = fx.deliver(in, make_message("x.y", "e1"), 2);
-  CHECK(err == inbox::errc::in_progress);
-  fx.self->send(fx.handler, ready_atom::value);
+  // Queued behind the running unit, then found recorded: acked, not run.
+  CHECK_FALSE(fx.deliver(in, make_message("x.y", "e1"), 2));
   bool acked = false;
   pending.receive([&](ack_atom) { acked = true; }, [](caf::error&) {});
   CHECK(acked);
-  CHECK_FALSE(fx.deliver(in, make_message("x.y", "e1"), 3));
   CHECK(fx.calls->count() == 1);
+  CHECK(applied(*fx.data) == std::vector<std::string>{"e1"});
 }
 
 TEST_CASE("inbox: an event missing required attributes fails as an events error",
@@ -116,30 +135,33 @@ TEST_CASE("inbox: dead letters reach the handler, keyed apart from the event", "
   CHECK(fx.calls->count() == 2);
 }
 
-TEST_CASE("inbox: a shared store survives the inbox actor", "[inbox]") {
+TEST_CASE("inbox: the records live in the store, not in the inbox actor", "[inbox]") {
   inbox_fixture fx;
-  auto store = std::make_shared<inbox::memory_inbox_store>();
-  auto a = fx.inbox("audit", nullptr, store);
+  auto a = fx.inbox("audit");
   CHECK_FALSE(fx.deliver(a, make_message("x.y", "e1")));
-  auto b = fx.inbox("audit", nullptr, store);
+  auto b = fx.inbox("audit");
   CHECK_FALSE(fx.deliver(b, make_message("x.y", "e1"), 2));
   CHECK(fx.calls->count() == 1);
-  CHECK(store->size() == 1);
-  CHECK(store->contains("audit", "e1"));
-  CHECK_FALSE(store->contains("auth", "e1"));
+  // Another consumer has records of its own.
+  auto c = fx.inbox("auth");
+  CHECK_FALSE(fx.deliver(c, make_message("x.y", "e1")));
+  CHECK(fx.calls->count() == 2);
+  // A fresh store knows nothing.
+  auto d = fx.inbox("audit", nullptr, std::make_shared<memory::memory_store>());
+  CHECK_FALSE(fx.deliver(d, make_message("x.y", "e1")));
+  CHECK(fx.calls->count() == 3);
 }
 
-TEST_CASE("inbox: duplicates are counted in weft_inbox_duplicates_total", "[inbox][metrics]") {
+TEST_CASE("inbox: duplicates, applied and failed events are counted", "[inbox][metrics]") {
   weft::metrics m; // outlives the fixture's actors, which use it
   inbox_fixture fx;
-  inbox::inbox_options opts;
-  opts.consumer = "audit";
-  opts.handler = fx.handler;
-  opts.metrics = &m;
-  auto in = inbox::spawn_inbox_consumer(fx.sys, opts);
-  fx.actors.push_back(caf::actor_cast<caf::actor>(in));
-  CHECK_FALSE(fx.deliver(in, make_message("x.y", "e1")));
+  fault_plan faults{{rule("audit", "fail_after", 1)}};
+  auto in = fx.inbox("audit", &faults, nullptr, &m);
+  CHECK(fx.deliver(in, make_message("x.y", "e1")));
   CHECK_FALSE(fx.deliver(in, make_message("x.y", "e1"), 2));
   CHECK_FALSE(fx.deliver(in, make_message("x.y", "e1"), 3));
+  CHECK_FALSE(fx.deliver(in, make_message("x.y", "e1"), 4));
   CHECK(metric_value(m, "weft_inbox_duplicates_total", {{"consumer", "audit"}}) == 2);
+  CHECK(metric_value(m, "weft_inbox_processed_total", {{"consumer", "audit"}}) == 1);
+  CHECK(metric_value(m, "weft_inbox_failed_total", {{"consumer", "audit"}}) == 1);
 }

@@ -7,34 +7,37 @@
 #include <caf/all.hpp>
 
 #include "actors/inbox/inbox_consumer.hpp"
+#include "adapters/memory/memory_store.hpp"
 #include "sink_probe.hpp"
 #include "tests/unit/adapters/memory/bus_probe.hpp"
 
 namespace weft::test {
 
-/// An actor system with a sink and helpers to deliver to an inbox directly;
-/// every spawned actor is stopped at the end.
+/// An actor system, a memory store, a sink handler and helpers to deliver to
+/// an inbox directly; every spawned actor is stopped at the end.
 struct inbox_fixture {
   test_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
+  std::shared_ptr<memory::memory_store> data = std::make_shared<memory::memory_store>();
   std::shared_ptr<sink> calls = std::make_shared<sink>();
-  sink_actor handler = spawn_sink(sys, calls);
-  std::vector<caf::actor> actors{caf::actor_cast<caf::actor>(handler)};
+  std::vector<caf::actor> actors;
 
   ~inbox_fixture() {
     for (auto& a : actors)
       self->send_exit(a, caf::exit_reason::user_shutdown);
   }
 
-  /// Spawns an inbox for `consumer` in front of the sink.
+  /// Spawns an inbox for `consumer` in front of the sink, on `store` (the
+  /// fixture's by default).
   event_handler_actor inbox(std::string consumer, fault_plan* faults = nullptr,
-                            std::shared_ptr<inbox::inbox_store> store = nullptr) {
+                            std::shared_ptr<store> on = nullptr, weft::metrics* m = nullptr) {
     inbox::inbox_options opts;
     opts.consumer = std::move(consumer);
-    opts.handler = handler;
+    opts.data = on ? std::move(on) : data;
+    opts.handler = sink_handler(calls);
     opts.faults = faults;
-    opts.store = std::move(store);
+    opts.metrics = m;
     auto h = inbox::spawn_inbox_consumer(sys, std::move(opts));
     actors.push_back(caf::actor_cast<caf::actor>(h));
     return h;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "actors/inbox/pg_inbox_batch.hpp"
+#include "actors/inbox/event_checks.hpp"
 #include "events/ids.hpp"
 
 // The inbox key of an event id (weft_inbox.event_id is a uuid column).

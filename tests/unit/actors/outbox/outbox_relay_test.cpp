@@ -31,12 +31,12 @@ struct relay_fixture {
     return h;
   }
 
-  outbox_actor relay(event_bus_actor bus, outbox::outbox_options opts = {}) {
+  event_relay_actor relay(event_bus_actor bus, outbox::outbox_options opts = {}) {
     opts.bus = std::move(bus);
     return keep(outbox::spawn_outbox_relay(sys, std::move(opts)));
   }
 
-  bool drain(const outbox_actor& relay, uint32_t deadline_ms) {
+  bool drain(const event_relay_actor& relay, uint32_t deadline_ms) {
     bool answered = false;
     self->request(relay, std::chrono::seconds{10}, drain_atom::value, deadline_ms)
       .receive([&](ack_atom) { answered = true; }, [](caf::error&) {});

@@ -29,10 +29,12 @@ TEST_CASE("OpenAPI document from route declarations", "[http][openapi]") {
   list.path = "/auth/users";
   list.operation_id = "auth.list_users";
   list.who = access::root;
-  list.query_params = {"limit"};
+  list.query_schema = {{"type", "object"},
+                       {"properties", {{"limit", {{"type", "integer"}, {"minimum", 1}}}}}};
   route_decl list2 = list;
   list2.version = 2;
   auth.routes = {login, roles, list, list2};
+  auth.publishes = {event_decl{"auth.user.created", 1, {{"type", "object"}}}};
 
   auto doc = http::make_openapi({auth}, "1.2.3");
   CHECK(doc["openapi"] == "3.1.0");
@@ -65,6 +67,7 @@ TEST_CASE("OpenAPI document from route declarations", "[http][openapi]") {
   CHECK(r["x-weft-access"] == "management");
 
   CHECK(paths["/v1/auth/users"]["get"]["parameters"][0]["in"] == "query");
+  CHECK(paths["/v1/auth/users"]["get"]["parameters"][0]["schema"]["type"] == "integer");
   CHECK(paths["/v1/auth/users"]["get"]["operationId"] == "auth.list_users");
   CHECK(paths["/v2/auth/users"]["get"]["operationId"] == "auth.list_users_v2");
 
@@ -78,6 +81,13 @@ TEST_CASE("OpenAPI document from route declarations", "[http][openapi]") {
   CHECK(comps["securitySchemes"]["bearerAuth"]["bearerFormat"] == "JWT");
   CHECK(comps["securitySchemes"]["apiKey"]["in"] == "header");
   CHECK(comps["securitySchemes"]["apiKey"]["name"] == "X-API-Key");
+
+  // The events each service publishes, with their data schema.
+  auto& ev = doc["x-weft-events"]["auth.user.created"];
+  CHECK(ev["service"] == "auth");
+  CHECK(ev["subject"] == "weft.auth.user.created");
+  CHECK(ev["dataversion"] == "1");
+  CHECK(ev["data"]["type"] == "object");
 
   // Every operationId is unique.
   std::set<std::string> ids;

@@ -34,10 +34,12 @@ std::vector<service_decl> sample_services() {
 } // namespace
 
 TEST_CASE("route table matches templates, params and versions", "[http][routes]") {
-  auto services = sample_services();
+  service_registry registry;
+  for (auto& svc : sample_services())
+    registry.declare(svc);
   route_table t;
   t.add_builtins();
-  REQUIRE(t.add_services(services).empty());
+  REQUIRE(t.add_services(registry).empty());
 
   SECTION("versioned path with a parameter") {
     auto m = t.match(http_method::get, "/v1/users/42");
@@ -109,12 +111,19 @@ TEST_CASE("route table matches templates, params and versions", "[http][routes]"
 }
 
 TEST_CASE("route table reports duplicate declarations", "[http][routes]") {
-  service_decl a{"a", {decl(http_method::get, "/x")}, {}, {}};
-  service_decl b{"b", {decl(http_method::get, "/x")}, {}, {}};
-  std::vector<service_decl> services{a, b};
+  service_decl a;
+  a.name = "a";
+  a.routes = {decl(http_method::get, "/x")};
+  service_decl b = a;
+  b.name = "b";
+  service_registry registry;
+  registry.declare(a);
+  registry.declare(b);
   route_table t;
-  auto dups = t.add_services(services);
+  auto dups = t.add_services(registry);
   CHECK(dups.size() == 1); // the versioned path; the alias is decided once
   CHECK(t.match(http_method::get, "/v1/x").route->service == "a");
   CHECK(t.match(http_method::get, "/x").route->service == "a");
+  // Each entry points at the slot of the service that answers it.
+  CHECK(t.match(http_method::get, "/v1/x").route->slot == registry.slot("a"));
 }

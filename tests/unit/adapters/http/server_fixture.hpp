@@ -13,10 +13,13 @@
 #include "adapters/http/http_server.hpp"
 #include "runtime/api_error.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/service_ports.hpp"
 #include "test_client.hpp"
 
 // A tiny node: an actor system, a fake "echo" service whose routes talk to
-// real actors, and the HTTP server on a free port.
+// real actors through the registry, a "slow" service that never answers, a
+// "gone" service declared but never bound, and the HTTP server on a free
+// port.
 namespace weft::http::test {
 
 inline caf::behavior echo_actor() {
@@ -51,11 +54,12 @@ struct server_fixture {
   std::atomic<bool> ready{true};
   caf::actor echo, silent;
   identity_actor keys;
+  service_registry registry;
   std::unique_ptr<server> srv;
   uint16_t port = 0;
 
   static route_decl route(http_method m, std::string path, access who,
-                          route_handler h, int version = 1) {
+                          route_handler h, int version = 1, bool edge_only = true) {
     route_decl r;
     r.method = m;
     r.path = std::move(path);
@@ -63,6 +67,7 @@ struct server_fixture {
     r.version = version;
     r.operation_id = "echo" + r.path + "." + to_string(m) + std::to_string(version);
     r.handler = std::move(h);
+    r.edge_only = edge_only;
     return r;
   }
 
@@ -74,13 +79,11 @@ struct server_fixture {
     keys = sys->spawn(key_store);
     service_decl svc;
     svc.name = "echo";
-    auto echo_h = echo;
-    auto silent_h = silent;
     svc.routes.push_back(route(
       http_method::get, "/echo/{id}", access::open,
-      [echo_h](caf::event_based_actor* self, std::chrono::milliseconds timeout,
-               api_request req, api_reply reply, api_fail fail) {
-        self->request(echo_h, timeout, req.params["id"])
+      [](caf::event_based_actor* self, const caf::actor& service,
+         std::chrono::milliseconds timeout, api_request req, api_reply reply, api_fail fail) {
+        self->request(service, timeout, req.params["id"])
           .then(
             [reply, req](const std::string& s) {
               reply({200,
@@ -89,54 +92,92 @@ struct server_fixture {
                      {{"X-Echo", "yes"}}});
             },
             [fail](caf::error& err) { fail(err); });
-      }));
+      },
+      1, false));
     auto post = route(http_method::post, "/echo", access::open,
-                      [](caf::event_based_actor*, std::chrono::milliseconds,
+                      [](caf::event_based_actor*, const caf::actor&, std::chrono::milliseconds,
                          api_request req, api_reply reply, api_fail) {
                         reply({201, req.body, {}});
                       });
     post.takes_body = true;
     post.success_status = 201;
     svc.routes.push_back(post);
-    auto whoami = [](caf::event_based_actor*, std::chrono::milliseconds, api_request req,
-                     api_reply reply, api_fail) {
+    // A body schema and a query schema, enforced by the edge.
+    auto typed = route(http_method::post, "/typed", access::open,
+                       [](caf::event_based_actor*, const caf::actor&, std::chrono::milliseconds,
+                          api_request req, api_reply reply, api_fail) {
+                         reply({200, {{"body", req.body}, {"query", req.query_values}}, {}});
+                       });
+    typed.takes_body = true;
+    typed.request_schema = {{"type", "object"},
+                            {"required", {"name", "count"}},
+                            {"properties",
+                             {{"name", {{"type", "string"}, {"minLength", 2}}},
+                              {"count", {{"type", "integer"}, {"maximum", 9}}}}}};
+    typed.query_schema = {{"type", "object"},
+                          {"properties",
+                           {{"limit", {{"type", "integer"}, {"minimum", 1}}},
+                            {"tag", {{"type", "string"}}}}}};
+    svc.routes.push_back(typed);
+    auto whoami = [](caf::event_based_actor*, const caf::actor&, std::chrono::milliseconds,
+                     api_request req, api_reply reply, api_fail) {
       reply({200, {{"caller", req.caller ? req.caller->id : ""}}, {}});
     };
     svc.routes.push_back(route(http_method::get, "/secure", access::authenticated, whoami));
     svc.routes.push_back(route(http_method::get, "/admin", access::management, whoami));
     svc.routes.push_back(route(http_method::get, "/root", access::root, whoami));
-    svc.routes.push_back(route(
+    service_decl slow;
+    slow.name = "slow";
+    slow.routes.push_back(route(
       http_method::get, "/slow", access::open,
-      [silent_h](caf::event_based_actor* self, std::chrono::milliseconds timeout,
-                 api_request, api_reply reply, api_fail fail) {
-        self->request(silent_h, timeout, std::string{"x"})
+      [](caf::event_based_actor* self, const caf::actor& service,
+         std::chrono::milliseconds timeout, api_request, api_reply reply, api_fail fail) {
+        self->request(service, timeout, std::string{"x"})
           .then([reply](const std::string&) { reply({200, {}, {}}); },
                 [fail](caf::error& err) { fail(err); });
-      }));
+      },
+      1, false));
+    service_decl gone;
+    gone.name = "gone";
+    gone.routes.push_back(route(
+      http_method::get, "/gone", access::open,
+      [](caf::event_based_actor*, const caf::actor&, std::chrono::milliseconds, api_request,
+         api_reply reply, api_fail) { reply({200, {}, {}}); },
+      1, false));
     svc.routes.push_back(route(http_method::get, "/void", access::open,
-                               [](caf::event_based_actor*, std::chrono::milliseconds,
-                                  api_request, api_reply, api_fail) {
+                               [](caf::event_based_actor*, const caf::actor&,
+                                  std::chrono::milliseconds, api_request, api_reply, api_fail) {
                                  // drops reply and fail: the adapter's guard answers
                                }));
     svc.routes.push_back(route(http_method::get, "/throws", access::open,
-                               [](caf::event_based_actor*, std::chrono::milliseconds,
-                                  api_request, api_reply, api_fail) {
+                               [](caf::event_based_actor*, const caf::actor&,
+                                  std::chrono::milliseconds, api_request, api_reply, api_fail) {
                                  throw std::runtime_error("boom");
                                }));
     svc.routes.push_back(route(
       http_method::get, "/crash", access::open,
-      [echo_h](caf::event_based_actor* self, std::chrono::milliseconds timeout,
-               api_request, api_reply, api_fail) {
+      [](caf::event_based_actor* self, const caf::actor& service,
+         std::chrono::milliseconds timeout, api_request, api_reply, api_fail) {
         // Throws inside a continuation, where no try/catch of ours reaches.
-        self->request(echo_h, timeout, std::string{"c"})
+        self->request(service, timeout, std::string{"c"})
           .then([](const std::string&) { throw std::runtime_error("crash"); });
-      }));
+      },
+      1, false));
     for (int v : {1, 2})
       svc.routes.push_back(route(
         http_method::get, "/versioned", access::open,
-        [v](caf::event_based_actor*, std::chrono::milliseconds, api_request,
+        [v](caf::event_based_actor*, const caf::actor&, std::chrono::milliseconds, api_request,
             api_reply reply, api_fail) { reply({200, {{"v", v}}, {}}); },
         v));
+    service_decl key_service;
+    key_service.name = "keys";
+    registry.declare(svc);
+    registry.declare(slow);
+    registry.declare(gone);
+    registry.declare(key_service);
+    registry.bind("echo", echo);
+    registry.bind("slow", silent);
+    registry.bind("keys", caf::actor_cast<caf::actor>(keys));
     config::http_section settings;
     settings.host = "127.0.0.1";
     settings.port = 0;
@@ -148,11 +189,13 @@ struct server_fixture {
       tweak(settings);
     server_deps deps;
     deps.system = sys.get();
-    deps.services = {svc};
+    deps.registry = &registry;
     deps.verify_token = verify;
-    deps.api_keys = keys;
+    deps.api_key_service = "keys";
     deps.metrics = &metrics;
-    deps.ready = [this] { return ready.load(); };
+    deps.not_ready = [this] {
+      return ready.load() ? std::vector<std::string>{} : std::vector<std::string>{"test"};
+    };
     deps.node_name = "test-node";
     deps.version = "9.9.9";
     srv = std::make_unique<server>(settings, std::move(deps));
@@ -161,6 +204,7 @@ struct server_fixture {
 
   ~server_fixture() {
     srv.reset();
+    registry.unbind_all();
     caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(keys, caf::exit_reason::user_shutdown);

@@ -69,10 +69,12 @@ TEST_CASE_METHOD(server_fixture, "built-in endpoints", "[http][server]") {
   CHECK(not_ready.status == 503);
   CHECK(is_problem(not_ready));
   CHECK(not_ready.header("retry-after") == "1");
+  // The answer names the parts that are not ready.
+  CHECK(not_ready.json()["detail"] == "not ready: test");
   auto version = get("/v1/utils/version");
   CHECK(version.json()["version"] == "9.9.9");
   CHECK(version.json()["node"] == "test-node");
-  CHECK(version.json()["services"] == nlohmann::json::array({"echo"}));
+  CHECK(version.json()["services"] == nlohmann::json::array({"echo", "slow", "gone", "keys"}));
   CHECK(get("/utils/version").json() == version.json());
   auto doc = get("/v1/openapi.json");
   CHECK(doc.json()["openapi"] == "3.1.0");
@@ -213,6 +215,64 @@ TEST_CASE_METHOD(server_fixture, "services that fail or never answer", "[http][s
     // The crashed request is answered by the guard; later ones work again.
     CHECK(get("/v1/crash").status == 504);
     CHECK(wait_until([&] { return get("/v1/echo/after").status == 200; }, 10s));
+  }
+}
+
+TEST_CASE_METHOD(server_fixture, "routes resolve their service per request", "[http][server]") {
+  SECTION("a declared service that is not bound answers 503 with Retry-After") {
+    auto r = get("/v1/gone");
+    CHECK(r.status == 503);
+    CHECK(is_problem(r));
+    CHECK(r.header("retry-after") == "1");
+    CHECK(r.json()["detail"] == "service gone is not available");
+  }
+  SECTION("unbinding a service turns its routes to 503, binding it back restores them") {
+    REQUIRE(get("/v1/echo/a").status == 200);
+    registry.unbind("echo");
+    CHECK(get("/v1/echo/a").status == 503);
+    registry.bind("echo", echo);
+    CHECK(get("/v1/echo/a").status == 200);
+  }
+  SECTION("API keys need their service: unbound is 503, not 401") {
+    registry.unbind("keys");
+    auto r = get("/v1/admin", {{"X-API-Key", "key-admin"}});
+    CHECK(r.status == 503);
+    CHECK(r.header("retry-after") == "1");
+  }
+}
+
+TEST_CASE_METHOD(server_fixture, "bodies and query strings are checked against the route's schemas",
+                 "[http][server]") {
+  SECTION("a body that fits goes through, query values typed") {
+    auto r = post("/v1/typed?limit=3&tag=x&other=y", R"({"name":"ab","count":9})");
+    REQUIRE(r.status == 200);
+    CHECK(r.json()["query"] == nlohmann::json{{"limit", 3}, {"tag", "x"}});
+  }
+  SECTION("every violation of the body is listed with its pointer") {
+    auto r = post("/v1/typed", R"({"name":"a","count":10})");
+    CHECK(r.status == 400);
+    CHECK(is_problem(r));
+    auto errors = r.json()["errors"];
+    REQUIRE(errors.size() == 2); // in property-name order
+    CHECK(errors[0]["pointer"] == "/count");
+    CHECK(errors[0]["detail"] == "count must be at most 9");
+    CHECK(errors[1]["pointer"] == "/name");
+    CHECK(errors[1]["detail"] == "name must have at least 2 characters");
+    CHECK(r.json()["detail"] == errors[0]["detail"]);
+  }
+  SECTION("missing and wrongly typed fields") {
+    auto r = post("/v1/typed", R"({"count":"x"})");
+    CHECK(r.status == 400);
+    auto errors = r.json()["errors"];
+    REQUIRE(errors.size() == 2); // required first, then property by property
+    CHECK(errors[0]["detail"] == "name is required");
+    CHECK(errors[1]["detail"] == "count must be an integer");
+  }
+  SECTION("a query value that does not parse or breaks its schema") {
+    auto r = post("/v1/typed?limit=abc", R"({"name":"ab","count":1})");
+    CHECK(r.status == 400);
+    CHECK(r.json()["detail"] == "limit must be an integer");
+    CHECK(post("/v1/typed?limit=0", R"({"name":"ab","count":1})").status == 400);
   }
 }
 
