@@ -169,8 +169,9 @@ void maybe_claim(relay_pointer self) {
   auto sent = steady_clock::now();
   auto lease_end = sent + lease;
   pg::run<std::vector<pg::outbox_row>>(self, st.opts.pool, st.opts.db_timeout,
-                                       [limit, lease, owner = st.owner](pg::connection& c) {
-                                         return pg::claim_outbox(c, limit, lease, owner);
+                                       [limit, lease, owner = st.owner,
+                                        skip = st.skipped_subjects(sent)](pg::connection& c) {
+                                         return pg::claim_outbox(c, limit, lease, owner, skip);
                                        })
     .then(
       [self, limit, lease_end, sent](std::vector<pg::outbox_row> rows) {

@@ -38,6 +38,22 @@ void pg_relay_state::add_claimed(std::vector<pg::outbox_row> rows,
   }
 }
 
+std::vector<std::string>
+pg_relay_state::skipped_subjects(steady_clock::time_point now) const {
+  std::vector<std::string> out;
+  auto subject = [](const std::string& key) { return !key.empty() && key[0] != '\x01'; };
+  for (const auto& [key, l] : lanes)
+    if (l.rows.size() >= full_lane() && subject(key))
+      out.push_back(key);
+  for (const auto& [key, n] : unwritten)
+    if (subject(key))
+      out.push_back(key);
+  for (const auto& [key, until] : expiring)
+    if (until > now && subject(key))
+      out.push_back(key);
+  return out;
+}
+
 bool pg_relay_state::next_row(held_row& out, std::string& lane_key,
                               steady_clock::time_point now) {
   while (!ready.empty()) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -95,6 +96,14 @@ struct pg_relay_state {
   /// Lanes whose rows were written while a claim was under way: that claim
   /// may have seen them still ours, so its rows of them are released too.
   std::unordered_set<std::string> lifted_while_claiming;
+
+  /// The subjects a claim sent at `now` should leave alone: those held back
+  /// (their rows would be released at once) and lanes holding an eighth of
+  /// a batch already. Without it, one busy subject with a backlog fills every
+  /// claim with rows that can only go out one at a time, while the rows of
+  /// the other subjects wait behind it.
+  std::vector<std::string> skipped_subjects(steady_clock::time_point now) const;
+  size_t full_lane() const { return std::max<size_t>(opts.batch_size / 8, 1); }
 
   /// Adds the rows of a claim sent at `sent` (sorted by id) to their lanes;
   /// rows of lanes held back since then are released.

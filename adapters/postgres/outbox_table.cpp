@@ -35,7 +35,9 @@ constexpr statement insert_quiet{"weft_outbox_insert",
 
 // A row is claimable when due, not leased, and no earlier unpublished row of
 // its subject is waiting for a retry or leased by another claimer ($3; ''
-// names nobody): a claimer keeps its own rows of a subject in order. `id > 0`,
+// names nobody): a claimer keeps its own rows of a subject in order. The
+// claimer may skip subjects ($4): those it has enough rows of already, or
+// holds back. `id > 0`,
 // `subject <> ''` and the (id, subject) order tie each part to its index
 // (migration 0004); ids are unique, so the order is id order.
 constexpr statement claim{
@@ -50,6 +52,7 @@ constexpr statement claim{
   "    AND e.published_at IS NULL"
   "    AND (e.next_attempt_at > now() OR (e.locked_until > now()"
   "     AND ($3 = '' OR e.locked_by IS NULL OR e.locked_by <> $3)))))"
+  "  AND NOT (o.subject = ANY($4::text[]))"
   " ORDER BY o.id, o.subject LIMIT $1"
   " FOR UPDATE OF o SKIP LOCKED) "
   "UPDATE weft_outbox o SET locked_until = now() + $2::float8 * interval '1 millisecond',"
@@ -188,13 +191,22 @@ caf::error append_outbox(connection& c, const std::vector<events::envelope>& evs
 
 caf::expected<std::vector<outbox_row>> claim_outbox(connection& c, size_t limit,
                                                     std::chrono::milliseconds lease,
-                                                    std::string_view owner) {
+                                                    std::string_view owner,
+                                                    const std::vector<std::string>& skip) {
+  std::string subjects = "{";
+  for (size_t i = 0; i < skip.size(); ++i) {
+    if (i > 0)
+      subjects += ',';
+    append_quoted(subjects, skip[i]);
+  }
+  subjects += '}';
   // One round trip, one implicit transaction: the lock is held until the
   // lease is committed.
   pipeline p{c};
   p.add(lock_exclusive, outbox_lock_key);
   p.add(index_order);
-  p.add(claim, static_cast<int64_t>(limit), static_cast<int64_t>(lease.count()), owner);
+  p.add(claim, static_cast<int64_t>(limit), static_cast<int64_t>(lease.count()), owner,
+        subjects);
   auto rs = p.run();
   if (!rs)
     return std::move(rs.error());

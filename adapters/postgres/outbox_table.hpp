@@ -77,10 +77,12 @@ caf::error append_outbox(connection& c, const std::vector<events::envelope>& evs
 /// Leases up to `limit` claimable rows for `lease`, in id order, to `owner`.
 /// Rows behind `owner`'s own leased rows of their subject are claimable (the
 /// owner publishes them after those; a relay names itself); an empty owner
-/// is held back by every lease.
+/// is held back by every lease. Rows of the subjects in `skip` are left
+/// alone (a relay with enough of a subject at hand lets the others through).
 caf::expected<std::vector<outbox_row>> claim_outbox(connection& c, size_t limit,
                                                     std::chrono::milliseconds lease,
-                                                    std::string_view owner = {});
+                                                    std::string_view owner = {},
+                                                    const std::vector<std::string>& skip = {});
 
 /// Writes a settlement in one round trip (one UPDATE per kind present).
 caf::error settle_outbox(connection& c, const outbox_settlement& s);

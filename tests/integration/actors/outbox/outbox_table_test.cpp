@@ -134,6 +134,19 @@ TEST_CASE("outbox table: an owner claims rows behind its own leases, never behin
   CHECK(ids_of(claim(other, 10, 30s, "y")) == std::vector<int64_t>{a2, a3});
 }
 
+TEST_CASE("outbox table: a claim leaves the subjects it is told to skip") {
+  outbox_fixture fx;
+  fx.append({make_event("A", 1), make_event("A", 2), make_event("B", 1), make_event("", 1)});
+  auto all = fx.db.exec("SELECT id FROM weft_outbox ORDER BY id");
+  REQUIRE(all);
+  auto a1 = all->get<int64_t>(0, 0), a2 = all->get<int64_t>(1, 0);
+  auto b1 = all->get<int64_t>(2, 0), n1 = all->get<int64_t>(3, 0);
+  auto rows = pg::claim_outbox(fx.db, 10, 30s, "x", {"A", "with \"quotes\", too"});
+  REQUIRE(rows);
+  CHECK(ids_of(*rows) == std::vector<int64_t>{b1, n1});
+  CHECK(ids_of(claim(fx.db, 10, 30s, "x")) == std::vector<int64_t>{a1, a2});
+}
+
 TEST_CASE("outbox table: a crashed claimer's rows come back when the lease expires") {
   outbox_fixture fx;
   fx.append({make_event("A", 1), make_event("A", 2), make_event("B", 1)});

@@ -184,3 +184,45 @@ TEST_CASE("pg relay: busy aggregates go out in order through claims behind its o
   CHECK(per_id[expected["S5"].front()] == 2);
   CHECK(log->attempt_count() == 482);
 }
+
+TEST_CASE("pg relay: one busy subject with a backlog does not hold back the others") {
+  outbox_fixture fx;
+  auto log = std::make_shared<bus_log>();
+  auto o = fx.relay_options(fx.keep(spawn_recording_bus(fx.sys, log)));
+  o.batch_size = 40;
+  // Its rows come first in id order and can only go out one at a time:
+  // claims in id order alone would bring nothing else until all are out.
+  constexpr int hot = 3000, cold = 100;
+  for (int tx = 0; tx < hot / 500; ++tx) {
+    std::vector<events::envelope> evs;
+    for (int i = 0; i < 500; ++i)
+      evs.push_back(make_event("HOT", tx * 500 + i));
+    fx.append(evs);
+  }
+  std::vector<events::envelope> others;
+  for (int i = 0; i < cold; ++i)
+    others.push_back(make_event("C" + std::to_string(i), i));
+  fx.append(others);
+  fx.relay(o);
+  REQUIRE(wait_until([&] { return log->stored_count() == hot + cold && fx.pending() == 0; },
+                     60s));
+  std::lock_guard<std::mutex> lk{log->mtx};
+  size_t hot_before = 0, cold_seen = 0;
+  for (auto& m : log->stored) {
+    if (m.event.subject != "HOT") {
+      if (++cold_seen == cold)
+        break;
+    } else {
+      ++hot_before;
+    }
+  }
+  INFO("HOT rows stored before the last of the others: " << hot_before);
+  CHECK(hot_before < hot / 3);
+  // And HOT kept its order.
+  std::vector<int> order;
+  for (auto& m : log->stored)
+    if (m.event.subject == "HOT")
+      order.push_back(std::stoi(m.event.data.substr(5)));
+  CHECK(std::is_sorted(order.begin(), order.end()));
+  CHECK(order.size() == hot);
+}

@@ -128,6 +128,28 @@ TEST_CASE("pg relay state: a subject dropped for its leases is held back until t
   CHECK(start_all(st, now + 20s) == std::vector<int64_t>{4});
 }
 
+TEST_CASE("pg relay state: claims skip full lanes and the subjects held back", "[outbox]") {
+  pg_relay_state st;
+  st.opts.publish_timeout = 5s;
+  auto now = steady_clock::now();
+  std::vector<pg::outbox_row> rows;
+  st.opts.batch_size = 40;
+  for (int64_t id = 1; id <= static_cast<int64_t>(st.full_lane()) + 1; ++id)
+    rows.push_back(row(id, "hot"));
+  rows.push_back(row(100, "cold"));
+  rows.push_back(row(101, ""));
+  st.add_claimed(std::move(rows), now + 30s, now);
+  st.release("gone", 102); // unwritten
+  st.add_claimed({row(103, "late")}, now + 3s, now);
+  start_all(st, now); // one hot row starts; "late" is dropped: its lease ends too soon
+  auto skipped = st.skipped_subjects(now);
+  std::sort(skipped.begin(), skipped.end());
+  CHECK(skipped == std::vector<std::string>{"gone", "hot", "late"});
+  st.settled(std::exchange(st.settle_lanes, {}));
+  CHECK(st.skipped_subjects(now + 3s + st.opts.db_timeout + 1ms)
+        == std::vector<std::string>{"hot"});
+}
+
 TEST_CASE("pg relay state: rows whose lease would end before an answer are dropped, not "
           "released",
           "[outbox]") {
