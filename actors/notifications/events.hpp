@@ -7,7 +7,10 @@
 #include "events/typed_event.hpp"
 #include "events/wire.hpp"
 
-// The events the notifications service publishes. Subject: the user id.
+// The events the notifications service publishes. A notification is its own
+// aggregate: notification_created's subject is the notification id, so that
+// one busy user (an admin creating many keys) is not a single ordered lane
+// through the outbox; notifications_read's subject is the user id.
 namespace weft::notifications {
 
 /// A notification was written for a user (by the inbox, with the

@@ -29,7 +29,7 @@ caf::error notify(unit_of_work& w, const events::envelope& cause, notification_r
     return err;
   if (auto err = repo->add_unread(n.user_id, 1))
     return err;
-  w.emit(event(notification_created{n.id, n.user_id, n.kind}, n.user_id, cause.correlationid,
+  w.emit(event(notification_created{n.id, n.user_id, n.kind}, n.id, cause.correlationid,
                cause.id));
   return {};
 }
