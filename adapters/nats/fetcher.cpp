@@ -51,6 +51,17 @@ header_list read_headers(natsMsg* m) {
   return out;
 }
 
+/// The status code of a JetStream status message ("404", "408", ...), or
+/// empty for a message that carries data.
+std::string status_of(natsMsg* m) {
+  if (natsMsg_GetDataLength(m) > 0)
+    return {};
+  const char* code = nullptr;
+  if (natsMsgHeader_Get(m, "Status", &code) != NATS_OK || code == nullptr)
+    return {};
+  return code;
+}
+
 } // namespace
 
 fetcher::fetcher(std::shared_ptr<connection> conn, consumer_config cfg, caf::actor sink,
@@ -100,6 +111,7 @@ void fetcher::join() {
 
 void fetcher::close_subscription() {
   if (sub_ != nullptr) {
+    natsSubscription_Unsubscribe(sub_);
     natsSubscription_Destroy(sub_);
     sub_ = nullptr;
   }
@@ -143,17 +155,22 @@ caf::error fetcher::ensure_consumer() {
 }
 
 caf::error fetcher::bind() {
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = conn_->opts().stream.c_str();
-  so.Consumer = cfg_.name.c_str();
-  auto jo = short_wait();
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&sub_, conn_->js(), nullptr, nullptr, &jo, &so, &jerr);
-  if (s != NATS_OK) {
-    refused_ = jerr != 0;
-    return unavailable("nats: pull subscribe " + cfg_.name + ": " + status_text(s, jerr));
-  }
+  // Our own inbox, not js_PullSubscribe: see pull(). Requests reply to
+  // inbox.<n>, so a status that ends request n names it.
+  natsInbox* inbox = nullptr;
+  natsStatus s = natsInbox_Create(&inbox);
+  if (s != NATS_OK)
+    return unavailable("nats: inbox for " + cfg_.name + ": " + status_text(s));
+  inbox_ = inbox;
+  natsInbox_Destroy(inbox);
+  next_subject_ = "$JS.API.CONSUMER.MSG.NEXT." + conn_->opts().stream + "." + cfg_.name;
+  s = natsConnection_SubscribeSync(&sub_, conn_->nc(), (inbox_ + ".*").c_str());
+  // No client-side limit (the default drops messages past 65,536 as a slow
+  // consumer): what arrives is bounded by what we ask for.
+  if (s == NATS_OK)
+    s = natsSubscription_SetPendingLimits(sub_, -1, -1);
+  if (s != NATS_OK)
+    return unavailable("nats: subscribe " + cfg_.name + ": " + status_text(s));
   return caf::none;
 }
 
@@ -192,15 +209,14 @@ void fetcher::refresh_pending() {
 }
 
 // Decoding happens here, off the actor: metadata, headers, CloudEvents JSON.
-void fetcher::hand_off(natsMsgList& list) {
+void fetcher::hand_off(std::vector<natsMsg*>& msgs) {
   auto batch = std::make_shared<std::vector<fetched>>();
-  batch->reserve(static_cast<size_t>(list.Count));
+  batch->reserve(msgs.size());
   uint64_t pending = num_pending_.load();
-  for (int i = 0; i < list.Count; ++i) {
-    natsMsg* m = list.Msgs[i];
-    list.Msgs[i] = nullptr; // ours now; natsMsgList_Destroy skips it
+  for (natsMsg* m : msgs) {
     fetched f;
     f.msg = own(m);
+    f.conn = conn_->nc();
     jsMsgMetaData* md = nullptr;
     if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
       f.stream_seq = md->Sequence.Stream;
@@ -217,12 +233,96 @@ void fetcher::hand_off(natsMsgList& list) {
       f.decode_error = events::describe(ev.error());
     batch->push_back(std::move(f));
   }
+  msgs.clear();
   {
     std::lock_guard<std::mutex> lk{mtx_};
     outstanding_ += static_cast<uint32_t>(batch->size());
   }
   set_pending(pending);
   caf::anon_send(sink_, batch_atom::value, cfg_.name, std::move(batch));
+}
+
+// NATS.c 3.4.1's fetch (natsSubscription_FetchRequest) writes past its
+// message array when messages left over from an earlier pull request (they
+// arrive after it ended: common under load and around a reconnect) number
+// more than half the batch: it collects against a batch it has already
+// decreased (fixed upstream in nats.c #749). The heap corruption crashed
+// nodes mid-outage. Checking the leftovers before each fetch is not enough:
+// more can arrive between the check and the fetch. So the pull protocol is
+// spoken here, as the library does, on a plain subscription.
+fetcher::pull_result fetcher::pull(uint32_t n, int64_t wait_ns, std::vector<natsMsg*>& out) {
+  pull_result r;
+  // Leftovers first: they count against `n`, and may make a request moot.
+  natsMsg* m = nullptr;
+  int queued = 0, queued_bytes = 0;
+  while (out.size() < n && natsSubscription_GetPending(sub_, &queued, &queued_bytes) == NATS_OK
+         && queued > 0 && natsSubscription_NextMsg(&m, sub_, 1) == NATS_OK) {
+    if (status_of(m).empty())
+      out.push_back(m);
+    else
+      natsMsg_Destroy(m); // a status of an earlier request
+  }
+  if (out.size() >= n)
+    return r;
+  if (!conn_->connected()) {
+    // A request now would wait in the reconnect buffer, and all of them
+    // would be served at once after the reconnect, past our credit.
+    r.status = NATS_CONNECTION_DISCONNECTED;
+    r.why = "not connected to NATS";
+    return r;
+  }
+  // As NATS.c: expires a little before our own deadline; no_wait: answer as
+  // soon as anything is there (nats-server 2.9 waits for the first message).
+  auto reply = inbox_ + "." + std::to_string(++request_seq_);
+  auto expires = wait_ns >= 20 * ns_per_ms ? wait_ns - 10 * ns_per_ms : wait_ns;
+  auto body = "{\"batch\":" + std::to_string(n - out.size()) + ",\"expires\":"
+              + std::to_string(expires) + ",\"no_wait\":true}";
+  r.status = natsConnection_PublishRequest(conn_->nc(), next_subject_.c_str(), reply.c_str(),
+                                           body.data(), static_cast<int>(body.size()));
+  if (r.status != NATS_OK) {
+    r.why = status_text(r.status);
+    return r;
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds{wait_ns};
+  while (out.size() < n) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      r.status = NATS_TIMEOUT;
+      break;
+    }
+    r.status = natsSubscription_NextMsg(&m, sub_, left.count());
+    if (r.status != NATS_OK) {
+      // NATS_TIMEOUT: nothing came; NATS_NO_RESPONDERS: no JetStream.
+      r.why = status_text(r.status);
+      break;
+    }
+    auto code = status_of(m);
+    if (code.empty()) {
+      out.push_back(m);
+      continue;
+    }
+    bool ours = reply == natsMsg_GetSubject(m);
+    if (ours && code != "100") {
+      // 404 no messages, 408 expired: the request is over. 409: refused
+      // (Exceeded MaxAckPending/MaxWaiting, consumer deleted, ...).
+      const char* desc = nullptr;
+      natsMsgHeader_Get(m, "Description", &desc);
+      if (code == "404")
+        r.status = NATS_NOT_FOUND;
+      else if (code == "408")
+        r.status = NATS_TIMEOUT;
+      else
+        r.status = NATS_ERR;
+      r.why = code + " " + (desc != nullptr ? desc : "");
+      natsMsg_Destroy(m);
+      break;
+    }
+    natsMsg_Destroy(m); // a heartbeat, or a status of an earlier request
+  }
+  if (!out.empty() && (r.status == NATS_TIMEOUT || r.status == NATS_NOT_FOUND))
+    r.status = NATS_OK;
+  return r;
 }
 
 void fetcher::run() {
@@ -258,32 +358,14 @@ void fetcher::run() {
       refresh_pending();
       continue;
     }
-    // NoWait + Expires (nats-server 2.9): answers as soon as anything is
-    // there, up to `credits` messages; waits up to fetch_wait_ms otherwise.
-    jsFetchRequest fr;
-    jsFetchRequest_Init(&fr);
-    fr.Batch = static_cast<int>(credits);
-    fr.NoWait = true;
-    fr.Expires = wait_ns;
-    // NATS.c 3.4.1's fetch writes past its message array when messages left
-    // over from an earlier pull request (they arrived after it ended, common
-    // around a reconnect) number more than half the batch: it then keeps
-    // collecting against a batch it already decreased (heap corruption, seen
-    // as crashes of the node mid-outage; fixed upstream in nats.c #749). So
-    // leftovers are taken alone, as a batch of at most their number, which
-    // the library serves from its queue without a new request.
-    int left_over = 0, left_over_bytes = 0;
-    if (natsSubscription_GetPending(sub_, &left_over, &left_over_bytes) == NATS_OK && left_over > 0)
-      fr.Batch = std::min(left_over, static_cast<int>(credits));
-    natsMsgList list{};
-    natsStatus s = natsSubscription_FetchRequest(&list, sub_, &fr);
-    if (s == NATS_OK && list.Count > 0) {
+    std::vector<natsMsg*> msgs;
+    auto r = pull(credits, wait_ns, msgs);
+    if (!msgs.empty()) {
       failures = 0;
-      hand_off(list);
-      natsMsgList_Destroy(&list);
+      hand_off(msgs);
       continue;
     }
-    natsMsgList_Destroy(&list);
+    auto s = r.status;
     if (s == NATS_OK || s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
       failures = 0;
       auto now = std::chrono::steady_clock::now();
@@ -293,7 +375,7 @@ void fetcher::run() {
       }
       continue;
     }
-    auto why = status_text(s);
+    const auto& why = r.why;
     if (why.find("Exceeded Max") != std::string::npos) {
       // 409 Exceeded MaxAckPending/MaxWaiting: other replicas hold the
       // consumer's budget. Normal with competing consumers: wait a little.

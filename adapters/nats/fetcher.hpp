@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/error.hpp>
@@ -17,7 +18,7 @@
 #include "runtime/event_bus.hpp"
 
 // Internal: one durable pull consumer read by a dedicated thread. The thread
-// creates (or updates) the durable, binds a pull subscription, then loops:
+// creates (or updates) the durable, subscribes to its own inbox, then loops:
 // wait for credit, fetch, decode, hand the batch to the bus actor. Fetch
 // blocks, so it never runs on a CAF thread.
 //
@@ -59,7 +60,15 @@ private:
   /// Waits for credit; 0 when stopping, else how many to fetch. Sets `idle`
   /// when it waited a while without credit (time to refresh the lag).
   uint32_t wait_credit(bool& idle);
-  void hand_off(natsMsgList& list);
+  /// What one pull request ended with, and why when it failed.
+  struct pull_result {
+    natsStatus status = NATS_OK;
+    std::string why;
+  };
+  /// Up to `n` messages into `out`: leftovers of earlier requests, then one
+  /// pull request waiting up to `wait_ns`.
+  pull_result pull(uint32_t n, int64_t wait_ns, std::vector<natsMsg*>& out);
+  void hand_off(std::vector<natsMsg*>& msgs);
   void refresh_pending();
   void set_pending(uint64_t n);
   bool sleep_unless_stopped(std::chrono::milliseconds d);
@@ -68,7 +77,10 @@ private:
   consumer_config cfg_;
   caf::actor sink_;
   uint32_t limit_;
-  natsSubscription* sub_ = nullptr;
+  natsSubscription* sub_ = nullptr; ///< a plain subscription on inbox_.*
+  std::string inbox_;
+  std::string next_subject_;        ///< $JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>
+  uint64_t request_seq_ = 0;
   std::thread thread_;
   std::mutex mtx_;
   std::condition_variable cv_;

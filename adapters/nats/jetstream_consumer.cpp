@@ -18,7 +18,7 @@
 //   messages go to a handler one at a time, in stream order; the next one
 //   waits until the front is settled (acked, dead-lettered), also through
 //   retries. Lanes run concurrently, at most max_in_flight messages held;
-// - ack: natsMsg_Ack, the lane moves on. Error reply, or no reply within
+// - ack: +ACK, the lane moves on. Error reply, or no reply within
 //   ack_wait: the lane waits backoff_ms[min(attempt-1, len-1)] +-20% and the
 //   handler gets the same message again (a local retry; the server is kept
 //   from redelivering it by in-progress acks every ack_wait/3);
@@ -27,7 +27,7 @@
 //   time), at once for an error of category `events`, or for a payload
 //   that does not decode as a CloudEvent: publish to `weft.dlq.<consumer>`
 //   (original payload and headers + Weft-Dlq-*), and only once that is
-//   stored, natsMsg_Term. A dead letter that fails or does not decode is
+//   stored, +TERM. A dead letter that fails or does not decode is
 //   Termed, never dead-lettered again (a `weft.>` consumer would loop);
 // - drain: nothing new is fetched; held messages no handler has are naked
 //   (with their remaining backoff) for another replica; answers once the
@@ -88,9 +88,9 @@ void give_back(consumer_rt& c, lane& l) {
     auto& h = l.queue.back();
     if (l.queue.size() == 1 && l.phase == lane_phase::backoff && l.retry_at > now) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(l.retry_at - now);
-      natsMsg_NakWithDelay(h.f.msg.get(), left.count(), nullptr);
+      nak(h.f, left.count());
     } else {
-      natsMsg_Nak(h.f.msg.get(), nullptr);
+      nak(h.f);
     }
     c.held_seqs.erase(h.f.stream_seq);
     l.queue.pop_back();
@@ -111,7 +111,7 @@ bool dead_letter(bus_pointer self, consumer_rt& c, const std::string& key, lane&
   if (events::is_dead_letter_subject(h.f.subject)) {
     spdlog::warn("nats: consumer {}: dropping dead letter seq {} after {} deliveries: {}", name,
                  h.f.stream_seq, h.dlq_deliveries, h.dlq_reason);
-    natsMsg_Term(h.f.msg.get(), nullptr);
+    term(h.f);
     c.stats.dead_lettered++;
     count(st, bus_counter::dead_lettered, type, name);
     pop_front(self, c, l);
@@ -198,7 +198,7 @@ void on_handled(bus_pointer self, const std::string& name, const std::string& ke
   c->in_flight--;
   l.phase = lane_phase::idle;
   if (!err) {
-    natsMsg_Ack(h.f.msg.get(), nullptr);
+    ack(h.f);
     c->stats.acked++;
     count(st, bus_counter::acked, h.f.event->type, name);
     pop_front(self, *c, l);
@@ -206,7 +206,7 @@ void on_handled(bus_pointer self, const std::string& name, const std::string& ke
     h.dlq_reason = reason_of(err);
     h.dlq_deliveries = h.attempt();
   } else if (st.draining) {
-    natsMsg_NakWithDelay(h.f.msg.get(), backoff(st, c->cfg, h.attempt()).count(), nullptr);
+    nak(h.f, backoff(st, c->cfg, h.attempt()).count());
     c->held_seqs.erase(h.f.stream_seq);
     l.queue.pop_front();
     c->held_count--;
@@ -277,7 +277,7 @@ void on_batch(bus_pointer self, const std::string& consumer, batch_ptr batch) {
   std::vector<std::string> touched;
   for (auto& f : *batch) {
     if (st.draining) { // fetched just before the drain: for another replica
-      natsMsg_Nak(f.msg.get(), nullptr);
+      nak(f);
       c->fetch->release(1);
       continue;
     }
@@ -351,7 +351,7 @@ void on_dead_letter_stored(bus_pointer self, const pub_entry& e, const std::stri
   }
   spdlog::warn("nats: dead letter from consumer {}: seq {} subject {} after {} deliveries: {}",
                e.consumer, h.f.stream_seq, h.f.subject, h.dlq_deliveries, h.dlq_reason);
-  natsMsg_Term(h.f.msg.get(), nullptr);
+  term(h.f);
   c->stats.dead_lettered++;
   count(st, bus_counter::dead_lettered, e.type, e.consumer);
   pop_front(self, *c, l);
@@ -365,7 +365,7 @@ void keepalive(bus_pointer self, const std::string& consumer) {
     return;
   for (auto& [key, l] : c->lanes)
     for (auto& h : l.queue)
-      natsMsg_InProgress(h.f.msg.get(), nullptr);
+      in_progress(h.f);
   self->delayed_send(self, std::chrono::milliseconds{std::max<uint32_t>(c->cfg.ack_wait_ms / 3, 50)},
                      keepalive_atom::value, consumer);
 }

@@ -39,6 +39,7 @@ inline unique_msg own_unique(natsMsg* m) {
 /// does no JSON parsing.
 struct fetched {
   msg_ptr msg;
+  natsConnection* conn = nullptr;         ///< where its acks go (outlives the bus actor)
   uint64_t stream_seq = 0;
   uint32_t delivered = 1;                 ///< the server's NumDelivered
   std::string subject;                    ///< NATS subject
@@ -46,6 +47,29 @@ struct fetched {
   std::string decode_error;               ///< why it did not
   header_list headers;                    ///< every header as on the wire
 };
+
+/// The JetStream acknowledgement protocol, published on the message's reply
+/// subject. The fetcher reads through its own inbox subscription (see
+/// fetcher.cpp), whose messages NATS.c's natsMsg_Ack and kin cannot settle
+/// (they expect a JetStream subscription).
+inline void ack(const fetched& f) {
+  natsConnection_PublishString(f.conn, natsMsg_GetReply(f.msg.get()), "+ACK");
+}
+/// Redelivery, at once or after `delay_ms`.
+inline void nak(const fetched& f, int64_t delay_ms = 0) {
+  std::string body = "-NAK";
+  if (delay_ms > 0)
+    body += " {\"delay\":" + std::to_string(delay_ms * 1000000) + "}";
+  natsConnection_PublishString(f.conn, natsMsg_GetReply(f.msg.get()), body.c_str());
+}
+/// Still being worked on: the ack wait starts again.
+inline void in_progress(const fetched& f) {
+  natsConnection_PublishString(f.conn, natsMsg_GetReply(f.msg.get()), "+WPI");
+}
+/// Never again.
+inline void term(const fetched& f) {
+  natsConnection_PublishString(f.conn, natsMsg_GetReply(f.msg.get()), "+TERM");
+}
 
 /// A batch from one fetch, in stream order.
 using batch_ptr = std::shared_ptr<std::vector<fetched>>;

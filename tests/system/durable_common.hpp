@@ -234,27 +234,42 @@ inline std::string describe_statuses(const std::map<int, int>& m) {
 }
 
 /// Waits until the audit trail holds `want` auth.apikey.created events and
-/// the node has done everything they cause: nothing pending in the outbox,
-/// every event of the outbox in the trail, every auth event that notifies
-/// with its notification (whose own event is then in the outbox). Counts
-/// taken after it do not move under the test. True if so by the deadline.
+/// the outbox has nothing pending; true if it did by the deadline.
 inline bool wait_trail(const durable_servers& s, long long want, std::chrono::milliseconds deadline) {
   return wait_until(
     [&] {
       auto c = audit_counts(s, "auth.apikey.created");
-      if (c.total < want || outbox_pending(s) != 0)
-        return false;
-      return s.sql_int("SELECT count(*) FROM weft_outbox o WHERE NOT EXISTS"
-                       " (SELECT 1 FROM weft_audit_trail a WHERE a.event_id = o.event_id)")
-               == 0
-             && s.sql_int("SELECT count(*) FROM weft_outbox o"
+      return c.total >= want && outbox_pending(s) == 0;
+    },
+    deadline);
+}
+
+/// Waits until the node has done everything the events so far cause:
+/// nothing pending in the outbox, every event of the outbox in the trail,
+/// every auth event that notifies with its notification (whose own event is
+/// then in the outbox; unless the node does not host `notifications`).
+/// Counts taken after it do not move under the test.
+inline bool wait_settled(const durable_servers& s, std::chrono::milliseconds deadline,
+                         bool notifications = true) {
+  return wait_until(
+    [&] {
+      return outbox_pending(s) == 0
+             && s.sql_int("SELECT count(*) FROM weft_outbox o WHERE NOT EXISTS"
+                          " (SELECT 1 FROM weft_audit_trail a WHERE a.event_id = o.event_id)")
+                  == 0
+             && (!notifications || s.sql_int("SELECT count(*) FROM weft_outbox o"
                           " WHERE o.type IN ('auth.apikey.created', 'auth.user.created')"
                           " AND NOT EXISTS (SELECT 1 FROM weft_notifications n"
                           " WHERE n.event_id = o.event_id::text)")
-                  == 0
+                                     == 0)
              && outbox_pending(s) == 0;
     },
     deadline);
+}
+
+/// Both: `want` keys in the trail, then everything they cause applied.
+inline bool wait_applied(const durable_servers& s, long long want, std::chrono::milliseconds deadline) {
+  return wait_trail(s, want, deadline) && wait_settled(s, deadline);
 }
 
 } // namespace sys

@@ -91,7 +91,7 @@ TEST_CASE("PostgreSQL stopped and started: not ready, writes 503, nothing accept
   for (auto& id : res.created_ids)
     if (!stored.count(id))
       FAIL_CHECK("key " << id << " answered 201 but is not stored");
-  bool drained = wait_trail(s, static_cast<long long>(stored.size()), 60s);
+  bool drained = wait_applied(s, static_cast<long long>(stored.size()), 60s);
   auto trail = trail_key_ids(s);
   auto counts = audit_counts(s, "auth.apikey.created");
   INFO("stored " << stored.size() << ", trail " << counts.total << " (distinct " << counts.distinct

@@ -93,7 +93,7 @@ TEST_CASE("Idempotency-Key: a retry gets the recorded answer, another body is 42
   CHECK(keys_named(s, "idem-retry") == 2);
 
   auto id = first.json()["id"].get<std::string>();
-  bool applied = wait_trail(s, 2, 20s);
+  bool applied = wait_applied(s, 2, 20s);
   CHECK(applied);
   CHECK(trail_key_ids(s)[id] == 1);
   CHECK(outbox_rows_for(s, id) == 1);
@@ -135,7 +135,7 @@ TEST_CASE("Idempotency-Key: node killed between commit and answer, the retry aft
   }
   CHECK(keys_named(s, name) == 1);
   CHECK(outbox_rows_for(s, stored_id) == 1);
-  bool applied = wait_trail(s, 1, 20s);
+  bool applied = wait_applied(s, 1, 20s);
   CHECK(applied);
   auto trail = trail_key_ids(s);
   CHECK(trail.size() == 1);
