@@ -164,24 +164,32 @@ std::vector<const section*> all_sections(const schema_extension* ext);
 const std::vector<basic_field<fault_rule>>& fault_rule_fields();
 
 /// Reads a JSON object by a field table: unknown keys and non-objects are
-/// problems, reported under `path` + `.` + key.
+/// problems, reported under `path` + `.` + key. A dotted field name
+/// (`tls.cert`) is a key of a nested object (`"tls": {"cert": ...}`).
 template <class Owner>
 void read_object(const json& j, Owner& out, const std::vector<basic_field<Owner>>& fields,
-                 const std::string& path, sink& s) {
+                 const std::string& path, sink& s, const std::string& prefix = {}) {
   if (!j.is_object()) {
     s.add(path, "expected object, got " + describe_json(j));
     return;
   }
   for (const auto& [k, v] : j.items()) {
     auto child = path.empty() ? k : path + "." + k;
+    auto name = prefix + k;
     const basic_field<Owner>* f = nullptr;
-    for (const auto& candidate : fields)
-      if (candidate.name == k)
+    bool nested = false;
+    for (const auto& candidate : fields) {
+      if (candidate.name == name)
         f = &candidate;
-    if (f == nullptr)
-      s.add(child, "unknown key");
-    else
+      else if (candidate.name.starts_with(name + "."))
+        nested = true;
+    }
+    if (f != nullptr)
       f->read_json(out, v, child, s);
+    else if (nested)
+      read_object(v, out, fields, child, s, name + ".");
+    else
+      s.add(child, "unknown key");
   }
 }
 

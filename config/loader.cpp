@@ -216,7 +216,14 @@ std::string dump(const settings& x, bool redact) {
       auto v = f.write_json(x);
       if (redact && f.secret && v.is_string() && !v.get<std::string>().empty())
         v = "<redacted>";
-      obj[f.name] = nlohmann::ordered_json::parse(v.dump());
+      // Dotted names are nested objects, as in the file.
+      auto* at = &obj;
+      std::string_view name = f.name;
+      for (auto dot = name.find('.'); dot != name.npos; dot = name.find('.')) {
+        at = &(*at)[std::string{name.substr(0, dot)}];
+        name.remove_prefix(dot + 1);
+      }
+      (*at)[std::string{name}] = nlohmann::ordered_json::parse(v.dump());
     }
   }
   return out.dump(2);

@@ -32,6 +32,16 @@ check_fn<std::vector<std::string>> subject_list() {
   };
 }
 
+// A cluster name goes into the handshake identifier `weft/<name>/<wire>`.
+check_fn<std::string> cluster_name() {
+  return [](const std::string& v, const std::string& path, sink& s) {
+    if (v.empty() || v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789-_")
+                       != std::string::npos)
+      s.add(path, "must be a non-empty name of letters, digits, '-' and '_', got \"" + v + "\"");
+  };
+}
+
 // A row must outlive a publish's timeout under its lease: the relay starts
 // no publish that its lease could not cover.
 void check_outbox(const settings& x, sink& s) {
@@ -45,6 +55,65 @@ void check_outbox(const settings& x, sink& s) {
 void check_metrics(const settings& x, sink& s) {
   if (x.metrics.enabled && x.metrics.port != 0 && x.metrics.port == x.http.port)
     s.add("metrics.port", "must differ from http.port (" + std::to_string(x.http.port) + ")");
+}
+
+// `host:port`, the port a number in [lo, 65535].
+bool host_port(const std::string& v, uint32_t lo) {
+  auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == v.size())
+    return false;
+  auto port = v.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  auto n = std::stoul(port);
+  return n >= lo && n <= 65535;
+}
+
+check_fn<std::string> listen_address() {
+  return [](const std::string& v, const std::string& path, sink& s) {
+    if (!v.empty() && !host_port(v, 0))
+      s.add(path, "must be host:port (port 0 = any), got \"" + v + "\"");
+  };
+}
+
+check_fn<std::string> dial_address() {
+  return [](const std::string& v, const std::string& path, sink& s) {
+    if (!v.empty() && !host_port(v, 1))
+      s.add(path, "must be host:port with a port in [1, 65535], got \"" + v + "\"");
+  };
+}
+
+check_fn<std::vector<std::string>> dial_addresses() {
+  return [](const std::vector<std::string>& v, const std::string& path, sink& s) {
+    for (size_t i = 0; i < v.size(); ++i)
+      if (!host_port(v[i], 1))
+        s.add(path + "[" + std::to_string(i) + "]",
+              "must be host:port with a port in [1, 65535], got \"" + v[i] + "\"");
+  };
+}
+
+// A cluster listener is either mutual TLS (all three files) or explicitly
+// insecure; a peer is gone only after several heartbeats were missed.
+void check_cluster(const settings& x, sink& s) {
+  const auto& c = x.cluster;
+  bool any_tls = !c.tls_cert.empty() || !c.tls_key.empty() || !c.tls_ca.empty();
+  if (any_tls) {
+    if (c.tls_cert.empty())
+      s.add("cluster.tls.cert", "must be set with cluster.tls.key and cluster.tls.ca");
+    if (c.tls_key.empty())
+      s.add("cluster.tls.key", "must be set with cluster.tls.cert and cluster.tls.ca");
+    if (c.tls_ca.empty())
+      s.add("cluster.tls.ca", "must be set with cluster.tls.cert and cluster.tls.key");
+  } else if (c.enabled() && !c.tls_insecure) {
+    s.add("cluster.tls.cert", "a cluster listener needs mutual TLS (cluster.tls.cert, .key, .ca) "
+                              "or cluster.tls.insecure: true");
+  }
+  if (c.heartbeat_ms != 0 && c.timeout_ms < 2 * c.heartbeat_ms)
+    s.add("cluster.timeout_ms", "must be at least 2 x cluster.heartbeat_ms ("
+                                  + std::to_string(2 * c.heartbeat_ms) + "), got "
+                                  + std::to_string(c.timeout_ms));
+  if (!c.enabled() && !c.seeds.empty())
+    s.add("cluster.listen", "must be set when cluster.seeds is");
 }
 
 std::vector<section> make_schema() {
@@ -130,7 +199,6 @@ std::vector<section> make_schema() {
                    key("backoff_ms", &S::outbox, &outbox_section::backoff_ms, non_empty_list()),
                  },
                  check_outbox});
-  // `url` stays last: key_paths() ends with it.
   out.push_back({"nats",
                  {
                    key("stream", &S::nats, &nats_section::stream, stream_name()),
@@ -157,6 +225,25 @@ std::vector<section> make_schema() {
                    key("url", &S::nats, &nats_section::url, {}, true),
                  },
                  {}});
+  // Dotted keys are nested objects in the file: "tls": {"cert": ...}.
+  out.push_back({"cluster",
+                 {
+                   key("name", &S::cluster, &cluster_section::name, cluster_name()),
+                   key("listen", &S::cluster, &cluster_section::listen, listen_address()),
+                   key("advertise", &S::cluster, &cluster_section::advertise, dial_address()),
+                   key("seeds", &S::cluster, &cluster_section::seeds, dial_addresses()),
+                   key("heartbeat_ms", &S::cluster, &cluster_section::heartbeat_ms,
+                       range(10, 60000)),
+                   key("timeout_ms", &S::cluster, &cluster_section::timeout_ms,
+                       range(20, 600000)),
+                   key("max_in_flight", &S::cluster, &cluster_section::max_in_flight,
+                       range(1, 65536)),
+                   key("tls.cert", &S::cluster, &cluster_section::tls_cert),
+                   key("tls.key", &S::cluster, &cluster_section::tls_key),
+                   key("tls.ca", &S::cluster, &cluster_section::tls_ca),
+                   key("tls.insecure", &S::cluster, &cluster_section::tls_insecure),
+                 },
+                 check_cluster});
   return out;
 }
 

@@ -104,6 +104,26 @@ struct nats_section {
   std::string url;                         ///< NATS URL (NATS_URL); empty = in-process bus
 };
 
+/// Nodes of one cluster (DESIGN §8): which address this node listens on for
+/// its peers, whom it dials, how fast a silent peer is declared gone, and
+/// the certificates of mutual TLS between nodes. Off while `listen` is empty.
+struct cluster_section {
+  std::string name = "weft";               ///< the cluster's name; nodes of another name refuse each other
+  std::string listen;                      ///< host:port for peers (port 0 = any); empty = not clustered
+  std::string advertise;                   ///< host:port others dial; empty = listen's
+  std::vector<std::string> seeds;          ///< host:port of nodes to join (static membership)
+  uint32_t heartbeat_ms = 250;             ///< between heartbeats to each peer (the same on every node)
+  uint32_t timeout_ms = 1500;              ///< a peer silent this long is gone (the same on every node)
+  uint32_t max_in_flight = 256;            ///< requests awaiting one remote replica at most
+  std::string tls_cert;                    ///< `tls.cert`: this node's certificate (PEM)
+  std::string tls_key;                     ///< `tls.key`: its private key (PEM)
+  std::string tls_ca;                      ///< `tls.ca`: the CA that signed every node's certificate
+  bool tls_insecure = false;               ///< `tls.insecure`: allow a listener without TLS (logs a warning)
+
+  bool enabled() const { return !listen.empty(); }
+  bool tls() const { return !tls_cert.empty(); }
+};
+
 struct schema_extension;
 
 /// The whole configuration: the node's own sections, then the sections of
@@ -118,6 +138,7 @@ struct settings {
   database_section database;
   outbox_section outbox;
   nats_section nats;
+  cluster_section cluster;
 
   /// Service modules' sections (`auth`, `root`, ...), read and validated by
   /// the loader like the node's own (see config/section.hpp).

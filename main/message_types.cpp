@@ -4,6 +4,7 @@
 
 #include "actors/inbox/inbox_consumer.hpp"
 #include "actors/outbox/admin.hpp"
+#include "adapters/cluster/member_record.hpp"
 #include "events/envelope.hpp"
 #include "events/errc.hpp"
 #include "runtime/api_error.hpp"
@@ -21,7 +22,8 @@ void register_message_types(caf::actor_system_config& cfg,
     .add_message_type<bus_message>("weft.bus_message")
     .add_message_type<delivery>("weft.delivery")
     .add_message_type<consumer_config>("weft.consumer_config")
-    .add_message_type<consumer_stats>("weft.consumer_stats");
+    .add_message_type<consumer_stats>("weft.consumer_stats")
+    .add_message_type<cluster::member_record>("weft.member_record");
   kit::register_types<principal, request_meta, page_request, outbox::republish_request,
                       outbox::republish_result>(cfg);
   for (const auto& m : modules)

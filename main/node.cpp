@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/modules.hpp"
+#include "adapters/cluster/cluster_node.hpp"
 #include "main/message_types.hpp"
 #include "main/node_assembly.hpp"
 #include "runtime/lifecycle.hpp"
@@ -62,6 +63,7 @@ int run_node(const config::settings& settings) {
       threads = std::max(1u, std::thread::hardware_concurrency());
     cfg.set("scheduler.max-threads", threads);
     register_message_types(cfg, service_modules());
+    cluster::configure(cfg, settings.cluster);
     caf::actor_system sys{cfg};
 
     lifecycle life;

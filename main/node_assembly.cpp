@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -16,6 +17,7 @@
 #include "actors/outbox/outbox_relay.hpp"
 #include "actors/outbox/pg_outbox_relay.hpp"
 #include "actors/outbox/settings.hpp"
+#include "adapters/cluster/cluster_node.hpp"
 #include "adapters/http/http_server.hpp"
 #include "adapters/memory/memory_bus.hpp"
 #include "adapters/memory/memory_store.hpp"
@@ -76,6 +78,10 @@ struct node_assembly::parts {
   // Services and what feeds them.
   std::map<std::string, std::vector<caf::actor>> services;
   std::vector<caf::actor> inboxes;
+  // The cluster: this node's services and where the others' answer.
+  std::set<std::string> hosted;
+  std::shared_ptr<cluster::member_list> members;
+  std::unique_ptr<cluster::cluster_node> cluster;
   // The edges.
   token_verifier verify_token;
   std::string api_key_service;
@@ -110,22 +116,33 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
   const bool durable = !s.database.url.empty();
 
   // Every module declares itself; the node hosts those named in
-  // node.services. Bearer tokens are checked on every node, by the codec of
+  // node.services. In a cluster every module's routes are served (a service
+  // hosted elsewhere answers through its replicas there); alone, only the
+  // hosted ones. Bearer tokens are checked on every node, by the codec of
   // whichever module issues them.
-  std::vector<std::string> hosted;
+  const bool clustered = s.cluster.enabled();
   for (const auto& m : modules_) {
     auto decl = m.declare(s);
     if (decl.verify_token)
       p.verify_token = decl.verify_token;
-    if (!hosts(s, m.name))
+    bool here = hosts(s, m.name);
+    if (!here && !clustered)
       continue;
     if (decl.resolves_api_keys)
       p.api_key_service = decl.name;
-    hosted.push_back(decl.name);
+    if (here)
+      p.hosted.insert(decl.name);
     registry.declare(std::move(decl));
   }
-  if (durable)
+  if (durable) {
     registry.declare(outbox::outbox_admin_decl());
+    p.hosted.insert("outbox");
+  }
+  if (clustered) {
+    p.members = std::make_shared<cluster::member_list>();
+    registry.declare(cluster::cluster_decl(p.members));
+    registry.set_max_in_flight(s.cluster.max_in_flight);
+  }
 
   life.add(
     "metrics",
@@ -257,6 +274,14 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
   for (const auto& decl : registry.services()) {
     if (decl.name == "outbox" || !decl.start)
       continue;
+    if (!p.hosted.contains(decl.name)) {
+      // Served by other nodes: ready while one of them is a member.
+      ready.add("service " + decl.name + " (no live replica)", [this, name = decl.name] {
+        auto* slot = registry.slot(name);
+        return slot != nullptr && slot->available();
+      });
+      continue;
+    }
     const auto* d = &decl;
     ready.add("service " + d->name, [this, name = d->name] {
       return static_cast<bool>(registry.resolve(name));
@@ -282,7 +307,8 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
     "deliveries",
     [this, &p, durable]() -> std::string {
       for (const auto& decl : registry.services()) {
-        if (decl.subscribes.empty() || (!decl.on_event && !decl.on_events))
+        if (decl.subscribes.empty() || (!decl.on_event && !decl.on_events)
+            || !p.hosted.contains(decl.name))
           continue;
         event_handler_actor inbox;
         if (durable) {
@@ -328,6 +354,32 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       drain_until(*p.sys, caf::actor_cast<caf::actor>(p.bus), deadline, "bus");
       stop_actors(p.inboxes);
     });
+
+  // After the services (it advertises their fronts), before the HTTP edge;
+  // it leaves before the services stop, so peers stop routing here first.
+  if (clustered)
+    life.add(
+      "cluster",
+      [this, &p]() -> std::string {
+        cluster::cluster_options o;
+        o.settings = &settings_.cluster;
+        o.node_name = settings_.node.name;
+        o.version = WEFT_VERSION;
+        o.registry = &registry;
+        o.hosted.assign(p.hosted.begin(), p.hosted.end());
+        o.node_metrics = &node_metrics;
+        auto node = cluster::cluster_node::start(*p.sys, std::move(o), p.members);
+        if (!node)
+          return p.sys->render(node.error());
+        p.cluster = std::move(*node);
+        std::cout << "weft: cluster " << settings_.cluster.name << ", peers dial port "
+                  << p.cluster->port() << std::endl;
+        return {};
+      },
+      [&p](time_point) {
+        if (p.cluster)
+          p.cluster->leave();
+      });
 
   life.add(
     "http",
@@ -376,6 +428,9 @@ void node_assembly::release() {
     return;
   auto& p = *parts_;
   p.http.reset();
+  if (p.cluster)
+    p.cluster->leave();
+  p.cluster.reset();
   stop_actors(p.inboxes);
   for (auto& [name, actors] : p.services)
     stop_actors(actors);

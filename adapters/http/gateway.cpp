@@ -1,5 +1,7 @@
 #include "adapters/http/gateway.hpp"
 
+#include <map>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -62,28 +64,152 @@ caf::error authorize(access level, const principal& who) {
 
 namespace {
 
-// Runs the route's handler. Exceptions stop here: they must not cross into
-// CAF, where they would kill the gateway and every request it holds.
-void run_handler(caf::event_based_actor* self, gateway_job& job) {
-  auto ex = job.ex;
+// A request sent to a remote replica, kept until answered: CAF 0.17 fails
+// no request when the peer dies (it waits for its own timeout), so the
+// gateway answers them itself when the replica's down message comes.
+struct remote_call {
+  gateway_job job;             ///< the request, kept whole for a second attempt
+  std::shared_ptr<bool> live;  ///< the current attempt still counts
+  int attempts = 0;
+};
+
+struct gateway_state {
+  const service_slot* api_keys = nullptr;
+  uint64_t next_id = 0;
+  /// Calls awaiting each remote replica, by call id.
+  std::map<caf::actor_addr, std::map<uint64_t, std::shared_ptr<remote_call>>> pending;
+  /// Remote replicas this gateway monitors, with the slot each belongs to.
+  std::map<caf::actor_addr, const service_slot*> monitored;
+  static inline const char* name = "weft.http.gateway";
+};
+
+using gateway_actor = caf::stateful_actor<gateway_state>;
+
+// Runs a route's handler against `target`, answering through `reply` and
+// `fail`. Exceptions stop here: they must not cross into CAF, where they
+// would kill the gateway and every request it holds.
+void invoke(caf::event_based_actor* self, const gateway_job& job, const caf::actor& target,
+            api_request req, api_reply reply, api_fail fail) {
   auto& handler = job.route->decl->handler;
   if (!handler) {
-    ex->fail(api_error(api_errc::internal, "route has no handler"));
+    fail(api_error(api_errc::internal, "route has no handler"));
     return;
   }
   try {
-    handler(
-      self, job.service, job.timeout, std::move(job.req),
-      [ex](api_response resp) { ex->reply(std::move(resp)); },
-      [ex](caf::error err) { ex->fail(err); });
+    handler(self, target, job.timeout, std::move(req), std::move(reply), fail);
   } catch (const std::exception& e) {
-    spdlog::error("http: handler of {} threw: {} (request {})",
-                  job.route->path_template, e.what(), ex->request_id);
-    ex->fail(api_error(api_errc::internal, "internal error"));
+    spdlog::error("http: handler of {} threw: {} (request {})", job.route->path_template,
+                  e.what(), job.ex->request_id);
+    fail(api_error(api_errc::internal, "internal error"));
   }
 }
 
-caf::behavior gateway(caf::event_based_actor* self, const service_slot* api_keys) {
+// A request is safe to send again when repeating it changes nothing: a read,
+// or a write the service deduplicates by its Idempotency-Key.
+bool repeatable(const api_request& req) {
+  return req.method == http_method::get || !req.idempotency_key.empty();
+}
+
+void send_remote(gateway_actor* self, std::shared_ptr<remote_call> call) {
+  auto& st = self->state;
+  auto target = call->job.target;
+  auto addr = target.front.address();
+  if (st.monitored.emplace(addr, call->job.route->slot).second)
+    self->monitor(target.front);
+  auto id = ++st.next_id;
+  st.pending[addr][id] = call;
+  auto live = std::make_shared<bool>(true);
+  call->live = live;
+  call->attempts += 1;
+  target.in_flight->fetch_add(1, std::memory_order_relaxed);
+  // True once per attempt, for whichever comes first: the answer, or the
+  // replica's death (which set `live` to false).
+  auto settle = [self, addr, id, live, counter = target.in_flight] {
+    if (!*live)
+      return false;
+    *live = false;
+    counter->fetch_sub(1, std::memory_order_relaxed);
+    auto i = self->state.pending.find(addr);
+    if (i != self->state.pending.end()) {
+      i->second.erase(id);
+      if (i->second.empty())
+        self->state.pending.erase(i);
+    }
+    return true;
+  };
+  auto ex = call->job.ex;
+  invoke(
+    self, call->job, target.front, call->job.req,
+    [settle, ex](api_response resp) {
+      if (settle())
+        ex->reply(std::move(resp));
+    },
+    [settle, ex](caf::error err) {
+      if (settle())
+        ex->fail(err);
+    });
+}
+
+void run_handler(gateway_actor* self, gateway_job& job) {
+  if (job.target.remote()) {
+    auto call = std::make_shared<remote_call>();
+    call->job = std::move(job);
+    send_remote(self, std::move(call));
+    return;
+  }
+  auto ex = job.ex;
+  auto req = std::move(job.req);
+  invoke(
+    self, job, job.target.front, std::move(req),
+    [ex](api_response resp) { ex->reply(std::move(resp)); }, [ex](caf::error err) { ex->fail(err); });
+}
+
+// A remote replica is gone (its node died, hung past the heartbeat timeout,
+// or left): no new request goes there, and those it held are answered now,
+// sent to another replica when that is safe, else 503 with Retry-After.
+void on_replica_down(gateway_actor* self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto m = st.monitored.find(dm.source);
+  if (m == st.monitored.end())
+    return;
+  const service_slot* slot = m->second;
+  st.monitored.erase(m);
+  auto node = slot != nullptr ? slot->remove_front(dm.source) : std::string{};
+  auto i = st.pending.find(dm.source);
+  if (i == st.pending.end())
+    return;
+  auto calls = std::move(i->second);
+  st.pending.erase(i);
+  if (!calls.empty())
+    spdlog::warn("http: a replica of {}{} is gone ({}); {} requests in flight fail over",
+                 slot != nullptr ? slot->name() : "a service",
+                 node.empty() ? "" : " on " + node, to_string(dm.reason), calls.size());
+  for (auto& [id, call] : calls) {
+    *call->live = false;
+    call->job.target.in_flight->fetch_sub(1, std::memory_order_relaxed);
+    replica next;
+    if (slot != nullptr && repeatable(call->job.req) && call->attempts < 3)
+      next = slot->pick(dm.source);
+    if (!next) {
+      call->job.ex->fail(api_error(api_errc::unavailable,
+                                   "the node serving " + call->job.route->service
+                                     + " went away during the request; retry",
+                                   {}, 1));
+      continue;
+    }
+    call->job.target = std::move(next);
+    if (call->job.target.remote()) {
+      send_remote(self, call);
+    } else {
+      auto job = call->job;
+      run_handler(self, job);
+    }
+  }
+}
+
+caf::behavior gateway(gateway_actor* self, const service_slot* api_keys) {
+  self->state.api_keys = api_keys;
+  self->set_down_handler([self](caf::down_msg& dm) { on_replica_down(self, dm); });
   return {
     [=](gateway_job& job) {
       if (job.api_key.empty()) {

@@ -68,7 +68,7 @@ private:
 /// callbacks), hence whitelisted below rather than inspectable.
 struct gateway_job {
   const route_entry* route = nullptr; ///< lives as long as the server
-  caf::actor service;                 ///< the route's service, resolved by the session
+  replica target;                     ///< where the route's service answers, picked by the session
   api_request req;
   std::string api_key;                ///< non-empty: resolve it before the handler
   std::chrono::milliseconds timeout{0};

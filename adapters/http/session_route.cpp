@@ -192,11 +192,11 @@ void session::dispatch_route(const route_entry& route,
   }
   // Resolved per request: a service that stopped, or lives elsewhere, is
   // found or refused here without any route changing.
-  caf::actor service;
+  replica target;
   if (!decl.edge_only) {
     if (route.slot != nullptr)
-      service = route.slot->resolve();
-    if (!service) {
+      target = route.slot->pick();
+    if (!target) {
       fail(api_error(api_errc::unavailable, "service " + route.service + " is not available", {},
                      1));
       return;
@@ -204,7 +204,7 @@ void session::dispatch_route(const route_entry& route,
   }
   gateway_job job;
   job.route = &route;
-  job.service = std::move(service);
+  job.target = std::move(target);
   job.timeout = core_.request_timeout;
   job.api_key = std::move(api_key);
   auto& ar = job.req;

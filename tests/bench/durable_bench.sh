@@ -176,7 +176,7 @@ log "e. the node drains a backlog of $backlog outbox rows ..."
 sql "ANALYZE weft_outbox" weft_http
 inbox_batches() {
   curl -fsS "http://127.0.0.1:$metrics_port/metrics" \
-    | awk '/^weft_inbox_batch_size_count\{consumer="audit"\}/ {print $2; exit}'
+    | awk '/^weft_inbox_batch_size_count\{consumer="audit"\}/ && !seen {print $2; seen=1}'
 }
 batches0=$(inbox_batches)
 b0=$(date +%s.%N)

@@ -28,11 +28,22 @@ std::string read(const std::string& path) {
 }
 
 /// The key paths a config file sets, `section.key`.
+// Key paths of a config file; a nested object's keys are dotted
+// (`cluster.tls.cert`), as the loader names them.
+void keys_in(const nlohmann::json& obj, const std::string& prefix, std::vector<std::string>& out) {
+  for (auto& [key, value] : obj.items()) {
+    if (value.is_object() && !prefix.empty())
+      keys_in(value, prefix + key + ".", out);
+    else if (!prefix.empty())
+      out.push_back(prefix + key);
+    else
+      keys_in(value, key + ".", out);
+  }
+}
+
 std::vector<std::string> keys_in(const nlohmann::json& file) {
   std::vector<std::string> out;
-  for (auto& [section, keys] : file.items())
-    for (auto& [key, value] : keys.items())
-      out.push_back(section + "." + key);
+  keys_in(file, "", out);
   return out;
 }
 
