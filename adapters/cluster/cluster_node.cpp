@@ -21,6 +21,8 @@
 
 namespace weft::cluster {
 
+bool openssl_error_queue_guarded(); // openssl_error_queue.cpp
+
 namespace {
 
 using namespace std::chrono;
@@ -260,6 +262,8 @@ void configure(caf::actor_system_config& cfg, const config::cluster_section& c) 
   cfg.set("middleman.connection-timeout", caf::timespan{milliseconds{c.timeout_ms}});
   cfg.set("middleman.app-identifiers", std::vector<std::string>{handshake_id(c)});
   if (c.tls()) {
+    if (!openssl_error_queue_guarded())
+      return;
     // Setting any openssl.* key turns on mutual verification in caf_openssl.
     cfg.load<caf::openssl::manager>();
     cfg.openssl_certificate = c.tls_cert;
