@@ -110,6 +110,41 @@ bool repeatable(const api_request& req) {
   return req.method == http_method::get || !req.idempotency_key.empty();
 }
 
+void send_remote(gateway_actor* self, std::shared_ptr<remote_call> call);
+void run_handler(gateway_actor* self, gateway_job& job);
+
+// True for the errors that say the replica, not the request, failed: the
+// actor is gone (its node stopped its services) or its node is unreachable.
+bool replica_gone(const caf::error& err) {
+  return err == caf::sec::request_receiver_down || err == caf::sec::no_route_to_receiving_node
+         || err == caf::exit_reason::remote_link_unreachable;
+}
+
+// The replica `gone` of a call's attempt is no more: send the call to
+// another replica when repeating it is safe, else answer 503 with
+// Retry-After (the client decides).
+void fail_over(gateway_actor* self, const std::shared_ptr<remote_call>& call,
+               const caf::actor_addr& gone) {
+  const service_slot* slot = call->job.route->slot;
+  replica next;
+  if (slot != nullptr && repeatable(call->job.req) && call->attempts < 3)
+    next = slot->pick(gone);
+  if (!next) {
+    call->job.ex->fail(api_error(api_errc::unavailable,
+                                 "the node serving " + call->job.route->service
+                                   + " went away during the request; retry",
+                                 {}, 1));
+    return;
+  }
+  call->job.target = std::move(next);
+  if (call->job.target.remote()) {
+    send_remote(self, call);
+  } else {
+    auto job = call->job;
+    run_handler(self, job);
+  }
+}
+
 void send_remote(gateway_actor* self, std::shared_ptr<remote_call> call) {
   auto& st = self->state;
   auto target = call->job.target;
@@ -144,9 +179,16 @@ void send_remote(gateway_actor* self, std::shared_ptr<remote_call> call) {
       if (settle())
         ex->reply(std::move(resp));
     },
-    [settle, ex](caf::error err) {
-      if (settle())
-        ex->fail(err);
+    [self, settle, call, addr](caf::error err) {
+      if (!settle())
+        return;
+      if (replica_gone(err)) {
+        if (auto* slot = call->job.route->slot)
+          slot->remove_front(addr);
+        fail_over(self, call, addr);
+        return;
+      }
+      call->job.ex->fail(err);
     });
 }
 
@@ -165,8 +207,7 @@ void run_handler(gateway_actor* self, gateway_job& job) {
 }
 
 // A remote replica is gone (its node died, hung past the heartbeat timeout,
-// or left): no new request goes there, and those it held are answered now,
-// sent to another replica when that is safe, else 503 with Retry-After.
+// or left): no new request goes there, and those it held are answered now.
 void on_replica_down(gateway_actor* self, const caf::down_msg& dm) {
   auto& st = self->state;
   auto m = st.monitored.find(dm.source);
@@ -187,23 +228,7 @@ void on_replica_down(gateway_actor* self, const caf::down_msg& dm) {
   for (auto& [id, call] : calls) {
     *call->live = false;
     call->job.target.in_flight->fetch_sub(1, std::memory_order_relaxed);
-    replica next;
-    if (slot != nullptr && repeatable(call->job.req) && call->attempts < 3)
-      next = slot->pick(dm.source);
-    if (!next) {
-      call->job.ex->fail(api_error(api_errc::unavailable,
-                                   "the node serving " + call->job.route->service
-                                     + " went away during the request; retry",
-                                   {}, 1));
-      continue;
-    }
-    call->job.target = std::move(next);
-    if (call->job.target.remote()) {
-      send_remote(self, call);
-    } else {
-      auto job = call->job;
-      run_handler(self, job);
-    }
+    fail_over(self, call, dm.source);
   }
 }
 

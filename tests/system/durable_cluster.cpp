@@ -1,0 +1,252 @@
+// A cluster on one nats-server and one PostgreSQL: two service nodes (auth,
+// audit, notifications) and an adapter node that serves REST only. Under a
+// load of reads and of writes carrying an Idempotency-Key, one service node
+// is killed (SIGKILL), hung (SIGSTOP) or stopped (SIGTERM): the adapter
+// keeps answering through the other within 5 s, no accepted write is lost
+// and no event is applied twice (the notifications' unread counters are not
+// idempotent: a double application would show there).
+#include "tests/system/durable_common.hpp"
+
+#include <signal.h>
+
+#include <iostream>
+
+using namespace sys;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+json cluster_of(const std::string& name, uint16_t port, std::vector<uint16_t> seeds) {
+  json s = json::array();
+  for (auto p : seeds)
+    s.push_back("127.0.0.1:" + std::to_string(p));
+  return {{"node", {{"name", name}}},
+          {"cluster", {{"listen", "127.0.0.1:" + std::to_string(port)}, {"seeds", s}, {"tls", {{"insecure", true}}}}}};
+}
+
+struct three_nodes {
+  durable_servers& s;
+  uint16_t p1 = free_port(), p2 = free_port(), pe = free_port();
+  std::unique_ptr<weft_node> svc1, svc2, edge;
+
+  explicit three_nodes(durable_servers& servers) : s(servers) {
+    svc1 = std::make_unique<weft_node>(durable_options(s, cluster_of("svc-1", p1, {p2})));
+    svc2 = std::make_unique<weft_node>(durable_options(s, cluster_of("svc-2", p2, {p1})));
+    auto eo = durable_options(s, cluster_of("edge-1", pe, {p1, p2}));
+    eo.config["node"]["services"] = json::array();
+    edge = std::make_unique<weft_node>(eo);
+    auto root = login_root(*edge);
+    // Ready means some replica of each service; wait for both.
+    REQUIRE(wait_until(
+      [&] {
+        auto r = edge->get("/v1/cluster/nodes", bearer(root.access));
+        return r.status == 200 && r.body.find("\"svc-1\"") != std::string::npos
+               && r.body.find("\"svc-2\"") != std::string::npos;
+      },
+      10s));
+  }
+};
+
+/// One request of the load: when it started and ended (ms after t0), and how it went.
+struct outcome {
+  long start_ms = 0;
+  long end_ms = 0;
+  int status = 0;
+  bool write = false;
+};
+
+/// Reads (GET /v1/auth/me) and writes (POST /v1/auth/api-keys with an
+/// Idempotency-Key; a failed write is retried with the same key, as a client
+/// would) through the adapter until `stop`.
+struct load {
+  load(const weft_node& e, std::string t) : edge(e), token(std::move(t)) {}
+
+  const weft_node& edge;
+  std::string token;
+  steady::time_point t0 = steady::now();
+  std::atomic<bool> stop{false};
+  std::mutex mtx;
+  std::vector<outcome> outcomes;
+  std::set<std::string> created; ///< key ids answered 201
+  std::atomic<int> next_key{0};
+  std::vector<std::thread> threads;
+
+  long now_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count();
+  }
+
+  void record(outcome o) {
+    std::lock_guard<std::mutex> lk(mtx);
+    outcomes.push_back(o);
+  }
+
+  void start(int readers, int writers) {
+    for (int i = 0; i < readers; ++i)
+      threads.emplace_back([this] {
+        http_client c("127.0.0.1", edge.http_port(), true, 10s);
+        while (!stop) {
+          outcome o{now_ms()};
+          o.status = c.get("/v1/auth/me", bearer(token)).status;
+          o.end_ms = now_ms();
+          record(o);
+        }
+      });
+    for (int i = 0; i < writers; ++i)
+      threads.emplace_back([this] {
+        http_client c("127.0.0.1", edge.http_port(), true, 10s);
+        while (!stop) {
+          int k = next_key++;
+          auto key = "cluster-" + std::to_string(::getpid()) + "-" + std::to_string(k);
+          auto h = bearer(token);
+          h.add("Idempotency-Key", key);
+          for (int attempt = 0; attempt < 50 && !stop; ++attempt) {
+            outcome o{now_ms()};
+            o.write = true;
+            auto r = c.post("/v1/auth/api-keys", {{"name", key}, {"role", "user"}}, h);
+            o.status = r.status;
+            o.end_ms = now_ms();
+            record(o);
+            if (r.status == 201) {
+              auto j = r.json_or_null();
+              std::lock_guard<std::mutex> lk(mtx);
+              if (j.is_object() && j.contains("id"))
+                created.insert(j["id"].get<std::string>());
+              break;
+            }
+          }
+        }
+      });
+  }
+
+  void finish() {
+    stop = true;
+    for (auto& t : threads)
+      t.join();
+  }
+
+  /// From `at` (ms after t0) until the last request that failed after it
+  /// ended; 0 when none failed.
+  long gap_after(long at) {
+    long last = at;
+    for (auto& o : outcomes)
+      if (o.end_ms >= at && o.status != 200 && o.status != 201)
+        last = std::max(last, o.end_ms);
+    return last - at;
+  }
+
+  int failures_after(long at) {
+    int n = 0;
+    for (auto& o : outcomes)
+      if (o.end_ms >= at && o.status != 200 && o.status != 201)
+        ++n;
+    return n;
+  }
+
+  int successes_after(long at) {
+    int n = 0;
+    for (auto& o : outcomes)
+      if (o.start_ms >= at && (o.status == 200 || o.status == 201))
+        ++n;
+    return n;
+  }
+};
+
+/// Every key answered 201 is stored, in the trail once, and notified once.
+void check_nothing_lost_nothing_twice(durable_servers& s, load& l, const std::string& root_id) {
+  REQUIRE(wait_settled(s, 60s));
+  auto stored = stored_key_ids(s);
+  auto trail = trail_key_ids(s);
+  for (auto& id : l.created) {
+    INFO("key " << id);
+    CHECK(stored.count(id) == 1);
+    CHECK(trail[id] == 1);
+  }
+  auto counts = audit_counts(s);
+  CHECK(counts.total == counts.distinct);
+  check_notifications_once(s, root_id, 60s);
+}
+
+} // namespace
+
+TEST_CASE("cluster: SIGKILL of a service node under load: the adapter answers through the other "
+          "within 5 s, no accepted write lost, none applied twice",
+          "[system][durable][cluster][timed]") {
+  durable_servers s;
+  three_nodes c{s};
+  auto root = login_root(*c.edge);
+  load l(*c.edge, root.access);
+  l.start(2, 3);
+  REQUIRE(wait_until([&] { return l.successes_after(0) >= 50; }, 20s));
+  auto kill_at = l.now_ms();
+  c.svc1->kill();
+  // Load goes on past the 5 s the failover may take.
+  REQUIRE(wait_until([&] { return l.successes_after(kill_at + 5000) >= 20; }, 30s));
+  l.finish();
+  auto gap = l.gap_after(kill_at);
+  std::cout << "cluster SIGKILL: failover gap " << gap << " ms, " << l.failures_after(kill_at)
+            << " failed requests after the kill, " << l.outcomes.size() << " requests, "
+            << l.created.size() << " keys created" << std::endl;
+  CHECK(gap < 5000);
+  CHECK(l.successes_after(kill_at + 5000) > 0);
+  check_nothing_lost_nothing_twice(s, l, account_id(*c.edge, root.access));
+}
+
+TEST_CASE("cluster: a hung service node (SIGSTOP) is routed around within 5 s and rejoins when it "
+          "resumes",
+          "[system][durable][cluster][timed]") {
+  durable_servers s;
+  three_nodes c{s};
+  auto root = login_root(*c.edge);
+  load l(*c.edge, root.access);
+  l.start(2, 2);
+  REQUIRE(wait_until([&] { return l.successes_after(0) >= 50; }, 20s));
+  auto stop_at = l.now_ms();
+  ::kill(c.svc1->process().pid(), SIGSTOP);
+  REQUIRE(wait_until([&] { return l.successes_after(stop_at + 2500) >= 50; }, 30s));
+  auto gap = l.gap_after(stop_at);
+  // The longest any request took across the hang: the heartbeat timeout
+  // (1.5 s) bounds how long one waits for the hung node before failing over.
+  long slowest = 0;
+  for (auto& o : l.outcomes)
+    if (o.start_ms >= stop_at - 100)
+      slowest = std::max(slowest, o.end_ms - o.start_ms);
+  std::cout << "cluster SIGSTOP: failover gap " << gap << " ms, slowest request " << slowest
+            << " ms, " << l.failures_after(stop_at) << " failed" << std::endl;
+  CHECK(gap < 5000);
+  CHECK(slowest < 5000);
+  ::kill(c.svc1->process().pid(), SIGCONT);
+  // It dials its seeds again and the adapter dials it: a member again.
+  REQUIRE(wait_until(
+    [&] {
+      auto r = c.edge->get("/v1/cluster/nodes", bearer(root.access));
+      auto j = r.json_or_null();
+      if (!j.is_object())
+        return false;
+      for (auto& n : j["nodes"])
+        if (n["name"] == "svc-1" && n["state"] == "up")
+          return true;
+      return false;
+    },
+    15s));
+  l.finish();
+  check_nothing_lost_nothing_twice(s, l, account_id(*c.edge, root.access));
+}
+
+TEST_CASE("cluster: SIGTERM of a service node under load: it leaves first, no request fails",
+          "[system][durable][cluster][timed]") {
+  durable_servers s;
+  three_nodes c{s};
+  auto root = login_root(*c.edge);
+  load l(*c.edge, root.access);
+  l.start(2, 2);
+  REQUIRE(wait_until([&] { return l.successes_after(0) >= 50; }, 20s));
+  auto term_at = l.now_ms();
+  CHECK(c.svc1->stop() == 0);
+  REQUIRE(wait_until([&] { return l.successes_after(term_at + 500) >= 50; }, 30s));
+  l.finish();
+  std::cout << "cluster SIGTERM: " << l.failures_after(term_at) << " failed requests of "
+            << l.outcomes.size() << std::endl;
+  CHECK(l.failures_after(term_at) == 0);
+  CHECK(c.edge->stderr_text().find("svc-1") != std::string::npos); // it saw svc-1 leave
+  check_nothing_lost_nothing_twice(s, l, account_id(*c.edge, root.access));
+}
