@@ -24,8 +24,10 @@
 #include "adapters/metrics/metrics_endpoint.hpp"
 #include "adapters/nats/jetstream_bus.hpp"
 #include "adapters/postgres/migrations.hpp"
+#include "adapters/postgres/outbox_table.hpp"
 #include "adapters/postgres/pg_store.hpp"
 #include "adapters/postgres/settings.hpp"
+#include "events/ids.hpp"
 #include "runtime/drain.hpp"
 
 // The one place that sees every adapter and wires them by configuration; it
@@ -42,11 +44,16 @@ bool hosts(const config::settings& s, const std::string& service) {
   return std::find(v.begin(), v.end(), service) != v.end();
 }
 
-consumer_config consumer_for(const config::bus_section& bus, const service_decl& decl) {
+consumer_config consumer_for(const config::settings& s, const service_decl& decl) {
+  const auto& bus = s.bus;
   consumer_config c;
   c.name = decl.name;
   c.filters = decl.subscribes;
   c.ack_wait_ms = bus.ack_wait_ms;
+  // In a cluster a dead node's deliveries go to its peers after ack_wait:
+  // at most 3 s there (in-progress acks keep slow handlers' deliveries).
+  if (s.cluster.enabled())
+    c.ack_wait_ms = std::min<uint32_t>(c.ack_wait_ms, 3000);
   c.max_deliver = bus.max_deliver;
   c.backoff_ms = bus.backoff_ms;
   c.max_ack_pending = bus.max_ack_pending;
@@ -82,6 +89,7 @@ struct node_assembly::parts {
   std::set<std::string> hosted;
   std::shared_ptr<cluster::member_list> members;
   std::unique_ptr<cluster::cluster_node> cluster;
+  std::string lease_owner; ///< locked_by of this node's outbox leases (durable)
   // The edges.
   token_verifier verify_token;
   std::string api_key_service;
@@ -121,6 +129,8 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
   // hosted ones. Bearer tokens are checked on every node, by the codec of
   // whichever module issues them.
   const bool clustered = s.cluster.enabled();
+  if (durable)
+    p.lease_owner = s.node.name + ":" + events::new_uuid_v7();
   for (const auto& m : modules_) {
     auto decl = m.declare(s);
     if (decl.verify_token)
@@ -252,6 +262,7 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       opts.bus = p.bus;
       opts.metrics = &node_metrics;
       opts.name = settings_.node.name;
+      opts.owner = p.lease_owner;
       auto relay = outbox::spawn_pg_outbox_relay(*p.sys, opts);
       p.postgres->set_relay(relay);
       p.relay = caf::actor_cast<caf::actor>(relay);
@@ -341,7 +352,7 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
         caf::scoped_actor self{*p.sys};
         std::string error;
         self->request(p.bus, seconds{60}, subscribe_atom::value,
-                      consumer_for(settings_.bus, decl), inbox)
+                      consumer_for(settings_, decl), inbox)
           .receive([](ack_atom) {},
                    [&](caf::error& err) { error = decl.name + ": cannot subscribe: " + p.sys->render(err); });
         if (!error.empty())
@@ -368,6 +379,20 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
         o.registry = &registry;
         o.hosted.assign(p.hosted.begin(), p.hosted.end());
         o.node_metrics = &node_metrics;
+        o.lease_owner = p.lease_owner;
+        if (p.pool) {
+          // A dead peer's rows go out now, not when its leases expire.
+          o.on_lost = [pool = *p.pool](const std::string& node, const std::string& owner) {
+            pool.post([node, owner](pg::connection& c) {
+              auto n = pg::release_leases_of(c, owner);
+              if (!n)
+                spdlog::warn("cluster: cannot release the outbox leases of {}: {}", node,
+                             pg::describe(n.error()));
+              else if (*n > 0)
+                spdlog::info("cluster: released {} outbox leases of {}", *n, node);
+            });
+          };
+        }
         auto node = cluster::cluster_node::start(*p.sys, std::move(o), p.members);
         if (!node)
           return p.sys->render(node.error());

@@ -255,7 +255,8 @@ void housekeeping(relay_pointer self) {
 relay_impl::behavior_type pg_relay(relay_pointer self, pg_relay_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
-  st.owner = st.opts.name + ":" + events::new_uuid_v7(); // a new one per start
+  // A new one per start: a restarted node does not inherit its old leases.
+  st.owner = st.opts.owner.empty() ? st.opts.name + ":" + events::new_uuid_v7() : st.opts.owner;
   st.opts.batch_size = std::max<uint32_t>(st.opts.batch_size, 1);
   // No publish starts unless its lease covers its timeout (config checks it).
   if (st.opts.lease < 2 * st.opts.publish_timeout) {

@@ -54,6 +54,7 @@ struct pg_relay_options {
   std::vector<uint32_t> backoff_ms{100, 500, 2000, 5000}; ///< retry delay per attempt, last repeats, +-20% jitter
   weft::metrics* metrics = nullptr;                   ///< may be null
   std::string name = "outbox";                        ///< label `relay` of the metrics, in logs
+  std::string owner;                                  ///< locked_by of its leases; empty: `<name>:<uuid>`
 };
 
 /// Spawns the relay (and its listener when `opts.listen.url` is set).

@@ -97,9 +97,12 @@ void publish_view(node_actor* self) {
   }
 }
 
-void drop_peer(node_actor* self, std::map<std::string, peer>::iterator i, const char* why) {
+void drop_peer(node_actor* self, std::map<std::string, peer>::iterator i, const char* why,
+               bool died) {
   auto& st = self->state;
   st.opts.registry->remove_node(i->first);
+  if (died && st.opts.on_lost && !i->second.record.lease_owner.empty())
+    st.opts.on_lost(i->first, i->second.record.lease_owner);
   spdlog::warn("cluster: node {} ({}) {}; its services {} are no longer routed there", i->first,
                i->second.record.address, why, fmt::join(i->second.record.services, ", "));
   st.gone[i->first] = {std::move(i->second.record), unix_ms()};
@@ -127,7 +130,7 @@ void add_peer(node_actor* self, member_record r, const std::string& dialled) {
         i->second.dialled = dialled;
       return;
     }
-    drop_peer(self, i, "restarted");
+    drop_peer(self, i, "restarted", true);
   }
   self->monitor(r.directory);
   for (size_t k = 0; k < r.services.size(); ++k)
@@ -209,6 +212,7 @@ caf::behavior cluster_actor(node_actor* self, cluster_options opts, caf::io::mid
   st.me.incarnation = static_cast<uint64_t>(
     duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count());
   st.me.version = st.opts.version;
+  st.me.lease_owner = st.opts.lease_owner;
   st.me.directory = caf::actor_cast<caf::actor>(self);
   for (const auto& name : st.opts.hosted) {
     auto* slot = st.opts.registry->slot(name);
@@ -221,8 +225,8 @@ caf::behavior cluster_actor(node_actor* self, cluster_options opts, caf::io::mid
     auto& s = self->state;
     for (auto i = s.peers.begin(); i != s.peers.end(); ++i)
       if (i->second.record.directory.address() == dm.source) {
-        drop_peer(self, i,
-                  dm.reason == caf::exit_reason::user_shutdown ? "left" : "is gone");
+        bool left = dm.reason == caf::exit_reason::user_shutdown;
+        drop_peer(self, i, left ? "left" : "is gone", !left);
         return;
       }
   });

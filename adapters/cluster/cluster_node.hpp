@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -68,6 +69,10 @@ struct cluster_options {
   service_registry* registry = nullptr;
   std::vector<std::string> hosted; ///< services this node serves
   metrics* node_metrics = nullptr;
+  std::string lease_owner;         ///< this node's outbox leases (durable), told to peers
+  /// A peer died (not left): its outbox leases can be released now rather
+  /// than when they expire. Called on the cluster actor; must not block.
+  std::function<void(const std::string& node, const std::string& lease_owner)> on_lost;
 };
 
 /// The node's cluster part: started by the lifecycle after the services

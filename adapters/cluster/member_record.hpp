@@ -18,6 +18,7 @@ struct member_record {
   uint64_t incarnation = 0;          ///< start time, ns since the epoch
   std::string address;               ///< host:port the others dial
   std::string version;               ///< the build (WEFT_VERSION)
+  std::string lease_owner;           ///< its outbox relay's leases (durable nodes), released when it dies
   caf::actor directory;              ///< its cluster actor: monitored, its death is the node's
   std::vector<std::string> services; ///< hosted services ...
   std::vector<caf::actor> fronts;    ///< ... and their fronts, index for index
@@ -26,7 +27,7 @@ struct member_record {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_record& x) {
   return f(caf::meta::type_name("weft.member_record"), x.name, x.incarnation, x.address,
-           x.version, x.directory, x.services, x.fronts);
+           x.version, x.lease_owner, x.directory, x.services, x.fronts);
 }
 
 } // namespace weft::cluster

@@ -79,6 +79,11 @@ constexpr statement released{
   "UPDATE weft_outbox SET locked_until = NULL"
   " WHERE id = ANY($1::bigint[]) AND published_at IS NULL"};
 
+constexpr statement released_owner{
+  "weft_outbox_release_owner",
+  "UPDATE weft_outbox SET locked_until = NULL"
+  " WHERE locked_by = $1 AND published_at IS NULL AND locked_until > now()"};
+
 constexpr statement cleanup{
   "weft_outbox_cleanup",
   "DELETE FROM weft_outbox WHERE id IN ("
@@ -243,6 +248,16 @@ caf::error mark_failed(connection& c, const std::vector<outbox_failure>& failure
 
 caf::error release_outbox(connection& c, const std::vector<int64_t>& ids) {
   return settle_outbox(c, outbox_settlement{{}, {}, ids});
+}
+
+caf::expected<int64_t> release_leases_of(connection& c, const std::string& owner) {
+  pipeline p{c};
+  p.add(released_owner, owner);
+  p.add(wake);
+  auto rs = p.run();
+  if (!rs)
+    return std::move(rs.error());
+  return rs->front().affected();
 }
 
 caf::expected<int64_t> cleanup_outbox(connection& c, std::chrono::seconds retention,

@@ -96,6 +96,11 @@ caf::error mark_failed(connection& c, const std::vector<outbox_failure>& failure
 /// Releases leases of rows that stay unpublished.
 caf::error release_outbox(connection& c, const std::vector<int64_t>& ids);
 
+/// Releases every lease `owner` (a relay of a node known dead) still holds
+/// and wakes the relays; how many rows. If that node was only cut off and
+/// publishes them too, JetStream's duplicate window and the inboxes absorb it.
+caf::expected<int64_t> release_leases_of(connection& c, const std::string& owner);
+
 /// Deletes up to `limit` rows published longer than `retention` ago; how many.
 caf::expected<int64_t> cleanup_outbox(connection& c, std::chrono::seconds retention,
                                       int64_t limit = 10000);

@@ -250,3 +250,39 @@ TEST_CASE("cluster: SIGTERM of a service node under load: it leaves first, no re
   CHECK(c.edge->stderr_text().find("svc-1") != std::string::npos); // it saw svc-1 leave
   check_nothing_lost_nothing_twice(s, l, account_id(*c.edge, root.access));
 }
+
+TEST_CASE("cluster: the outbox leases of a node that died are released at once, not when they "
+          "expire",
+          "[system][durable][cluster]") {
+  durable_servers s;
+  three_nodes c{s};
+  auto root = login_root(*c.svc1);
+  // svc-1's relay leases rows under its owner name `svc-1:<uuid>`.
+  std::string owner;
+  int i = 0;
+  REQUIRE(wait_until(
+    [&] {
+      c.svc1->post("/v1/auth/api-keys", {{"name", "lease-" + std::to_string(i++)}, {"role", "user"}},
+                   bearer(root.access));
+      owner = s.sql("SELECT locked_by FROM weft_outbox WHERE locked_by LIKE 'svc-1:%' LIMIT 1");
+      return !owner.empty();
+    },
+    20s));
+  // Rows svc-1 holds for two minutes, as if it claimed them just before dying.
+  s.sql("INSERT INTO weft_outbox (event_id, type, subject, payload, locked_by, locked_until)"
+        " SELECT id, 'cluster.test.leased', 'leased-' || g, json_build_object('specversion', '1.0',"
+        "  'id', id, 'source', '/weft/test', 'type', 'cluster.test.leased',"
+        "  'time', to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+        "  'subject', 'leased-' || g, 'datacontenttype', 'application/json',"
+        "  'data', json_build_object('n', g))::text, '" + owner + "', now() + interval '120 seconds'"
+        " FROM (SELECT gen_random_uuid() AS id, g FROM generate_series(1, 20) g) x");
+  CHECK(audit_counts(s, "cluster.test.leased").total == 0);
+  auto t0 = steady::now();
+  c.svc1->kill();
+  REQUIRE(wait_until([&] { return audit_counts(s, "cluster.test.leased").total == 20; }, 20s));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count();
+  std::cout << "cluster: a dead node's 20 leased rows published " << took << " ms after the kill"
+            << std::endl;
+  CHECK(took < 10000); // the leases had 120 s left
+  CHECK(audit_counts(s, "cluster.test.leased").distinct == 20);
+}
