@@ -179,6 +179,8 @@ TEST_CASE("a node of another cluster is refused at the handshake", "[system][clu
   REQUIRE(wait_until([&] { return stranger.stderr_text().find("cannot join seed") != std::string::npos; },
                      std::chrono::seconds(15)));
   CHECK(stranger.stderr_text().find("weft/other/") != std::string::npos);
+  // Its HTTP edge starts after its cluster part: serving, but not ready.
+  REQUIRE(wait_until([&] { return stranger.get("/health/live").status == 200; }, 10s));
   CHECK(stranger.get("/health/ready").status == 503);
   auto root = login_root(svc);
   auto nodes = svc.get("/v1/cluster/nodes", bearer(root.access));
@@ -223,6 +225,7 @@ TEST_CASE("nodes authenticate each other by mutual TLS; a node without our CA's 
   weft_node rogue{ro};
   REQUIRE(wait_until([&] { return rogue.stderr_text().find("cannot join seed") != std::string::npos; },
                      std::chrono::seconds(15)));
+  REQUIRE(wait_until([&] { return rogue.get("/health/live").status == 200; }, 10s));
   CHECK(rogue.get("/health/ready").status == 503);
   auto root = login_root(svc);
   auto nodes = svc.get("/v1/cluster/nodes", bearer(root.access));
