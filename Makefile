@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test bench bench-durable clean
+.PHONY: setup build run test bench bench-durable bench-cluster clean
 
 setup:
 	@./scripts/setup.sh
@@ -26,6 +26,9 @@ bench: build
 
 bench-durable: build
 	./tests/bench/durable_bench.sh $(BUILD_DIR)
+
+bench-cluster: build
+	$(BUILD_DIR)/tests/bench/cluster_bench $(BUILD_DIR)/main/weft
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -282,15 +282,19 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       stop_actors(p.outbox_actors);
     });
 
+  const bool adapter_only = s.node.services.empty();
   for (const auto& decl : registry.services()) {
     if (decl.name == "outbox" || !decl.start)
       continue;
     if (!p.hosted.contains(decl.name)) {
-      // Served by other nodes: ready while one of them is a member.
-      ready.add("service " + decl.name + " (no live replica)", [this, name = decl.name] {
-        auto* slot = registry.slot(name);
-        return slot != nullptr && slot->available();
-      });
+      // Served by other nodes. An adapter node (hosting no service) is
+      // ready while each has a live replica somewhere; a service node is
+      // ready for its own services whether or not others are deployed.
+      if (adapter_only)
+        ready.add("service " + decl.name + " (no live replica)", [this, name = decl.name] {
+          auto* slot = registry.slot(name);
+          return slot != nullptr && slot->available();
+        });
       continue;
     }
     const auto* d = &decl;

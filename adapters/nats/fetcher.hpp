@@ -65,8 +65,10 @@ private:
     natsStatus status = NATS_OK;
     std::string why;
   };
-  /// Up to `n` messages into `out`: leftovers of earlier requests, then one
-  /// pull request waiting up to `wait_ns`.
+  /// Up to `n` messages into `out`, returning as soon as some arrived and no
+  /// more are queued: from the open pull request, else from a new one
+  /// waiting up to `wait_ns`. The request stays open across calls until the
+  /// server ends it (batch complete, 404/408/409) or it expires.
   pull_result pull(uint32_t n, int64_t wait_ns, std::vector<natsMsg*>& out);
   void hand_off(std::vector<natsMsg*>& msgs);
   void refresh_pending();
@@ -81,6 +83,11 @@ private:
   std::string inbox_;
   std::string next_subject_;        ///< $JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>
   uint64_t request_seq_ = 0;
+  /// The one pull request that may still deliver: its reply subject, how
+  /// many messages it may still bring, and when the server expires it.
+  std::string open_reply_;
+  uint32_t open_left_ = 0;
+  std::chrono::steady_clock::time_point open_until_{};
   std::thread thread_;
   std::mutex mtx_;
   std::condition_variable cv_;

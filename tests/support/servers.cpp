@@ -100,7 +100,8 @@ run_result postgres_cluster::pg_run(const std::string& program, std::vector<std:
   return run_command(exe, std::move(args), {}, deadline);
 }
 
-postgres_cluster::postgres_cluster() : dir_("weft-pg"), bindir_(postgres_bindir()), port_(free_port()) {
+postgres_cluster::postgres_cluster(bool durable)
+  : dir_("weft-pg"), bindir_(postgres_bindir()), port_(free_port()), durable_(durable) {
   // The postgres user must own the data's parent and traverse the path.
   ::chmod(dir_.path().c_str(), 0755);
   if (is_root()) {
@@ -137,7 +138,9 @@ void postgres_cluster::start() {
   // synchronous_commit=off would not: an immediate stop loses acknowledged
   // commits still in the WAL buffers, which fault tests must never see.
   std::string opts = "-p " + std::to_string(port_) + " -k " + dir_.path().string()
-                     + " -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off";
+                     + " -c listen_addresses=127.0.0.1";
+  if (!durable_)
+    opts += " -c fsync=off -c full_page_writes=off";
   auto r = pg_run("pg_ctl", {"-D", data_dir().string(), "-l", (dir_ / "server.log").string(), "-w", "-t", "60",
                              "-o", opts, "start"});
   if (r.exit_code != 0)

@@ -44,11 +44,14 @@ private:
 };
 
 /// A throwaway PostgreSQL cluster: initdb (as user postgres when run as
-/// root) into a temp dir, started with pg_ctl on a free port, fsync off,
-/// trust authentication for user postgres over TCP.
+/// root) into a temp dir, started with pg_ctl on a free port, fsync off
+/// (tests) or the server's durable defaults (benchmarks), trust
+/// authentication for user postgres over TCP.
 class postgres_cluster {
 public:
-  postgres_cluster(); ///< initdb + start (throws with the server log on failure)
+  /// initdb + start (throws with the server log on failure); `durable`: fsync
+  /// and full_page_writes stay on, as on a real server.
+  explicit postgres_cluster(bool durable = false);
   ~postgres_cluster(); ///< immediate stop
   postgres_cluster(const postgres_cluster&) = delete;
   postgres_cluster& operator=(const postgres_cluster&) = delete;
@@ -83,6 +86,7 @@ private:
   std::filesystem::path bindir_;
   uint16_t port_;
   bool running_ = false;
+  bool durable_ = false;
 };
 
 /// The directory of initdb/pg_ctl: $PG_BINDIR, else the newest
