@@ -41,9 +41,17 @@ std::string rfc3339(int64_t ms) {
   return buf;
 }
 
-std::pair<std::string, uint16_t> split_address(const std::string& a) {
+// `host:port` as config checked it; addresses learned from peers are not
+// trusted to be well formed: {"" , 0} for anything else.
+std::pair<std::string, uint16_t> split_address(const std::string& a, bool any_port = false) {
   auto colon = a.rfind(':');
-  return {a.substr(0, colon), static_cast<uint16_t>(std::stoul(a.substr(colon + 1)))};
+  if (colon == std::string::npos || colon == 0 || colon + 1 == a.size() || a.size() - colon > 6
+      || a.find_first_not_of("0123456789", colon + 1) != std::string::npos)
+    return {"", 0};
+  auto port = std::stoul(a.substr(colon + 1));
+  if ((port == 0 && !any_port) || port > 65535)
+    return {"", 0};
+  return {a.substr(0, colon), static_cast<uint16_t>(port)};
 }
 
 struct peer {
@@ -64,7 +72,8 @@ struct node_state {
   milliseconds dial_timeout{0};
   std::map<std::string, peer> peers;          ///< by node name
   std::map<std::string, gone_peer> gone;      ///< recently gone, for the listing
-  std::set<std::string> dialling;             ///< seeds with a connect in flight
+  std::set<std::string> discovered;           ///< members' addresses learned from records
+  std::set<std::string> dialling;             ///< addresses with a connect in flight
   std::set<std::string> self_seeds;           ///< seeds that turned out to be this node
   std::map<std::string, int64_t> refused_log; ///< seed -> last warning (rate-limits logs)
   std::shared_ptr<member_list> members;
@@ -105,6 +114,9 @@ void drop_peer(node_actor* self, std::map<std::string, peer>::iterator i, const 
     st.opts.on_lost(i->first, i->second.record.lease_owner);
   spdlog::warn("cluster: node {} ({}) {}; its services {} are no longer routed there", i->first,
                i->second.record.address, why, fmt::join(i->second.record.services, ", "));
+  // A gone member is dialled again only if it is a seed (it may come back
+  // there); one only learned of is forgotten (its address may be reused).
+  st.discovered.erase(i->second.record.address);
   st.gone[i->first] = {std::move(i->second.record), unix_ms()};
   st.peers.erase(i);
   publish_view(self);
@@ -138,6 +150,10 @@ void add_peer(node_actor* self, member_record r, const std::string& dialled) {
   spdlog::info("cluster: node {} joined from {} (version {}, services: {})", r.name, r.address,
                r.version, r.services.empty() ? "none" : fmt::format("{}", fmt::join(r.services, ", ")));
   st.gone.erase(r.name);
+  // Members it knows that we do not: dial them too (a full mesh from one seed).
+  for (const auto& a : r.known)
+    if (a != st.me.address && !a.empty())
+      st.discovered.insert(a);
   auto name = r.name;
   st.peers[name] = {std::move(r), dialled, unix_ms()};
   publish_view(self);
@@ -155,13 +171,25 @@ bool reached(const node_state& st, const std::string& seed) {
 // Dials every seed not reached yet: connect through the middleman (the
 // handshake checks the cluster's identifier and, with TLS, the peer's
 // certificate), then exchange member records with its cluster actor.
+member_record my_record(node_actor* self) {
+  auto& st = self->state;
+  st.me.known.clear();
+  for (const auto& [name, p] : st.peers)
+    st.me.known.push_back(p.record.address);
+  return st.me;
+}
+
 void dial_seeds(node_actor* self) {
   auto& st = self->state;
-  for (const auto& seed : st.opts.settings->seeds) {
+  std::set<std::string> targets{st.opts.settings->seeds.begin(), st.opts.settings->seeds.end()};
+  targets.insert(st.discovered.begin(), st.discovered.end());
+  for (const auto& seed : targets) {
     if (reached(st, seed))
       continue;
-    st.dialling.insert(seed);
     auto [host, port] = split_address(seed);
+    if (port == 0)
+      continue;
+    st.dialling.insert(seed);
     self->request(st.mm, st.dial_timeout, caf::connect_atom::value, host, port)
       .then(
         [=](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
@@ -171,7 +199,7 @@ void dial_seeds(node_actor* self) {
             return;
           }
           self->request(peer_actor, self->state.dial_timeout, caf::join_atom::value,
-                        self->state.me)
+                        my_record(self))
             .then(
               [=](member_record& r) {
                 self->state.dialling.erase(seed);
@@ -240,9 +268,9 @@ caf::behavior cluster_actor(node_actor* self, cluster_options opts, caf::io::mid
     },
     [=](caf::join_atom, member_record& r) -> member_record {
       add_peer(self, std::move(r), {});
-      return self->state.me;
+      return my_record(self);
     },
-    [=](caf::get_atom) -> member_record { return self->state.me; },
+    [=](caf::get_atom) -> member_record { return my_record(self); },
     [=](tick_atom) {
       dial_seeds(self);
       self->delayed_send(self, every, tick_atom::value);
@@ -318,7 +346,7 @@ cluster_node::start(caf::actor_system& sys, cluster_options opts,
                  "any process that reaches it can join as a node");
   node->listener_ = caf::actor_cast<caf::actor>(mm);
   node->actor_ = sys.spawn(cluster_actor, opts, mm, node->members_);
-  auto [host, port] = split_address(c.listen);
+  auto [host, port] = split_address(c.listen, true);
   auto bound = c.tls() ? caf::openssl::publish(node->actor_, port, host.c_str(), true)
                        : sys.middleman().publish(node->actor_, port, host.c_str(), true);
   if (!bound) {

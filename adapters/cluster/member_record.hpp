@@ -22,12 +22,13 @@ struct member_record {
   caf::actor directory;              ///< its cluster actor: monitored, its death is the node's
   std::vector<std::string> services; ///< hosted services ...
   std::vector<caf::actor> fronts;    ///< ... and their fronts, index for index
+  std::vector<std::string> known;    ///< addresses of the members it knows: one seed finds all
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_record& x) {
   return f(caf::meta::type_name("weft.member_record"), x.name, x.incarnation, x.address,
-           x.version, x.lease_owner, x.directory, x.services, x.fronts);
+           x.version, x.lease_owner, x.directory, x.services, x.fronts, x.known);
 }
 
 } // namespace weft::cluster

@@ -266,3 +266,21 @@ TEST_CASE("a malformed cluster section exits 2 naming the key", "[system][cluste
     CHECK(r.err.find(key) != std::string::npos);
   }
 }
+
+TEST_CASE("a node that dials one seed learns every member through it", "[system][cluster]") {
+  auto p1 = free_port(), p2 = free_port();
+  weft_node a{service_node("svc-a", p1)};
+  weft_node b{service_node("svc-b", p2, {"127.0.0.1:" + std::to_string(p1)})};
+  // The adapter knows only svc-b; svc-b's record names svc-a.
+  weft_node edge{adapter_node("edge-1", p2)};
+  auto root = login_root(a);
+  REQUIRE(wait_until(
+    [&] {
+      auto r = edge.get("/v1/cluster/nodes", bearer(root.access));
+      return r.body.find("\"svc-a\"") != std::string::npos && r.body.find("\"svc-b\"") != std::string::npos;
+    },
+    10s));
+  // And svc-a learns of the adapter, which dialled it.
+  REQUIRE(wait_until([&] { return a.get("/v1/cluster/nodes", bearer(root.access)).body.find("edge-1") != std::string::npos; },
+                     10s));
+}
