@@ -431,9 +431,14 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
         p.http = std::make_unique<http::server>(settings_.http, std::move(deps));
         auto port = p.http->start();
         p.accepting = true;
-        std::cout << "weft: node " << settings_.node.name << " (" << mode() << ") serving "
-                  << registry.names().size() << " services, API on http://"
-                  << settings_.http.host << ':' << port << "/v1" << std::endl;
+        std::string hosting;
+        for (const auto& name : p.hosted)
+          if (name != "outbox")
+            hosting += (hosting.empty() ? "" : ", ") + name;
+        std::cout << "weft: node " << settings_.node.name << " (" << mode() << ") hosting "
+                  << (hosting.empty() ? "no service (an adapter node)" : hosting)
+                  << ", API on http://" << settings_.http.host << ':' << port << "/v1"
+                  << std::endl;
       } catch (const std::exception& e) {
         return e.what();
       }

@@ -97,6 +97,8 @@ void publish_view(node_actor* self) {
   if (auto* m = st.opts.node_metrics) {
     m->gauge("weft_cluster_members", "Nodes of the cluster this node sees up, itself included",
              "", "", static_cast<double>(st.peers.size() + 1));
+    m->gauge("weft_cluster_member_up", "1 while the node is a member, 0 once it is gone", "node",
+             st.me.name, 1);
     for (const auto& [name, p] : st.peers)
       m->gauge("weft_cluster_member_up", "1 while the node is a member, 0 once it is gone",
                "node", name, 1);
@@ -128,7 +130,10 @@ void add_peer(node_actor* self, member_record r, const std::string& dialled) {
     if (r.incarnation != st.me.incarnation)
       spdlog::error("cluster: another node is named {} ({}); node names must be unique",
                     r.name, r.address);
-    if (!dialled.empty())
+    // A seed that is our own address is skipped from now on; a name that
+    // resolves to several nodes (a headless Service) may reach another one
+    // at the next attempt.
+    if (!dialled.empty() && (dialled == st.me.address || dialled == st.opts.settings->listen))
       st.self_seeds.insert(dialled);
     return;
   }
