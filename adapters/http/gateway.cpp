@@ -80,6 +80,9 @@ struct gateway_state {
   std::map<caf::actor_addr, std::map<uint64_t, std::shared_ptr<remote_call>>> pending;
   /// Remote replicas this gateway monitors, with the slot each belongs to.
   std::map<caf::actor_addr, const service_slot*> monitored;
+  /// API keys being resolved by each remote replica: asked again elsewhere
+  /// when it goes (a read: always safe to repeat).
+  std::map<caf::actor_addr, std::map<uint64_t, std::function<void()>>> key_checks;
   static inline const char* name = "weft.http.gateway";
 };
 
@@ -216,6 +219,12 @@ void on_replica_down(gateway_actor* self, const caf::down_msg& dm) {
   const service_slot* slot = m->second;
   st.monitored.erase(m);
   auto node = slot != nullptr ? slot->remove_front(dm.source) : std::string{};
+  if (auto k = st.key_checks.find(dm.source); k != st.key_checks.end()) {
+    auto retries = std::move(k->second);
+    st.key_checks.erase(k);
+    for (auto& [id, again] : retries)
+      again();
+  }
   auto i = st.pending.find(dm.source);
   if (i == st.pending.end())
     return;
@@ -232,6 +241,70 @@ void on_replica_down(gateway_actor* self, const caf::down_msg& dm) {
   }
 }
 
+// Resolves the job's API key on a replica of the service that issues keys,
+// then runs the route; a replica that dies meanwhile is replaced by another.
+void resolve_key(gateway_actor* self, std::shared_ptr<gateway_job> held,
+                 const service_slot* api_keys, caf::actor_addr avoid, int attempts) {
+  auto target = api_keys->pick(avoid);
+  if (!target || attempts >= 3) {
+    held->ex->fail(api_error(api_errc::unavailable,
+                             "cannot verify the API key now: " + api_keys->name()
+                               + " is not available",
+                             {}, 1));
+    return;
+  }
+  auto live = std::make_shared<bool>(true);
+  auto addr = target.front.address();
+  uint64_t id = 0;
+  if (target.remote()) {
+    auto& st = self->state;
+    if (st.monitored.emplace(addr, api_keys).second)
+      self->monitor(target.front);
+    id = ++st.next_id;
+    st.key_checks[addr][id] = [=] {
+      *live = false;
+      resolve_key(self, held, api_keys, addr, attempts + 1);
+    };
+  }
+  auto settle = [self, live, addr, id] {
+    if (!*live)
+      return false;
+    *live = false;
+    if (id != 0) {
+      auto i = self->state.key_checks.find(addr);
+      if (i != self->state.key_checks.end()) {
+        i->second.erase(id);
+        if (i->second.empty())
+          self->state.key_checks.erase(i);
+      }
+    }
+    return true;
+  };
+  self->request(caf::actor_cast<identity_actor>(target.front), held->timeout, resolve_atom::value,
+                held->api_key)
+    .then(
+      [=](principal& who) {
+        if (!settle())
+          return;
+        if (auto err = authorize(held->route->decl->who, who)) {
+          held->ex->fail(err);
+          return;
+        }
+        held->req.caller = std::move(who);
+        run_handler(self, *held);
+      },
+      [=](caf::error& err) {
+        if (!settle())
+          return;
+        if (err.category() == caf::atom("api"))
+          held->ex->fail(api_error(api_errc::unauthenticated, "invalid API key"));
+        else if (replica_gone(err))
+          resolve_key(self, held, api_keys, addr, attempts + 1);
+        else
+          held->ex->fail(api_error(api_errc::unavailable, "cannot verify the API key now", {}, 1));
+      });
+}
+
 caf::behavior gateway(gateway_actor* self, const service_slot* api_keys) {
   self->state.api_keys = api_keys;
   self->set_down_handler([self](caf::down_msg& dm) { on_replica_down(self, dm); });
@@ -245,32 +318,7 @@ caf::behavior gateway(gateway_actor* self, const service_slot* api_keys) {
         job.ex->fail(api_error(api_errc::unauthenticated, "API keys are not accepted"));
         return;
       }
-      auto keys = caf::actor_cast<identity_actor>(api_keys->resolve());
-      if (!keys) {
-        job.ex->fail(api_error(api_errc::unavailable,
-                               "cannot verify the API key now: " + api_keys->name()
-                                 + " is not available",
-                               {}, 1));
-        return;
-      }
-      auto held = std::make_shared<gateway_job>(std::move(job));
-      self->request(keys, held->timeout, resolve_atom::value, held->api_key)
-        .then(
-          [=](principal& who) {
-            if (auto err = authorize(held->route->decl->who, who)) {
-              held->ex->fail(err);
-              return;
-            }
-            held->req.caller = std::move(who);
-            run_handler(self, *held);
-          },
-          [=](caf::error& err) {
-            if (err.category() == caf::atom("api"))
-              held->ex->fail(api_error(api_errc::unauthenticated, "invalid API key"));
-            else
-              held->ex->fail(api_error(api_errc::unavailable,
-                                       "cannot verify the API key now", {}, 1));
-          });
+      resolve_key(self, std::make_shared<gateway_job>(std::move(job)), api_keys, {}, 0);
     },
   };
 }

@@ -80,7 +80,19 @@ struct load {
     outcomes.push_back(o);
   }
 
+  std::string api_key; ///< when set, one more reader authenticates with it (X-API-Key)
+
   void start(int readers, int writers) {
+    if (!api_key.empty())
+      threads.emplace_back([this] {
+        http_client c("127.0.0.1", edge.http_port(), true, 10s);
+        while (!stop) {
+          outcome o{now_ms()};
+          o.status = c.get("/v1/auth/me", http_headers{{"X-API-Key", api_key}}).status;
+          o.end_ms = now_ms();
+          record(o);
+        }
+      });
     for (int i = 0; i < readers; ++i)
       threads.emplace_back([this] {
         http_client c("127.0.0.1", edge.http_port(), true, 10s);
@@ -175,6 +187,10 @@ TEST_CASE("cluster: SIGKILL of a service node under load: the adapter answers th
   three_nodes c{s};
   auto root = login_root(*c.edge);
   load l(*c.edge, root.access);
+  // API keys are resolved by the auth service too: on whichever replica.
+  auto key = c.edge->post("/v1/auth/api-keys", {{"name", "reader"}, {"role", "user"}}, bearer(root.access));
+  REQUIRE(key.status == 201);
+  l.api_key = key.json().at("key").get<std::string>();
   l.start(2, 3);
   REQUIRE(wait_until([&] { return l.successes_after(0) >= 50; }, 20s));
   auto kill_at = l.now_ms();
