@@ -384,6 +384,7 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
         o.hosted.assign(p.hosted.begin(), p.hosted.end());
         o.node_metrics = &node_metrics;
         o.lease_owner = p.lease_owner;
+        o.nats_url = settings_.nats.url;
         if (p.pool) {
           // A dead peer's rows go out now, not when its leases expire.
           o.on_lost = [pool = *p.pool](const std::string& node, const std::string& owner) {

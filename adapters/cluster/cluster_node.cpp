@@ -10,12 +10,14 @@
 #include <caf/io/middleman_actor.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "adapters/cluster/kv_members.hpp"
 #include "adapters/cluster/member_record.hpp"
 #include "runtime/route_kit.hpp"
 
@@ -266,10 +268,17 @@ caf::behavior cluster_actor(node_actor* self, cluster_options opts, caf::io::mid
   // Dial at the heartbeat's pace: a seed that comes back is rejoined soon.
   auto every = milliseconds{std::clamp<uint32_t>(c.heartbeat_ms * 2, 100, 2000)};
   return {
-    [=](caf::put_atom, const std::string& address) {
+    [=](caf::put_atom, const std::string& address) -> member_record {
       self->state.me.address = address;
       publish_view(self);
       self->send(self, tick_atom::value);
+      return my_record(self);
+    },
+    [=](caf::connect_atom, const std::string& address) {
+      // An address from the NATS member records: dialled with the seeds.
+      auto& s = self->state;
+      if (address != s.me.address && !address.empty())
+        s.discovered.insert(address);
     },
     [=](caf::join_atom, member_record& r) -> member_record {
       add_peer(self, std::move(r), {});
@@ -362,13 +371,41 @@ cluster_node::start(caf::actor_system& sys, cluster_options opts,
   }
   node->port_ = *bound;
   auto address = c.advertise.empty() ? host + ":" + std::to_string(node->port_) : c.advertise;
-  caf::anon_send(node->actor_, caf::put_atom::value, address);
+  member_record me;
+  {
+    caf::scoped_actor waiter{sys};
+    caf::error err;
+    waiter->request(node->actor_, std::chrono::seconds{10}, caf::put_atom::value, address)
+      .receive([&](member_record& r) { me = std::move(r); }, [&](caf::error& e) { err = e; });
+    if (err)
+      return err;
+  }
+  if (!opts.nats_url.empty()) {
+    kv_member_options ko;
+    ko.nats_url = opts.nats_url;
+    ko.bucket = "weft_members_" + c.name;
+    ko.node = me.name;
+    ko.address = me.address;
+    ko.incarnation = me.incarnation;
+    ko.services = me.services;
+    ko.version = me.version;
+    ko.interval = std::chrono::milliseconds{500};
+    auto kv = kv_members::start(std::move(ko), node->actor_);
+    if (!kv)
+      spdlog::warn("cluster: {}; members are found through the seeds only",
+                   sys.render(kv.error()));
+    else
+      node->kv_ = std::move(*kv);
+  }
   spdlog::info("cluster: node {} listening for peers on {}:{} as {} ({}{})", opts.node_name, host,
                node->port_, address, handshake_id(c), c.tls() ? ", mutual TLS" : ", no TLS");
   return node;
 }
 
 void cluster_node::leave() {
+  if (kv_)
+    kv_->stop(); // its record goes first: nobody dials it any more
+  kv_.reset();
   if (!actor_)
     return;
   // Through the middleman actor that published it (caf::openssl::unpublish

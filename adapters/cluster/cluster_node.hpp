@@ -70,6 +70,7 @@ struct cluster_options {
   std::vector<std::string> hosted; ///< services this node serves
   metrics* node_metrics = nullptr;
   std::string lease_owner;         ///< this node's outbox leases (durable), told to peers
+  std::string nats_url;            ///< set: member records in a NATS KV bucket too (no seeds needed)
   /// A peer died (not left): its outbox leases can be released now rather
   /// than when they expire. Called on the cluster actor; must not block.
   std::function<void(const std::string& node, const std::string& lease_owner)> on_lost;
@@ -103,6 +104,7 @@ private:
   caf::actor listener_; ///< the middleman actor that published it (plain or TLS)
   uint16_t port_ = 0;
   std::shared_ptr<member_list> members_;
+  std::unique_ptr<class kv_members> kv_;
 };
 
 /// The `cluster` service declaration: `GET /v1/cluster/nodes` (admin, root),

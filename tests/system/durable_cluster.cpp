@@ -302,3 +302,37 @@ TEST_CASE("cluster: the outbox leases of a node that died are released at once, 
   CHECK(took < 10000); // the leases had 120 s left
   CHECK(audit_counts(s, "cluster.test.leased").distinct == 20);
 }
+
+TEST_CASE("cluster: with NATS, nodes find each other through the member records, no seeds "
+          "needed; a node that leaves is seen to go",
+          "[system][durable][cluster]") {
+  durable_servers s;
+  auto no_seeds = [&](const std::string& name) {
+    return durable_options(s, cluster_of(name, free_port(), {}));
+  };
+  weft_node svc1{no_seeds("svc-1")};
+  weft_node svc2{no_seeds("svc-2")};
+  auto eo = no_seeds("edge-1");
+  eo.config["node"]["services"] = json::array();
+  weft_node edge{eo}; // ready: it found a replica of every service
+  auto root = login_root(edge);
+  auto members = [&](const weft_node& n) {
+    std::set<std::string> up;
+    auto j = n.get("/v1/cluster/nodes", bearer(root.access)).json_or_null();
+    if (j.is_object())
+      for (auto& m : j["nodes"])
+        if (m["state"] == "up")
+          up.insert(m["name"].get<std::string>());
+    return up;
+  };
+  std::set<std::string> all{"svc-1", "svc-2", "edge-1"};
+  REQUIRE(wait_until([&] { return members(edge) == all && members(svc1) == all && members(svc2) == all; },
+                     15s));
+  auto me = edge.get("/v1/auth/me", bearer(root.access));
+  CHECK(me.status == 200);
+  // SIGTERM: it deletes its record and leaves; the others see it go.
+  CHECK(svc2.stop() == 0);
+  REQUIRE(wait_until([&] { return !members(edge).count("svc-2") && !members(svc1).count("svc-2"); }, 10s));
+  CHECK(s.nats.url().size() > 0);
+  CHECK(edge.get("/v1/auth/me", bearer(root.access)).status == 200);
+}
