@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test bench bench-durable bench-cluster clean
+.PHONY: setup build run test bench-programs bench bench-durable bench-cluster clean
 
 setup:
 	@./scripts/setup.sh
@@ -21,13 +21,17 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 600
 
-bench: build
+# The benchmark programs are not part of `build` (make test does not need them).
+bench-programs: build
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target weft_benches
+
+bench: bench-programs
 	./tests/bench/http_bench.sh $(BUILD_DIR)/main/weft
 
-bench-durable: build
+bench-durable: bench-programs
 	./tests/bench/durable_bench.sh $(BUILD_DIR)
 
-bench-cluster: build
+bench-cluster: bench-programs
 	$(BUILD_DIR)/tests/bench/cluster_bench $(BUILD_DIR)/main/weft
 
 clean:

@@ -34,7 +34,7 @@ backlog=${BENCH_BACKLOG:-100000}
 
 bin() { echo "$build/$1"; }
 for exe in tests/bench/raw_jetstream tests/bench/raw_postgres tests/bench/durable_e2e main/weft; do
-  [ -x "$(bin $exe)" ] || { echo "durable_bench: $(bin $exe) not built (cmake --build $build)" >&2; exit 1; }
+  [ -x "$(bin $exe)" ] || { echo "durable_bench: $(bin $exe) not built (make bench-programs)" >&2; exit 1; }
 done
 for tool in nats-server wrk curl python3 psql; do
   command -v "$tool" >/dev/null || { echo "durable_bench: $tool not found (make setup)" >&2; exit 1; }
