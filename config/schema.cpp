@@ -129,7 +129,7 @@ std::vector<section> make_schema() {
                    key("shutdown_timeout_ms", &S::node, &node_section::shutdown_timeout_ms,
                        at_least(1)),
                  },
-                 {}});
+                 {}, {}});
   out.push_back({"http",
                  {
                    key("host", &S::http, &http_section::host, not_empty()),
@@ -143,21 +143,21 @@ std::vector<section> make_schema() {
                        at_least(1)),
                    key("keep_alive_timeout_ms", &S::http, &http_section::keep_alive_timeout_ms),
                  },
-                 {}});
+                 {}, {}});
   out.push_back({"metrics",
                  {
                    key("enabled", &S::metrics, &metrics_section::enabled),
                    key("host", &S::metrics, &metrics_section::host, not_empty()),
                    key("port", &S::metrics, &metrics_section::port, range(0, 65535)),
                  },
-                 check_metrics});
+                 check_metrics, {}});
   out.push_back({"log",
                  {
                    key("level", &S::log, &log_section::level,
                        one_of({"trace", "debug", "info", "warn", "error", "off"})),
                    key("format", &S::log, &log_section::format, one_of({"text", "json"})),
                  },
-                 {}});
+                 {}, {}});
   out.push_back({"bus",
                  {
                    key("ack_wait_ms", &S::bus, &bus_section::ack_wait_ms, at_least(1)),
@@ -166,8 +166,8 @@ std::vector<section> make_schema() {
                    key("max_ack_pending", &S::bus, &bus_section::max_ack_pending, at_least(1)),
                    key("dedupe_window_s", &S::bus, &bus_section::dedupe_window_s, at_least(1)),
                  },
-                 {}});
-  out.push_back({"faults", {key("rules", &S::faults, &faults_section::rules, each_rule())}, {}});
+                 {}, {}});
+  out.push_back({"faults", {key("rules", &S::faults, &faults_section::rules, each_rule())}, {}, {}});
   // Secret: a URL may carry a password.
   out.push_back({"database",
                  {
@@ -181,7 +181,7 @@ std::vector<section> make_schema() {
                        range(50, 600000)),
                    key("migrate_on_start", &S::database, &database_section::migrate_on_start),
                  },
-                 {}});
+                 {}, {}});
   out.push_back({"outbox",
                  {
                    key("batch_size", &S::outbox, &outbox_section::batch_size, range(1, 1000)),
@@ -198,7 +198,7 @@ std::vector<section> make_schema() {
                        range(1, 86400)),
                    key("backoff_ms", &S::outbox, &outbox_section::backoff_ms, non_empty_list()),
                  },
-                 check_outbox});
+                 check_outbox, {}});
   out.push_back({"nats",
                  {
                    key("stream", &S::nats, &nats_section::stream, stream_name()),
@@ -224,7 +224,7 @@ std::vector<section> make_schema() {
                        range(100, 3600000)),
                    key("url", &S::nats, &nats_section::url, {}, true),
                  },
-                 {}});
+                 {}, {}});
   // Dotted keys are nested objects in the file: "tls": {"cert": ...}.
   out.push_back({"cluster",
                  {
@@ -243,7 +243,7 @@ std::vector<section> make_schema() {
                    key("tls.ca", &S::cluster, &cluster_section::tls_ca),
                    key("tls.insecure", &S::cluster, &cluster_section::tls_insecure),
                  },
-                 check_cluster});
+                 check_cluster, {}});
   return out;
 }
 

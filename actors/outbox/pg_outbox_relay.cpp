@@ -213,15 +213,18 @@ void housekeeping(relay_pointer self) {
   auto& st = self->state;
   if (st.opts.metrics != nullptr && !st.counting) {
     st.counting = true;
-    pg::run<int64_t>(self, st.opts.pool, st.opts.db_timeout,
-                     [](pg::connection& c) { return pg::outbox_pending(c); })
+    pg::run<pg::outbox_backlog>(self, st.opts.pool, st.opts.db_timeout,
+                                [](pg::connection& c) { return pg::outbox_backlog_of(c); })
       .then(
-        [self](int64_t n) {
+        [self](pg::outbox_backlog b) {
           auto& st = self->state;
           st.counting = false;
           st.opts.metrics->gauge("weft_outbox_pending",
                                  "Committed events not yet stored on the bus", "relay",
-                                 st.opts.name, static_cast<double>(n));
+                                 st.opts.name, static_cast<double>(b.pending));
+          st.opts.metrics->gauge("weft_outbox_oldest_pending_seconds",
+                                 "How long the oldest unpublished outbox row has waited", "relay",
+                                 st.opts.name, b.oldest_age_s);
         },
         [self](caf::error&) { self->state.counting = false; });
   }

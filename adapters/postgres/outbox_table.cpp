@@ -122,6 +122,13 @@ constexpr statement pending{"weft_outbox_pending",
                             "SELECT count(*) FROM (SELECT 1 FROM weft_outbox"
                             " WHERE published_at IS NULL AND id > 0 ORDER BY id, subject) p"};
 
+// The oldest pending row is the first in index order (ids grow with time):
+// one index entry and its heap row.
+constexpr statement oldest_pending{
+  "weft_outbox_oldest_pending",
+  "SELECT COALESCE((SELECT extract(epoch FROM now() - created_at)::float8 FROM weft_outbox"
+  " WHERE published_at IS NULL AND id > 0 ORDER BY id, subject LIMIT 1), 0)::float8"};
+
 /// Appends `s` as a quoted element of an array literal.
 void append_quoted(std::string& out, std::string_view s) {
   out += '"';
@@ -288,6 +295,17 @@ caf::expected<int64_t> outbox_pending(connection& c) {
   if (!rs)
     return std::move(rs.error());
   return rs->back().get<int64_t>(0, 0);
+}
+
+caf::expected<outbox_backlog> outbox_backlog_of(connection& c) {
+  pipeline p{c};
+  p.add(index_order);
+  p.add(pending);
+  p.add(oldest_pending);
+  auto rs = p.run();
+  if (!rs)
+    return std::move(rs.error());
+  return outbox_backlog{(*rs)[1].get<int64_t>(0, 0), (*rs)[2].get<double>(0, 0)};
 }
 
 } // namespace weft::pg

@@ -114,4 +114,11 @@ caf::expected<int64_t> republish_since(connection& c,
 /// Rows not yet published.
 caf::expected<int64_t> outbox_pending(connection& c);
 
+/// Rows not yet published, and how long the oldest of them has waited.
+struct outbox_backlog {
+  int64_t pending = 0;
+  double oldest_age_s = 0; ///< 0 when nothing is pending
+};
+caf::expected<outbox_backlog> outbox_backlog_of(connection& c);
+
 } // namespace weft::pg
