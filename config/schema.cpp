@@ -177,6 +177,8 @@ std::vector<section> make_schema() {
                        range(100, 600000)),
                    key("statement_timeout_ms", &S::database,
                        &database_section::statement_timeout_ms),
+                   key("idle_in_transaction_timeout_ms", &S::database,
+                       &database_section::idle_in_transaction_timeout_ms),
                    key("health_interval_ms", &S::database, &database_section::health_interval_ms,
                        range(50, 600000)),
                    key("migrate_on_start", &S::database, &database_section::migrate_on_start),

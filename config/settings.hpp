@@ -72,6 +72,7 @@ struct database_section {
   uint32_t pool_size = 4;                  ///< connections of the shared pool (outbox, admin jobs)
   uint32_t connect_timeout_ms = 5000;      ///< one connection attempt at most
   uint32_t statement_timeout_ms = 30000;   ///< server-side statement_timeout; 0 = none
+  uint32_t idle_in_transaction_timeout_ms = 5000; ///< a session idle this long inside a transaction is ended by the server (its client hung); 0 = never
   uint32_t health_interval_ms = 1000;      ///< readiness check (SELECT 1) period
   bool migrate_on_start = true;            ///< apply missing migrations before services start
 };

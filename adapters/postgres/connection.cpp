@@ -122,6 +122,12 @@ caf::error connection::connect_now() {
   std::string options;
   if (opts_.statement_timeout.count() > 0)
     options = "-c statement_timeout=" + std::to_string(opts_.statement_timeout.count());
+  // A session idle inside a transaction belongs to a client that hung
+  // (SIGSTOP, a frozen VM): the server ends it, so its locks (the outbox
+  // claim lock, rows) stop blocking every other node.
+  if (opts_.idle_in_transaction_timeout.count() > 0)
+    options += (options.empty() ? "" : " ") + std::string{"-c idle_in_transaction_session_timeout="}
+               + std::to_string(opts_.idle_in_transaction_timeout.count());
   // The URL first: the keywords after it override what it says. Keepalives
   // notice a peer that vanished without closing the socket.
   const char* keys[] = {"dbname", "application_name", "keepalives", "keepalives_idle",

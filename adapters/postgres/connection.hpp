@@ -35,6 +35,7 @@ struct connect_options {
   std::string application_name = "weft"; ///< shown in pg_stat_activity
   milliseconds connect_timeout{5000};    ///< one connection attempt at most
   milliseconds statement_timeout{0};     ///< server-side statement_timeout; 0 = none
+  milliseconds idle_in_transaction_timeout{0}; ///< server-side idle_in_transaction_session_timeout; 0 = none
   milliseconds io_timeout{0};            ///< client wait for an answer; 0 = statement_timeout + 5 s (none if that is 0)
   milliseconds reconnect_min{100};       ///< first delay after a failed reconnect
   milliseconds reconnect_max{5000};      ///< backoff doubles up to this

@@ -88,7 +88,8 @@ caf::error apply_one(connection& c, std::string_view module, const migration& m,
                      const std::string& sum) {
   return in_transaction(c, [&](connection& tx) -> caf::error {
     // A migration may take longer than any request: no timeouts inside.
-    if (auto err = tx.exec_script("SET LOCAL statement_timeout = 0"))
+    if (auto err = tx.exec_script(
+          "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0"))
       return err;
     if (auto err = tx.exec_script(std::string{m.sql}, milliseconds{0}))
       return err;

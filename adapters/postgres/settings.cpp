@@ -9,6 +9,7 @@ connect_options connect_options_from(const config::database_section& db,
   out.application_name = std::move(application_name);
   out.connect_timeout = milliseconds{db.connect_timeout_ms};
   out.statement_timeout = milliseconds{db.statement_timeout_ms};
+  out.idle_in_transaction_timeout = milliseconds{db.idle_in_transaction_timeout_ms};
   return out;
 }
 

@@ -133,12 +133,26 @@ struct load {
   void finish() {
     stop = true;
     for (auto& t : threads)
-      t.join();
+      if (t.joinable())
+        t.join();
+  }
+
+  ~load() { finish(); } // also when a REQUIRE fails midway
+
+  /// Statuses after `at`, for failure messages.
+  std::string statuses_after(long at) {
+    std::lock_guard<std::mutex> lk(mtx);
+    std::map<int, int> n;
+    for (auto& o : outcomes)
+      if (o.start_ms >= at)
+        ++n[o.status];
+    return describe_statuses(n);
   }
 
   /// From `at` (ms after t0) until the last request that failed after it
   /// ended; 0 when none failed.
   long gap_after(long at) {
+    std::lock_guard<std::mutex> lk(mtx);
     long last = at;
     for (auto& o : outcomes)
       if (o.end_ms >= at && o.status != 200 && o.status != 201)
@@ -147,6 +161,7 @@ struct load {
   }
 
   int failures_after(long at) {
+    std::lock_guard<std::mutex> lk(mtx);
     int n = 0;
     for (auto& o : outcomes)
       if (o.end_ms >= at && o.status != 200 && o.status != 201)
@@ -155,6 +170,7 @@ struct load {
   }
 
   int successes_after(long at) {
+    std::lock_guard<std::mutex> lk(mtx);
     int n = 0;
     for (auto& o : outcomes)
       if (o.start_ms >= at && (o.status == 200 || o.status == 201))
@@ -218,14 +234,22 @@ TEST_CASE("cluster: a hung service node (SIGSTOP) is routed around within 5 s an
   REQUIRE(wait_until([&] { return l.successes_after(0) >= 50; }, 20s));
   auto stop_at = l.now_ms();
   ::kill(c.svc1->process().pid(), SIGSTOP);
-  REQUIRE(wait_until([&] { return l.successes_after(stop_at + 2500) >= 50; }, 30s));
+  bool served = wait_until([&] { return l.successes_after(stop_at + 2500) >= 50; }, 30s);
+  if (!served) {
+    ::kill(c.svc1->process().pid(), SIGCONT);
+    INFO("statuses after the stop: " << l.statuses_after(stop_at) << "\nedge: " << c.edge->stderr_text()
+                                     << "\nsvc-2: " << c.svc2->stderr_text());
+    REQUIRE(served);
+  }
   auto gap = l.gap_after(stop_at);
   // The longest any request took across the hang: the heartbeat timeout
   // (1.5 s) bounds how long one waits for the hung node before failing over.
   long slowest = 0;
+  std::unique_lock<std::mutex> held(l.mtx);
   for (auto& o : l.outcomes)
     if (o.start_ms >= stop_at - 100)
       slowest = std::max(slowest, o.end_ms - o.start_ms);
+  held.unlock();
   std::cout << "cluster SIGSTOP: failover gap " << gap << " ms, slowest request " << slowest
             << " ms, " << l.failures_after(stop_at) << " failed" << std::endl;
   CHECK(gap < 5000);

@@ -59,7 +59,8 @@ struct durable_servers {
 /// The durable part of a node's config, with short timings for tests.
 inline json durable_config(const durable_servers& s, const json& extra = json::object()) {
   json c = {
-    {"database", {{"url", s.db_url()}, {"health_interval_ms", 200}, {"connect_timeout_ms", 2000}}},
+    {"database", {{"url", s.db_url()}, {"health_interval_ms", 200}, {"connect_timeout_ms", 2000},
+                  {"idle_in_transaction_timeout_ms", 2000}}},
     {"nats", {{"url", s.nats.url()}, {"reconnect_wait_ms", 100}}},
     {"bus", {{"backoff_ms", {20, 50}}, {"ack_wait_ms", 2000}, {"max_deliver", 10}}},
     // A crashed relay's claimed rows come back after lease_ms (30 s by default).

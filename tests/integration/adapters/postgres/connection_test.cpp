@@ -278,3 +278,24 @@ TEST_CASE("a pipeline whose answers outgrow the socket buffers does not deadlock
   CHECK((*results)[1999].get<std::string>(0, 0) == std::string(8000, 'x') + "1999");
   CHECK(std::chrono::steady_clock::now() - start < 10s);
 }
+
+TEST_CASE("a session idle inside a transaction is ended by the server and its locks released") {
+  auto url = fresh_database();
+  auto opts = test_options(url);
+  opts.idle_in_transaction_timeout = 300ms;
+  auto opened = weft::pg::connection::open(opts);
+  REQUIRE(opened);
+  auto hung = std::move(*opened);
+  auto other = open_or_fail(url);
+  REQUIRE_FALSE(other.exec_script("CREATE TABLE k (v int PRIMARY KEY)"));
+  // A client that took a row lock and then stopped answering (SIGSTOP).
+  REQUIRE_FALSE(hung.exec_script("BEGIN; INSERT INTO k VALUES (1)"));
+  auto t0 = std::chrono::steady_clock::now();
+  // Blocks on the row until the server ends the idle session, then succeeds.
+  auto r = other.exec("INSERT INTO k VALUES (1) ON CONFLICT DO NOTHING RETURNING v");
+  auto waited = std::chrono::steady_clock::now() - t0;
+  REQUIRE(r);
+  CHECK(r->rows() == 1); // the hung session's insert was rolled back
+  CHECK(waited >= 200ms);
+  CHECK(waited < 5s);
+}
