@@ -107,6 +107,18 @@ void invoke(caf::event_based_actor* self, const gateway_job& job, const caf::act
   }
 }
 
+// Drops the entry `id` of replica `addr` from a per-replica table of waiting
+// work (remote calls, key checks), and the replica's row once it is empty.
+template <class Table>
+void forget(Table& table, const caf::actor_addr& addr, uint64_t id) {
+  auto i = table.find(addr);
+  if (i == table.end())
+    return;
+  i->second.erase(id);
+  if (i->second.empty())
+    table.erase(i);
+}
+
 // A request is safe to send again when repeating it changes nothing: a read,
 // or a write the service deduplicates by its Idempotency-Key.
 bool repeatable(const api_request& req) {
@@ -167,12 +179,7 @@ void send_remote(gateway_actor* self, std::shared_ptr<remote_call> call) {
       return false;
     *live = false;
     counter->fetch_sub(1, std::memory_order_relaxed);
-    auto i = self->state.pending.find(addr);
-    if (i != self->state.pending.end()) {
-      i->second.erase(id);
-      if (i->second.empty())
-        self->state.pending.erase(i);
-    }
+    forget(self->state.pending, addr, id);
     return true;
   };
   auto ex = call->job.ex;
@@ -270,14 +277,8 @@ void resolve_key(gateway_actor* self, std::shared_ptr<gateway_job> held,
     if (!*live)
       return false;
     *live = false;
-    if (id != 0) {
-      auto i = self->state.key_checks.find(addr);
-      if (i != self->state.key_checks.end()) {
-        i->second.erase(id);
-        if (i->second.empty())
-          self->state.key_checks.erase(i);
-      }
-    }
+    if (id != 0)
+      forget(self->state.key_checks, addr, id);
     return true;
   };
   self->request(caf::actor_cast<identity_actor>(target.front), held->timeout, resolve_atom::value,

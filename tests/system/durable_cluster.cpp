@@ -83,26 +83,21 @@ struct load {
   std::string api_key; ///< when set, one more reader authenticates with it (X-API-Key)
 
   void start(int readers, int writers) {
+    auto reader = [this](http_headers auth) {
+      return [this, auth] {
+        http_client c("127.0.0.1", edge.http_port(), true, 10s);
+        while (!stop) {
+          outcome o{now_ms()};
+          o.status = c.get("/v1/auth/me", auth).status;
+          o.end_ms = now_ms();
+          record(o);
+        }
+      };
+    };
     if (!api_key.empty())
-      threads.emplace_back([this] {
-        http_client c("127.0.0.1", edge.http_port(), true, 10s);
-        while (!stop) {
-          outcome o{now_ms()};
-          o.status = c.get("/v1/auth/me", http_headers{{"X-API-Key", api_key}}).status;
-          o.end_ms = now_ms();
-          record(o);
-        }
-      });
+      threads.emplace_back(reader(http_headers{{"X-API-Key", api_key}}));
     for (int i = 0; i < readers; ++i)
-      threads.emplace_back([this] {
-        http_client c("127.0.0.1", edge.http_port(), true, 10s);
-        while (!stop) {
-          outcome o{now_ms()};
-          o.status = c.get("/v1/auth/me", bearer(token)).status;
-          o.end_ms = now_ms();
-          record(o);
-        }
-      });
+      threads.emplace_back(reader(bearer(token)));
     for (int i = 0; i < writers; ++i)
       threads.emplace_back([this] {
         http_client c("127.0.0.1", edge.http_port(), true, 10s);
