@@ -10,8 +10,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <thread>
 
 using namespace sys;
 
@@ -136,10 +140,44 @@ TEST_CASE("an adapter node serves a service node's API, fails fast when it dies,
   CHECK(metrics.find("weft_cluster_members 2") != std::string::npos);
   CHECK(metrics.find("weft_cluster_member_up{node=\"svc-1\"} 1") != std::string::npos);
 
+  // Logins in flight when the node dies (Argon2id keeps each busy a while): a
+  // login is a write without an Idempotency-Key, so it is not re-sent; its
+  // client gets 503 with Retry-After at once, never the 5 s timeout (504).
+  std::atomic<bool> stop_logins{false};
+  std::mutex mtx;
+  std::vector<std::pair<int, long>> logins; // status, ms
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i)
+    clients.emplace_back([&] {
+      http_client c("127.0.0.1", edge.http_port(), true, 10s);
+      while (!stop_logins) {
+        auto s0 = steady::now();
+        auto a = c.post("/v1/auth/login", {{"email", email}, {"password", user_password}});
+        std::lock_guard<std::mutex> lk(mtx);
+        logins.emplace_back(a.status, ms_since(s0));
+        if (a.status != 200)
+          return;
+      }
+    });
+  REQUIRE(wait_until([&] { std::lock_guard<std::mutex> lk(mtx); return logins.size() >= 4; }, 20s));
+
   // SIGKILL: the adapter sees the node go within milliseconds and answers
   // 503 with Retry-After at once, not after its 5 s request timeout.
   svc.kill();
   auto t0 = steady::now();
+  stop_logins = true;
+  for (auto& t : clients)
+    t.join();
+  int refused = 0;
+  for (auto& [status, ms] : logins) {
+    INFO("login " << status << " in " << ms << " ms");
+    refused += status == 503 ? 1 : 0;
+    CHECK((status == 200 || status == 503));
+    CHECK(ms < 3000);
+  }
+  std::cout << "cluster: " << logins.size() << " logins, " << refused
+            << " answered 503 when their node died" << std::endl;
+  CHECK(refused == 4); // each client's last login: in flight at the kill, or sent after it
   http_response r;
   REQUIRE(wait_until(
     [&] {
