@@ -19,11 +19,12 @@
 
 #include "adapters/cluster/kv_members.hpp"
 #include "adapters/cluster/member_record.hpp"
+#include "events/ids.hpp"
 #include "runtime/route_kit.hpp"
 
 namespace weft::cluster {
 
-bool openssl_error_queue_guarded(); // openssl_error_queue.cpp
+void keep_openssl_error_queue_guard(); // openssl_error_queue.cpp
 
 namespace {
 
@@ -31,16 +32,6 @@ using namespace std::chrono;
 
 int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string rfc3339(int64_t ms) {
-  auto t = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
-  return buf;
 }
 
 // `host:port` as config checked it; addresses learned from peers are not
@@ -121,6 +112,7 @@ void drop_peer(node_actor* self, std::map<std::string, peer>::iterator i, const 
   // A gone member is dialled again only if it is a seed (it may come back
   // there); one only learned of is forgotten (its address may be reused).
   st.discovered.erase(i->second.record.address);
+  st.refused_log.erase(i->second.record.address);
   st.gone[i->first] = {std::move(i->second.record), unix_ms()};
   st.peers.erase(i);
   publish_view(self);
@@ -175,9 +167,7 @@ bool reached(const node_state& st, const std::string& seed) {
   return false;
 }
 
-// Dials every seed not reached yet: connect through the middleman (the
-// handshake checks the cluster's identifier and, with TLS, the peer's
-// certificate), then exchange member records with its cluster actor.
+/// This node's record, naming the members it knows now.
 member_record my_record(node_actor* self) {
   auto& st = self->state;
   st.me.known.clear();
@@ -186,6 +176,9 @@ member_record my_record(node_actor* self) {
   return st.me;
 }
 
+// Dials every seed and learned address not reached yet: connect through the
+// middleman (the handshake checks the cluster's identifier and, with TLS,
+// the peer's certificate), then exchange member records with its cluster actor.
 void dial_seeds(node_actor* self) {
   auto& st = self->state;
   std::set<std::string> targets{st.opts.settings->seeds.begin(), st.opts.settings->seeds.end()};
@@ -286,6 +279,13 @@ caf::behavior cluster_actor(node_actor* self, cluster_options opts, caf::io::mid
     },
     [=](caf::get_atom) -> member_record { return my_record(self); },
     [=](tick_atom) {
+      // Gone members are listed for 10 minutes (pod names change with
+      // every restart: kept forever, they would pile up).
+      auto& gone = self->state.gone;
+      auto before = gone.size();
+      std::erase_if(gone, [now = unix_ms()](const auto& g) { return now - g.second.since_ms > 600000; });
+      if (gone.size() != before)
+        publish_view(self);
       dial_seeds(self);
       self->delayed_send(self, every, tick_atom::value);
     },
@@ -308,8 +308,7 @@ void configure(caf::actor_system_config& cfg, const config::cluster_section& c) 
   cfg.set("middleman.connection-timeout", caf::timespan{milliseconds{c.timeout_ms}});
   cfg.set("middleman.app-identifiers", std::vector<std::string>{handshake_id(c)});
   if (c.tls()) {
-    if (!openssl_error_queue_guarded())
-      return;
+    keep_openssl_error_queue_guard();
     // Setting any openssl.* key turns on mutual verification in caf_openssl.
     cfg.load<caf::openssl::manager>();
     cfg.openssl_certificate = c.tls_cert;
@@ -338,7 +337,8 @@ nlohmann::json member_list::to_json() const {
                      {"services", m.services},
                      {"state", m.state},
                      {"self", m.self},
-                     {"since", rfc3339(m.since_ms)}});
+                     {"since", events::format_rfc3339_ms(system_clock::time_point{
+                                 milliseconds{m.since_ms}})}});
   return {{"nodes", std::move(nodes)}};
 }
 

@@ -34,10 +34,8 @@ F libssl(const char* name) {
 
 namespace weft::cluster {
 
-/// Referenced from cluster_node.cpp so that the linker keeps this file.
-bool openssl_error_queue_guarded() {
-  return true;
-}
+/// Called from cluster_node.cpp so that the linker keeps this file.
+void keep_openssl_error_queue_guard() {}
 
 } // namespace weft::cluster
 

@@ -68,21 +68,17 @@ namespace {
 // no request when the peer dies (it waits for its own timeout), so the
 // gateway answers them itself when the replica's down message comes.
 struct remote_call {
-  gateway_job job;             ///< the request, kept whole for a second attempt
-  std::shared_ptr<bool> live;  ///< the current attempt still counts
+  gateway_job job; ///< the request, kept whole for a second attempt
   int attempts = 0;
 };
 
 struct gateway_state {
-  const service_slot* api_keys = nullptr;
   uint64_t next_id = 0;
-  /// Calls awaiting each remote replica, by call id.
-  std::map<caf::actor_addr, std::map<uint64_t, std::shared_ptr<remote_call>>> pending;
+  /// What waits on each remote replica (calls, API-key checks), by id: what
+  /// to do instead when the replica goes.
+  std::map<caf::actor_addr, std::map<uint64_t, std::function<void()>>> waiting;
   /// Remote replicas this gateway monitors, with the slot each belongs to.
   std::map<caf::actor_addr, const service_slot*> monitored;
-  /// API keys being resolved by each remote replica: asked again elsewhere
-  /// when it goes (a read: always safe to repeat).
-  std::map<caf::actor_addr, std::map<uint64_t, std::function<void()>>> key_checks;
   static inline const char* name = "weft.http.gateway";
 };
 
@@ -107,16 +103,34 @@ void invoke(caf::event_based_actor* self, const gateway_job& job, const caf::act
   }
 }
 
-// Drops the entry `id` of replica `addr` from a per-replica table of waiting
-// work (remote calls, key checks), and the replica's row once it is empty.
-template <class Table>
-void forget(Table& table, const caf::actor_addr& addr, uint64_t id) {
-  auto i = table.find(addr);
-  if (i == table.end())
-    return;
-  i->second.erase(id);
-  if (i->second.empty())
-    table.erase(i);
+// Registers `on_gone` as what to do if the remote replica `target` goes
+// before the work sent to it is answered (monitoring it on first use); the
+// returned settle() is true once: for the answer, or for on_gone, whichever
+// comes first.
+std::function<bool()> wait_on(gateway_actor* self, const replica& target,
+                              const service_slot* slot, std::function<void()> on_gone) {
+  auto& st = self->state;
+  auto addr = target.front.address();
+  if (st.monitored.emplace(addr, slot).second)
+    self->monitor(target.front);
+  auto id = ++st.next_id;
+  auto live = std::make_shared<bool>(true);
+  st.waiting[addr][id] = [live, on_gone = std::move(on_gone)] {
+    *live = false;
+    on_gone();
+  };
+  return [self, addr, id, live] {
+    if (!*live)
+      return false;
+    *live = false;
+    auto& waiting = self->state.waiting;
+    if (auto i = waiting.find(addr); i != waiting.end()) {
+      i->second.erase(id);
+      if (i->second.empty())
+        waiting.erase(i);
+    }
+    return true;
+  };
 }
 
 // A request is safe to send again when repeating it changes nothing: a read,
@@ -161,25 +175,19 @@ void fail_over(gateway_actor* self, const std::shared_ptr<remote_call>& call,
 }
 
 void send_remote(gateway_actor* self, std::shared_ptr<remote_call> call) {
-  auto& st = self->state;
   auto target = call->job.target;
   auto addr = target.front.address();
-  if (st.monitored.emplace(addr, call->job.route->slot).second)
-    self->monitor(target.front);
-  auto id = ++st.next_id;
-  st.pending[addr][id] = call;
-  auto live = std::make_shared<bool>(true);
-  call->live = live;
+  auto counter = target.in_flight;
   call->attempts += 1;
-  target.in_flight->fetch_add(1, std::memory_order_relaxed);
-  // True once per attempt, for whichever comes first: the answer, or the
-  // replica's death (which set `live` to false).
-  auto settle = [self, addr, id, live, counter = target.in_flight] {
-    if (!*live)
-      return false;
-    *live = false;
+  counter->fetch_add(1, std::memory_order_relaxed);
+  auto once = wait_on(self, target, call->job.route->slot, [self, call, addr, counter] {
     counter->fetch_sub(1, std::memory_order_relaxed);
-    forget(self->state.pending, addr, id);
+    fail_over(self, call, addr);
+  });
+  auto settle = [once, counter] {
+    if (!once())
+      return false;
+    counter->fetch_sub(1, std::memory_order_relaxed);
     return true;
   };
   auto ex = call->job.ex;
@@ -226,26 +234,16 @@ void on_replica_down(gateway_actor* self, const caf::down_msg& dm) {
   const service_slot* slot = m->second;
   st.monitored.erase(m);
   auto node = slot != nullptr ? slot->remove_front(dm.source) : std::string{};
-  if (auto k = st.key_checks.find(dm.source); k != st.key_checks.end()) {
-    auto retries = std::move(k->second);
-    st.key_checks.erase(k);
-    for (auto& [id, again] : retries)
-      again();
-  }
-  auto i = st.pending.find(dm.source);
-  if (i == st.pending.end())
+  auto i = st.waiting.find(dm.source);
+  if (i == st.waiting.end())
     return;
-  auto calls = std::move(i->second);
-  st.pending.erase(i);
-  if (!calls.empty())
-    spdlog::warn("http: a replica of {}{} is gone ({}); {} requests in flight fail over",
-                 slot != nullptr ? slot->name() : "a service",
-                 node.empty() ? "" : " on " + node, to_string(dm.reason), calls.size());
-  for (auto& [id, call] : calls) {
-    *call->live = false;
-    call->job.target.in_flight->fetch_sub(1, std::memory_order_relaxed);
-    fail_over(self, call, dm.source);
-  }
+  auto gone = std::move(i->second);
+  st.waiting.erase(i);
+  spdlog::warn("http: a replica of {}{} is gone ({}); {} requests in flight fail over",
+               slot != nullptr ? slot->name() : "a service", node.empty() ? "" : " on " + node,
+               to_string(dm.reason), gone.size());
+  for (auto& [id, on_gone] : gone)
+    on_gone();
 }
 
 // Resolves the job's API key on a replica of the service that issues keys,
@@ -260,27 +258,12 @@ void resolve_key(gateway_actor* self, std::shared_ptr<gateway_job> held,
                              {}, 1));
     return;
   }
-  auto live = std::make_shared<bool>(true);
   auto addr = target.front.address();
-  uint64_t id = 0;
-  if (target.remote()) {
-    auto& st = self->state;
-    if (st.monitored.emplace(addr, api_keys).second)
-      self->monitor(target.front);
-    id = ++st.next_id;
-    st.key_checks[addr][id] = [=] {
-      *live = false;
-      resolve_key(self, held, api_keys, addr, attempts + 1);
-    };
-  }
-  auto settle = [self, live, addr, id] {
-    if (!*live)
-      return false;
-    *live = false;
-    if (id != 0)
-      forget(self->state.key_checks, addr, id);
-    return true;
-  };
+  std::function<bool()> settle = [] { return true; };
+  if (target.remote())
+    settle = wait_on(self, target, api_keys, [=] {
+      resolve_key(self, held, api_keys, addr, attempts + 1); // a read: safe to repeat
+    });
   self->request(caf::actor_cast<identity_actor>(target.front), held->timeout, resolve_atom::value,
                 held->api_key)
     .then(
@@ -307,7 +290,6 @@ void resolve_key(gateway_actor* self, std::shared_ptr<gateway_job> held,
 }
 
 caf::behavior gateway(gateway_actor* self, const service_slot* api_keys) {
-  self->state.api_keys = api_keys;
   self->set_down_handler([self](caf::down_msg& dm) { on_replica_down(self, dm); });
   return {
     [=](gateway_job& job) {
