@@ -214,6 +214,7 @@ std::vector<section> make_schema() {
                        range(10, 60000)),
                    key("max_in_flight", &S::nats, &nats_section::max_in_flight,
                        range(1, 65536)),
+                   key("partitions", &S::nats, &nats_section::partitions, range(1, 256)),
                    key("publish_window", &S::nats, &nats_section::publish_window,
                        range(1, 65536)),
                    key("publish_timeout_ms", &S::nats, &nats_section::publish_timeout_ms,

@@ -97,6 +97,7 @@ struct nats_section {
   uint32_t fetch_batch = 256;              ///< messages per pull request at most
   uint32_t fetch_wait_ms = 500;            ///< how long an idle pull request waits
   uint32_t max_in_flight = 1024;           ///< fetched, unsettled messages per consumer
+  uint32_t partitions = 1;                 ///< > 1: subjects carry the aggregate's partition; replicas own partitions
   uint32_t publish_window = 4000;          ///< async publishes awaiting their ack
   uint32_t publish_timeout_ms = 5000;      ///< no ack in time: the publish fails (outbox retries)
   uint32_t reconnect_wait_ms = 250;        ///< between reconnect attempts (forever)

@@ -60,6 +60,54 @@ bool is_dead_letter_subject(std::string_view subject) {
   return subject.size() > dlq_prefix.size() && subject.starts_with(dlq_prefix);
 }
 
+uint32_t partition_of(std::string_view aggregate, uint32_t partitions) {
+  if (partitions <= 1)
+    return 0;
+  uint32_t h = 2166136261u;
+  for (unsigned char ch : aggregate) {
+    h ^= ch;
+    h *= 16777619u;
+  }
+  return h % partitions;
+}
+
+std::string partitioned_subject(std::string_view subject, uint32_t partition) {
+  if (!subject.starts_with(subject_prefix))
+    return std::string{subject};
+  auto k = std::to_string(partition);
+  std::string out;
+  out.reserve(subject.size() + k.size() + 2);
+  out += subject_prefix;
+  out += 'p';
+  out += k;
+  out += '.';
+  out += subject.substr(subject_prefix.size());
+  return out;
+}
+
+std::string unpartitioned_subject(std::string_view wire) {
+  if (!wire.starts_with(subject_prefix))
+    return std::string{wire};
+  auto rest = wire.substr(subject_prefix.size());
+  auto dot = rest.find('.');
+  if (dot == std::string_view::npos || dot < 2 || rest[0] != 'p')
+    return std::string{wire};
+  for (size_t i = 1; i < dot; ++i)
+    if (rest[i] < '0' || rest[i] > '9')
+      return std::string{wire};
+  std::string out{subject_prefix};
+  out += rest.substr(dot + 1);
+  return out;
+}
+
+std::string partition_filter(std::string_view filter, uint32_t partition) {
+  if (filter.empty())
+    return partitioned_subject("weft.>", partition);
+  if (!filter.starts_with(subject_prefix))
+    return {};
+  return partitioned_subject(filter, partition);
+}
+
 bool subject_matches(std::string_view filter, std::string_view subject) {
   if (filter.empty() || subject.empty())
     return false;

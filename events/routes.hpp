@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,27 @@ std::string dead_letter_subject(std::string_view service);
 
 /// True for subjects under `weft.dlq.`.
 bool is_dead_letter_subject(std::string_view subject);
+
+// Partitions (`nats.partitions` > 1): on the wire a subject carries its
+// aggregate's partition as the token after `weft.`, so a consumer can read one
+// partition with one filter (nats-server 2.9 allows one per consumer) while
+// `weft.>` still reads everything. Handlers see the subject without it.
+
+/// The partition of an aggregate key among `partitions`: FNV-1a, the same on
+/// every node and build.
+uint32_t partition_of(std::string_view aggregate, uint32_t partitions);
+
+/// `weft.auth.user.created`, 3 -> `weft.p3.auth.user.created`.
+std::string partitioned_subject(std::string_view subject, uint32_t partition);
+
+/// The inverse: drops a `p<digits>` token right after `weft.`; any other
+/// subject comes back unchanged.
+std::string unpartitioned_subject(std::string_view wire);
+
+/// A consumer filter narrowed to one partition: `weft.auth.>`, 3 ->
+/// `weft.p3.auth.>`, and no filter (everything) -> `weft.p3.>`. Empty when
+/// `filter` is not under `weft.` (such a consumer cannot be partitioned).
+std::string partition_filter(std::string_view filter, uint32_t partition);
 
 /// NATS subject matching: `*` matches one token, `>` one or more trailing tokens.
 bool subject_matches(std::string_view filter, std::string_view subject);

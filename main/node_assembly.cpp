@@ -18,6 +18,7 @@
 #include "actors/outbox/pg_outbox_relay.hpp"
 #include "actors/outbox/settings.hpp"
 #include "adapters/cluster/cluster_node.hpp"
+#include "adapters/cluster/partition_leases.hpp"
 #include "adapters/http/http_server.hpp"
 #include "adapters/memory/memory_bus.hpp"
 #include "adapters/memory/memory_store.hpp"
@@ -89,6 +90,7 @@ struct node_assembly::parts {
   std::set<std::string> hosted;
   std::shared_ptr<cluster::member_list> members;
   std::unique_ptr<cluster::cluster_node> cluster;
+  std::unique_ptr<cluster::partition_leases> partitions;
   std::string lease_owner; ///< locked_by of this node's outbox leases (durable)
   // The edges.
   token_verifier verify_token;
@@ -225,6 +227,8 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       }
       auto opts =
         nats::jetstream_options_from(settings_.nats, settings_.node.name, &node_metrics);
+      // In a cluster each partition has one reader, chosen by the leases.
+      opts.assigned_partitions = settings_.cluster.enabled() && opts.partitions > 1;
       auto js = nats::jetstream_bus::start(*p.sys, opts);
       if (!js)
         return "nats: " + p.sys->render(js.error());
@@ -411,6 +415,45 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
           p.cluster->leave();
       });
 
+  // After the cluster (the fair share counts its members); stops first, so
+  // the partitions are handed over while the node is still a member.
+  const bool partitioned = clustered && !s.nats.url.empty() && s.nats.partitions > 1;
+  if (clustered && !s.nats.url.empty() && !partitioned)
+    spdlog::warn("cluster: nats.partitions is 1: replicas of a service compete for its "
+                 "events, so one aggregate's events may be handled on two nodes at once; "
+                 "set nats.partitions (the same on every node) for per-aggregate order");
+  if (partitioned)
+    life.add(
+      "partitions",
+      [this, &p]() -> std::string {
+        cluster::partition_lease_options o;
+        o.nats_url = settings_.nats.url;
+        o.bucket = "weft_partitions_" + settings_.cluster.name;
+        o.node = settings_.node.name;
+        o.owner = p.lease_owner;
+        o.partitions = settings_.nats.partitions;
+        for (const auto& decl : registry.services())
+          if (!decl.subscribes.empty() && (decl.on_event || decl.on_events)
+              && p.hosted.contains(decl.name)) {
+            o.consumers.push_back(decl.name);
+            o.fence = milliseconds{consumer_for(settings_, decl).ack_wait_ms
+                                   + settings_.nats.fetch_wait_ms};
+          }
+        o.readers = [this](const std::string& consumer) -> size_t {
+          auto* slot = registry.slot(consumer);
+          return slot == nullptr ? 1 : slot->nodes().size();
+        };
+        auto leases = cluster::partition_leases::start(*p.sys, p.bus, std::move(o));
+        if (!leases)
+          return p.sys->render(leases.error());
+        p.partitions = std::move(*leases);
+        return {};
+      },
+      [&p](time_point deadline) {
+        if (p.partitions)
+          p.partitions->stop(deadline);
+      });
+
   life.add(
     "http",
     [this, &p]() -> std::string {
@@ -463,6 +506,7 @@ void node_assembly::release() {
     return;
   auto& p = *parts_;
   p.http.reset();
+  p.partitions.reset(); // hands over what it still reads, through the bus
   if (p.cluster)
     p.cluster->leave();
   p.cluster.reset();

@@ -21,5 +21,6 @@ using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using mark_atom = caf::atom_constant<caf::atom("mark")>;
+using assign_atom = caf::atom_constant<caf::atom("assign")>;
 
 } // namespace weft

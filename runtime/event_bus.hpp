@@ -91,10 +91,17 @@ typename Inspector::result_type inspect(Inspector& f, consumer_stats& x) {
 /// (a duplicate event id within the dedupe window answers the first
 /// sequence and stores nothing). `drain` answers when no delivery is in flight
 /// or the deadline passed, and stops new deliveries.
+///
+/// `assign` (a bus with partitions, in a cluster): the partitions of consumer
+/// `name` this bus instance reads from now on. It answers once the
+/// partitions taken away are settled here (nothing of theirs held or at a
+/// handler), so their lease can go to another node; a bus without
+/// partitions answers `sec::invalid_argument`.
 using event_bus_actor = caf::typed_actor<
   caf::replies_to<publish_atom, bus_message>::with<uint64_t>,
   caf::replies_to<subscribe_atom, consumer_config, event_handler_actor>::with<ack_atom>,
   caf::replies_to<stats_atom>::with<std::vector<consumer_stats>>,
-  caf::replies_to<drain_atom, uint32_t>::with<ack_atom>>;
+  caf::replies_to<drain_atom, uint32_t>::with<ack_atom>,
+  caf::replies_to<assign_atom, std::string, std::vector<uint32_t>>::with<ack_atom>>;
 
 } // namespace weft

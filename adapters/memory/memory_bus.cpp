@@ -87,6 +87,10 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
       }
       return out;
     },
+    [](assign_atom, std::string&, std::vector<uint32_t>&) -> caf::result<ack_atom> {
+      // One node, one bus: there is nothing to share out.
+      return caf::make_error(caf::sec::invalid_argument, "the in-process bus has no partitions");
+    },
     [self](drain_atom, uint32_t deadline_ms) -> caf::typed_response_promise<ack_atom> {
       auto& st = self->state;
       auto rp = self->make_response_promise<ack_atom>();

@@ -15,6 +15,7 @@
 #include "adapters/nats/nats_types.hpp"
 #include "events/codec.hpp"
 #include "events/errc.hpp"
+#include "events/routes.hpp"
 
 namespace weft::nats {
 
@@ -224,7 +225,8 @@ void fetcher::hand_off(std::vector<natsMsg*>& msgs) {
       pending = md->NumPending;
       jsMsgMetaData_Destroy(md);
     }
-    f.subject = natsMsg_GetSubject(m);
+    // Handlers, lanes and dead letters see the subject without its partition.
+    f.subject = events::unpartitioned_subject(natsMsg_GetSubject(m));
     f.headers = read_headers(m);
     std::string_view data{natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m))};
     if (auto ev = events::decode(data))

@@ -47,10 +47,18 @@ caf::error validate_for_jetstream(const consumer_config& cfg) {
 
 /// The message on the wire: structured-mode CloudEvents (JSON payload,
 /// Content-Type), Nats-Msg-Id = event id, then the caller's own headers.
-caf::expected<unique_msg> make_nats_message(const bus_message& m) {
+caf::expected<unique_msg> make_nats_message(const bus_message& m, uint32_t partitions) {
   auto payload = events::encode(m.event);
   natsMsg* raw = nullptr;
-  natsStatus s = natsMsg_Create(&raw, m.subject.c_str(), nullptr, payload.data(),
+  std::string partitioned;
+  const std::string* subject = &m.subject;
+  if (partitions > 1) {
+    const auto& aggregate = m.event.subject.empty() ? m.event.id : m.event.subject;
+    partitioned =
+      events::partitioned_subject(m.subject, events::partition_of(aggregate, partitions));
+    subject = &partitioned;
+  }
+  natsStatus s = natsMsg_Create(&raw, subject->c_str(), nullptr, payload.data(),
                                 static_cast<int>(payload.size()));
   if (s != NATS_OK)
     return invalid("nats: cannot build a message on '" + m.subject + "': " + status_text(s));
@@ -168,6 +176,25 @@ void sweep(bus_pointer self) {
   schedule_sweep(self);
 }
 
+/// A partition bound (or failed): its group's subscribers hear once all are.
+void on_partition_ready(bus_pointer self, const std::string& group, const std::string& err) {
+  auto& st = self->state;
+  auto g = st.groups.find(group);
+  if (g == st.groups.end() || g->second.unready == 0)
+    return;
+  auto& grp = g->second;
+  if (!err.empty()) {
+    for (auto& rp : grp.waiting)
+      rp.deliver(unavailable(err));
+    grp.waiting.clear();
+  }
+  if (--grp.unready == 0) {
+    for (auto& rp : grp.waiting)
+      rp.deliver(ack_atom::value);
+    grp.waiting.clear();
+  }
+}
+
 void on_ready(bus_pointer self, const std::string& name, const std::string& err) {
   auto& st = self->state;
   auto it = st.consumers.find(name);
@@ -175,11 +202,14 @@ void on_ready(bus_pointer self, const std::string& name, const std::string& err)
     return;
   auto& c = it->second;
   auto waiting = std::move(c.waiting);
+  auto group = c.group;
   if (!err.empty()) {
     spdlog::error("nats: consumer {}: {}", name, err);
     for (auto& [rp, h] : waiting)
       rp.deliver(unavailable(err));
     st.consumers.erase(it); // its thread has ended; the registry joins it
+    if (!group.empty())
+      on_partition_ready(self, group, err);
     return;
   }
   c.ready = true;
@@ -190,9 +220,129 @@ void on_ready(bus_pointer self, const std::string& name, const std::string& err)
     }
     rp.deliver(ack_atom::value);
   }
-  self->delayed_send(self, std::chrono::milliseconds{std::max<uint32_t>(c.cfg.ack_wait_ms / 3, 50)},
-                     keepalive_atom::value, name);
+  keepalive(self, name);
   advance_all(self, c);
+  if (!group.empty())
+    on_partition_ready(self, group, {});
+}
+
+/// Starts reading one durable: its fetch thread creates and binds it, then
+/// says ready. Null when the bus is stopping.
+consumer_rt* start_consumer(bus_pointer self, consumer_config cfg, uint32_t limit) {
+  auto& st = self->state;
+  auto f = std::make_shared<fetcher>(st.conn, cfg, caf::actor_cast<caf::actor>(self), limit);
+  {
+    std::lock_guard<std::mutex> lk{st.registry->mtx};
+    if (st.registry->closed)
+      return nullptr;
+    st.registry->all.push_back(f);
+  }
+  consumer_rt c;
+  c.cfg = std::move(cfg);
+  c.stats.name = c.cfg.name;
+  c.fetch = f;
+  auto name = c.cfg.name;
+  auto& out = st.consumers.insert_or_assign(name, std::move(c)).first->second;
+  f->start();
+  return &out;
+}
+
+/// Reads partition `k` of `group` here.
+caf::error start_partition(bus_pointer self, consumer_group& grp, uint32_t k) {
+  auto& st = self->state;
+  auto parts = st.opts().partitions;
+  consumer_config cfg = grp.cfg;
+  cfg.name = grp.cfg.name + "_p" + std::to_string(k);
+  cfg.filters = {events::partition_filter(grp.cfg.filters.empty() ? std::string{}
+                                                                  : grp.cfg.filters.front(),
+                                          k)};
+  // The consumer's credit is shared out: one node reading every partition
+  // holds as much as it would unpartitioned.
+  auto whole = std::min(st.opts().max_in_flight, grp.cfg.max_ack_pending);
+  auto limit = std::max<uint32_t>((whole + parts - 1) / parts, 16);
+  auto* c = start_consumer(self, std::move(cfg), limit);
+  if (c == nullptr)
+    return unavailable("nats: the bus is stopping");
+  c->group = grp.cfg.name;
+  c->partition = k;
+  c->handlers = grp.handlers;
+  grp.unready++;
+  return {};
+}
+
+caf::result<ack_atom> subscribe_partitioned(bus_pointer self, consumer_config& cfg,
+                                            event_handler_actor& handler) {
+  auto& st = self->state;
+  if (!cfg.filters.empty() && events::partition_filter(cfg.filters.front(), 0).empty())
+    return invalid("consumer " + cfg.name + ": a partitioned consumer's filter must be under "
+                   "weft., got '" + cfg.filters.front() + "'");
+  auto [g, fresh] = st.groups.try_emplace(cfg.name);
+  auto& grp = g->second;
+  if (std::find(grp.handlers.begin(), grp.handlers.end(), handler) == grp.handlers.end()) {
+    self->monitor(handler);
+    grp.handlers.push_back(handler);
+    for (auto& [name, c] : st.consumers)
+      if (c.group == cfg.name) {
+        c.handlers.push_back(handler);
+        advance_all(self, c);
+      }
+  }
+  if (fresh) {
+    grp.cfg = std::move(cfg); // the first config stays, as for a durable
+    if (!st.opts().assigned_partitions)
+      for (uint32_t k = 0; k < st.opts().partitions; ++k)
+        if (auto err = start_partition(self, grp, k))
+          return err;
+  }
+  if (grp.unready == 0)
+    return ack_atom::value;
+  auto rp = self->make_response_promise<ack_atom>();
+  grp.waiting.push_back(rp);
+  return rp;
+}
+
+/// The partitions of `group` read here from now on; answers once those
+/// taken away are settled.
+caf::result<ack_atom> assign(bus_pointer self, const std::string& group,
+                             const std::vector<uint32_t>& owned) {
+  auto& st = self->state;
+  if (st.opts().partitions <= 1)
+    return invalid("nats: assign needs nats.partitions > 1");
+  auto g = st.groups.find(group);
+  if (g == st.groups.end())
+    return invalid("nats: assign: no consumer " + group + " subscribed here");
+  if (st.draining)
+    return ack_atom::value; // the drain gives everything back
+  std::vector<bool> want(st.opts().partitions, false);
+  for (auto k : owned)
+    if (k < want.size())
+      want[k] = true;
+  for (uint32_t k = 0; k < want.size(); ++k) {
+    auto it = st.consumers.find(group + "_p" + std::to_string(k));
+    if (want[k] && it == st.consumers.end()) {
+      if (auto err = start_partition(self, g->second, k))
+        return err;
+    } else if (want[k] && it->second.releasing) {
+      // Taken away and given back before it settled: it reads on.
+      it->second.releasing = false;
+      it->second.fetch->pause(false);
+    }
+  }
+  auto wait = std::make_shared<release_wait>();
+  for (auto& [name, c] : st.consumers) {
+    if (c.group != group || want[c.partition])
+      continue;
+    if (!c.releasing)
+      begin_release(self, c);
+    c.released.push_back(wait);
+    wait->left++;
+  }
+  if (wait->left == 0)
+    return ack_atom::value;
+  wait->rp = self->make_response_promise<ack_atom>();
+  auto rp = wait->rp;
+  check_drained(self); // those with nothing held go at once
+  return rp;
 }
 
 } // namespace
@@ -214,7 +364,7 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
   self->set_down_handler([self](caf::down_msg& dm) { detach(self, dm.source); });
   return {
     [self](publish_atom, bus_message& m) -> caf::result<uint64_t> {
-      auto msg = make_nats_message(m);
+      auto msg = make_nats_message(m, self->state.opts().partitions);
       if (!msg)
         return std::move(msg.error());
       auto& st = self->state;
@@ -233,6 +383,8 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
       if (!handler)
         return invalid("subscribe needs a handler");
       auto& st = self->state;
+      if (st.opts().partitions > 1)
+        return subscribe_partitioned(self, cfg, handler);
       auto it = st.consumers.find(cfg.name);
       if (it != st.consumers.end()) {
         // Same name again: one more handler on the same durable; the first
@@ -251,21 +403,11 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
         return ack_atom::value;
       }
       auto limit = std::min(st.opts().max_in_flight, cfg.max_ack_pending);
-      auto f = std::make_shared<fetcher>(st.conn, cfg, caf::actor_cast<caf::actor>(self), limit);
-      {
-        std::lock_guard<std::mutex> lk{st.registry->mtx};
-        if (st.registry->closed)
-          return unavailable("nats: the bus is stopping");
-        st.registry->all.push_back(f);
-      }
-      consumer_rt c;
-      c.cfg = std::move(cfg);
-      c.stats.name = c.cfg.name;
-      c.fetch = f;
+      auto* c = start_consumer(self, std::move(cfg), limit);
+      if (c == nullptr)
+        return unavailable("nats: the bus is stopping");
       auto rp = self->make_response_promise<ack_atom>();
-      c.waiting.emplace_back(rp, std::move(handler));
-      st.consumers.emplace(c.cfg.name, std::move(c));
-      f->start(); // creates the durable and binds on its own thread, then says ready
+      c->waiting.emplace_back(rp, std::move(handler));
       return rp;
     },
     [self](stats_atom) -> caf::result<std::vector<consumer_stats>> {
@@ -278,6 +420,10 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
         out.push_back(std::move(s));
       }
       return out;
+    },
+    [self](assign_atom, std::string& group,
+           std::vector<uint32_t>& owned) -> caf::result<ack_atom> {
+      return assign(self, group, owned);
     },
     [self](drain_atom, uint32_t deadline_ms) -> caf::typed_response_promise<ack_atom> {
       auto& st = self->state;

@@ -29,6 +29,7 @@ jetstream_options jetstream_options_from(const config::nats_section& nats,
   o.fetch_batch = nats.fetch_batch;
   o.fetch_wait_ms = nats.fetch_wait_ms;
   o.max_in_flight = nats.max_in_flight;
+  o.partitions = nats.partitions;
   o.publish_window = nats.publish_window;
   o.publish_timeout_ms = nats.publish_timeout_ms;
   o.reconnect_wait_ms = nats.reconnect_wait_ms;
@@ -55,8 +56,11 @@ jetstream_bus::start(caf::actor_system& sys, jetstream_options opts) {
     return caf::make_error(caf::sec::invalid_argument,
                            "nats: fetch_batch, max_in_flight and publish_window must be >= 1");
   // Dead letters go to weft.dlq.<consumer>: the stream must hold them.
-  bool holds_dlq = std::any_of(opts.subjects.begin(), opts.subjects.end(), [](const auto& f) {
-    return events::subject_matches(f, events::dead_letter_subject("any"));
+  auto dlq = events::dead_letter_subject("any");
+  if (opts.partitions > 1)
+    dlq = events::partitioned_subject(dlq, 0);
+  bool holds_dlq = std::any_of(opts.subjects.begin(), opts.subjects.end(), [&](const auto& f) {
+    return events::subject_matches(f, dlq);
   });
   if (!holds_dlq)
     return caf::make_error(caf::sec::invalid_argument,

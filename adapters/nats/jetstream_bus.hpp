@@ -31,9 +31,16 @@
 // - retries are local (the lane waits out the backoff, keeping the message
 //   alive with in-progress acks); the server's MaxDeliver is unlimited and
 //   attempts = the server's NumDelivered + local retries;
-// - order holds within one bus instance: with competing replicas, two events
-//   of one aggregate may be handled by different nodes concurrently (the
-//   inbox's dedupe keeps them once each);
+// - with `partitions` = 1, order holds within one bus instance: with
+//   competing replicas, two events of one aggregate may be handled by
+//   different nodes concurrently (the inbox's dedupe keeps them once each);
+// - with `partitions` = P > 1, an event goes to `weft.p<k>.<type>` where k is
+//   its aggregate's partition (FNV-1a of the CloudEvents subject, or of the
+//   id when it has none), and a consumer is P durables `<name>_p<k>`, each
+//   filtered to its partition. A bus reads every partition, or (a cluster,
+//   `assigned_partitions`) those `assign` gives it: one reader per partition
+//   keeps per-aggregate order across replicas. Handlers and dead letters see
+//   subjects without the partition token; `weft.>` still reads everything;
 // - a consumer takes one subject filter (nats-server 2.9 allows one per
 //   consumer); none means every subject of the stream.
 namespace weft::nats {
@@ -50,6 +57,8 @@ struct jetstream_options {
   uint32_t fetch_batch = 256;                 ///< messages per pull request at most
   uint32_t fetch_wait_ms = 500;               ///< an idle pull request waits this long
   uint32_t max_in_flight = 1024;              ///< fetched, unsettled messages per consumer
+  uint32_t partitions = 1;                    ///< > 1: partitioned subjects and consumers
+  bool assigned_partitions = false;           ///< true: none read until `assign` (a cluster)
   uint32_t publish_window = 4000;             ///< async publishes awaiting their PubAck
   uint32_t publish_timeout_ms = 5000;         ///< no PubAck in time: the publish fails
   uint32_t reconnect_wait_ms = 250;           ///< between reconnect attempts (forever)

@@ -29,9 +29,10 @@
 //   (original payload and headers + Weft-Dlq-*), and only once that is
 //   stored, +TERM. A dead letter that fails or does not decode is
 //   Termed, never dead-lettered again (a `weft.>` consumer would loop);
-// - drain: nothing new is fetched; held messages no handler has are naked
-//   (with their remaining backoff) for another replica; answers once the
-//   handlers' replies and the dead letters under way are settled.
+// - drain (and a partition taken away): nothing new is fetched; each lane is
+//   naked back to the server in stream order as soon as its front is not at
+//   a handler (a backoff is cut short), for another replica; answers once
+//   the handlers' replies and the dead letters under way are settled.
 namespace weft::nats {
 
 namespace {
@@ -79,26 +80,23 @@ void pop_front(bus_pointer self, consumer_rt& c, lane& l) {
   c.fetch->release(1);
 }
 
-/// Hands every held message of `l` that no handler has back to the server.
+/// Hands every held message of `l` back to the server, oldest first and
+/// without delay: the server redelivers naked messages in the order of the
+/// naks, and the next reader must see the lane in stream order. While the
+/// front is at a handler nothing goes (it would overtake the front); the
+/// lane is given back once the front settles. A backoff still running is
+/// cut short: the next reader retries at once.
 void give_back(consumer_rt& c, lane& l) {
-  bool front_busy = l.phase == lane_phase::handling || l.phase == lane_phase::dead_lettering;
-  size_t keep = front_busy ? 1 : 0;
-  auto now = clock::now();
-  while (l.queue.size() > keep) {
-    auto& h = l.queue.back();
-    if (l.queue.size() == 1 && l.phase == lane_phase::backoff && l.retry_at > now) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(l.retry_at - now);
-      nak(h.f, left.count());
-    } else {
-      nak(h.f);
-    }
+  if (l.phase == lane_phase::handling || l.phase == lane_phase::dead_lettering)
+    return;
+  for (auto& h : l.queue) {
+    nak(h.f);
     c.held_seqs.erase(h.f.stream_seq);
-    l.queue.pop_back();
     c.held_count--;
     c.fetch->release(1);
   }
-  if (!front_busy)
-    l.phase = lane_phase::idle;
+  l.queue.clear();
+  l.phase = lane_phase::idle;
 }
 
 /// Settles the front as a dead letter of `c`: publishes it (lane busy until
@@ -118,7 +116,11 @@ bool dead_letter(bus_pointer self, consumer_rt& c, const std::string& key, lane&
     return true;
   }
   natsMsg* raw = nullptr;
-  auto subject = events::dead_letter_subject(name);
+  // A partition's dead letters stay in its partition (`weft.p<k>.dlq.<name>`).
+  const auto& owner = c.group.empty() ? name : c.group;
+  auto subject = events::dead_letter_subject(owner);
+  if (!c.group.empty())
+    subject = events::partitioned_subject(subject, c.partition);
   natsMsg* orig = h.f.msg.get();
   natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(orig),
                                 natsMsg_GetDataLength(orig));
@@ -136,7 +138,7 @@ bool dead_letter(bus_pointer self, consumer_rt& c, const std::string& key, lane&
     if (!k.starts_with("Nats-")) // publish directives of the original stay behind
       natsMsgHeader_Add(raw, k.c_str(), v.c_str());
   natsMsgHeader_Set(raw, "Weft-Dlq-Reason", one_line(h.dlq_reason).c_str());
-  natsMsgHeader_Set(raw, "Weft-Dlq-Consumer", name.c_str());
+  natsMsgHeader_Set(raw, "Weft-Dlq-Consumer", owner.c_str());
   natsMsgHeader_Set(raw, "Weft-Dlq-Deliveries", std::to_string(h.dlq_deliveries).c_str());
   natsMsgHeader_Set(raw, "Weft-Dlq-Subject", h.f.subject.c_str());
   natsMsgHeader_Set(raw, "Weft-Dlq-Stream-Seq", std::to_string(h.f.stream_seq).c_str());
@@ -205,12 +207,8 @@ void on_handled(bus_pointer self, const std::string& name, const std::string& ke
   } else if (events::is_events_error(err) || h.attempt() >= c->cfg.max_deliver) {
     h.dlq_reason = reason_of(err);
     h.dlq_deliveries = h.attempt();
-  } else if (st.draining) {
-    nak(h.f, backoff(st, c->cfg, h.attempt()).count());
-    c->held_seqs.erase(h.f.stream_seq);
-    l.queue.pop_front();
-    c->held_count--;
-    c->fetch->release(1);
+  } else if (stopping(st, *c)) {
+    give_back(*c, l); // the front first, then the rest of the lane
   } else {
     auto d = backoff(st, c->cfg, h.attempt());
     l.phase = lane_phase::backoff;
@@ -248,7 +246,7 @@ void advance(bus_pointer self, consumer_rt& c, const std::string& key) {
         break;
       continue;
     }
-    if (st.draining) {
+    if (stopping(st, c)) {
       give_back(c, l);
       break;
     }
@@ -276,7 +274,7 @@ void on_batch(bus_pointer self, const std::string& consumer, batch_ptr batch) {
     return;
   std::vector<std::string> touched;
   for (auto& f : *batch) {
-    if (st.draining) { // fetched just before the drain: for another replica
+    if (stopping(st, *c)) { // fetched just before the drain: for another replica
       nak(f);
       c->fetch->release(1);
       continue;
@@ -309,6 +307,8 @@ void on_batch(bus_pointer self, const std::string& consumer, batch_ptr batch) {
   }
   for (auto& key : touched)
     advance(self, *c, key);
+  if (c->releasing)
+    check_drained(self);
 }
 
 void on_retry(bus_pointer self, const std::string& consumer, const std::string& key,
@@ -325,6 +325,7 @@ void on_retry(bus_pointer self, const std::string& consumer, const std::string& 
   if (l.queue.front().dlq_reason.empty())
     l.queue.front().local_retries++;
   advance(self, *c, key);
+  check_drained(self);
 }
 
 void on_dead_letter_stored(bus_pointer self, const pub_entry& e, const std::string& err) {
@@ -363,34 +364,67 @@ void keepalive(bus_pointer self, const std::string& consumer) {
   auto* c = find_consumer(self, consumer);
   if (c == nullptr)
     return;
+  auto now = clock::now();
+  auto period = std::chrono::milliseconds{std::max<uint32_t>(c->cfg.ack_wait_ms / 3, 50)};
+  // A partition read again after it was released has a fresh chain; the
+  // released one's last timer must not start a second.
+  if (now + period / 2 < c->next_keepalive)
+    return;
   for (auto& [key, l] : c->lanes)
     for (auto& h : l.queue)
       in_progress(h.f);
-  self->delayed_send(self, std::chrono::milliseconds{std::max<uint32_t>(c->cfg.ack_wait_ms / 3, 50)},
-                     keepalive_atom::value, consumer);
+  c->next_keepalive = now + period;
+  self->delayed_send(self, period, keepalive_atom::value, consumer);
 }
+
+namespace {
+
+/// No fetching; what no handler has goes back to the server.
+void stop_taking(bus_pointer self, consumer_rt& c) {
+  if (c.fetch)
+    c.fetch->pause(true);
+  advance_all(self, c); // idle lanes give back; busy ones finish their front
+  for (auto& [key, l] : c.lanes)
+    give_back(c, l);
+  for (auto it = c.lanes.begin(); it != c.lanes.end();) {
+    if (it->second.queue.empty())
+      it = c.lanes.erase(it);
+    else
+      ++it;
+  }
+}
+
+} // namespace
 
 void begin_drain(bus_pointer self) {
   auto& st = self->state;
   st.draining = true;
-  for (auto& [name, c] : st.consumers) {
-    if (c.fetch)
-      c.fetch->pause(true);
-    advance_all(self, c); // idle lanes give back; busy ones finish their front
-    for (auto& [key, l] : c.lanes)
-      give_back(c, l);
-    for (auto it = c.lanes.begin(); it != c.lanes.end();) {
-      if (it->second.queue.empty())
-        it = c.lanes.erase(it);
-      else
-        ++it;
-    }
-  }
+  for (auto& [name, c] : st.consumers)
+    stop_taking(self, c);
   check_drained(self);
+}
+
+void begin_release(bus_pointer self, consumer_rt& c) {
+  c.releasing = true;
+  stop_taking(self, c);
 }
 
 void check_drained(bus_pointer self) {
   auto& st = self->state;
+  for (auto it = st.consumers.begin(); it != st.consumers.end();) {
+    auto& c = it->second;
+    if (!c.releasing || c.held_count > 0) {
+      ++it;
+      continue;
+    }
+    // Settled: its fetch thread ends after its current pull (the registry
+    // joins it at stop), and whoever took the partition away hears it.
+    c.fetch->request_stop();
+    for (auto& w : c.released)
+      if (--w->left == 0)
+        w->rp.deliver(ack_atom::value);
+    it = st.consumers.erase(it);
+  }
   if (!st.draining || st.drains.empty())
     return;
   for (auto& [name, c] : st.consumers)
@@ -400,12 +434,15 @@ void check_drained(bus_pointer self) {
 }
 
 void detach(bus_pointer self, const caf::actor_addr& handler) {
-  for (auto& [name, c] : self->state.consumers) {
-    auto& hs = c.handlers;
+  auto forget = [&](std::vector<event_handler_actor>& hs) {
     hs.erase(std::remove_if(hs.begin(), hs.end(),
                             [&](const event_handler_actor& h) { return h.address() == handler; }),
              hs.end());
-  }
+  };
+  for (auto& [name, c] : self->state.consumers)
+    forget(c.handlers);
+  for (auto& [name, g] : self->state.groups)
+    forget(g.handlers);
 }
 
 } // namespace weft::nats

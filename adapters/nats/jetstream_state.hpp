@@ -67,9 +67,21 @@ struct lane {
   clock::time_point retry_at;  ///< end of the backoff
 };
 
-/// One durable consumer as this bus instance sees it.
+/// An assign waiting for the partitions it took away to be settled.
+struct release_wait {
+  caf::typed_response_promise<ack_atom> rp;
+  size_t left = 0;
+};
+
+/// One durable consumer as this bus instance sees it: a consumer, or one
+/// partition of a partitioned one.
 struct consumer_rt {
   consumer_config cfg;
+  std::string group;         ///< partitioned: the consumer's name (cfg.name is `<group>_p<k>`)
+  uint32_t partition = 0;
+  bool releasing = false;    ///< taken away: no fetching, settle what is held, then go
+  std::vector<std::shared_ptr<release_wait>> released;
+  clock::time_point next_keepalive{}; ///< drops a stale keepalive chain
   std::vector<event_handler_actor> handlers; ///< live handlers, served round-robin
   size_t next_handler = 0;
   std::unordered_map<std::string, lane> lanes;
@@ -80,6 +92,16 @@ struct consumer_rt {
   uint64_t held_count = 0;                    ///< fetched, not settled
   uint64_t in_flight = 0;                     ///< at a handler
   consumer_stats stats;
+};
+
+/// A partitioned consumer (`partitions` > 1): what its subscribers asked
+/// for, and its handlers; each partition this instance reads is a
+/// consumer_rt of its own, with a filter for that partition only.
+struct consumer_group {
+  consumer_config cfg;
+  std::vector<event_handler_actor> handlers;
+  std::vector<caf::typed_response_promise<ack_atom>> waiting; ///< until every partition is bound
+  uint32_t unready = 0;
 };
 
 /// A publish awaiting its PubAck: a caller's, or a dead letter of a lane.
@@ -104,6 +126,7 @@ struct jetstream_state {
   std::shared_ptr<connection> conn;
   std::shared_ptr<fetcher_registry> registry;
   std::map<std::string, consumer_rt> consumers;
+  std::map<std::string, consumer_group> groups;
   std::unordered_map<natsMsg*, pub_entry> pubs; ///< sent, by message address
   std::deque<queued_pub> queue;
   bool sweep_scheduled = false;
@@ -116,6 +139,11 @@ struct jetstream_state {
 };
 
 using bus_pointer = jetstream_impl::stateful_pointer<jetstream_state>;
+
+/// True when `c` takes nothing new: the bus drains, or its partition goes.
+inline bool stopping(const jetstream_state& st, const consumer_rt& c) {
+  return st.draining || c.releasing;
+}
 
 // -- the actor and publishing (jetstream_actor.cpp) ----------------------------
 
@@ -143,8 +171,11 @@ void on_dead_letter_stored(bus_pointer self, const pub_entry& e, const std::stri
 void keepalive(bus_pointer self, const std::string& consumer);
 /// Drain began: nak everything not at a handler, stop fetching.
 void begin_drain(bus_pointer self);
-/// Answers the pending drains once nothing is held.
+/// Lets released partitions go once nothing of theirs is held (answering
+/// their assigns), then answers the pending drains once nothing is held.
 void check_drained(bus_pointer self);
+/// Stops fetching partition `c` and gives back what no handler has.
+void begin_release(bus_pointer self, consumer_rt& c);
 /// A handler died: forget it.
 void detach(bus_pointer self, const caf::actor_addr& handler);
 

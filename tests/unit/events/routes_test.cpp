@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "events/routes.hpp"
 
 using namespace weft::events;
@@ -65,4 +68,32 @@ TEST_CASE("valid_subject_filter", "[routes]") {
   CHECK_FALSE(valid_subject_filter("weft.a*"));
   CHECK_FALSE(valid_subject_filter("weft.>b"));
   CHECK_FALSE(valid_subject_filter("weft.a b"));
+}
+
+TEST_CASE("partitions: a token after weft., stable, reversible") {
+  using namespace weft::events;
+  CHECK(partitioned_subject("weft.auth.user.created", 3) == "weft.p3.auth.user.created");
+  CHECK(unpartitioned_subject("weft.p3.auth.user.created") == "weft.auth.user.created");
+  CHECK(unpartitioned_subject("weft.p12.dlq.audit") == "weft.dlq.audit");
+  // Not a partition token: left alone.
+  CHECK(unpartitioned_subject("weft.auth.user.created") == "weft.auth.user.created");
+  CHECK(unpartitioned_subject("weft.pa.x") == "weft.pa.x");
+  CHECK(unpartitioned_subject("weft.p.x") == "weft.p.x");
+  CHECK(unpartitioned_subject("weft.p3") == "weft.p3");
+  CHECK(partition_filter("weft.auth.>", 2) == "weft.p2.auth.>");
+  CHECK(partition_filter("weft.>", 0) == "weft.p0.>");
+  CHECK(partition_filter("", 5) == "weft.p5.>");
+  CHECK(partition_filter("other.>", 5).empty());
+  CHECK(subject_matches("weft.>", partitioned_subject("weft.a.b", 1)));
+  CHECK(subject_matches(partition_filter("weft.a.>", 1), partitioned_subject("weft.a.b", 1)));
+  CHECK_FALSE(subject_matches(partition_filter("weft.a.>", 1), partitioned_subject("weft.a.b", 2)));
+  // FNV-1a: fixed values, so every node and build agrees.
+  CHECK(partition_of("user-42", 1) == 0);
+  CHECK(partition_of("", 8) == 2166136261u % 8);
+  CHECK(partition_of("user-42", 8) == partition_of("user-42", 8));
+  std::vector<int> seen(8, 0);
+  for (int i = 0; i < 800; ++i)
+    seen[partition_of("agg-" + std::to_string(i), 8)]++;
+  for (int n : seen)
+    CHECK(n > 50); // roughly even
 }

@@ -67,6 +67,9 @@ event_bus_actor::behavior_type recording_bus(recording_pointer self, std::shared
     [](subscribe_atom, consumer_config&, event_handler_actor&) { return ack_atom::value; },
     [](stats_atom) { return std::vector<consumer_stats>{}; },
     [](drain_atom, uint32_t) { return ack_atom::value; },
+    [](assign_atom, std::string&, std::vector<uint32_t>&) -> caf::result<ack_atom> {
+      return caf::make_error(caf::sec::invalid_argument, "no partitions");
+    },
   };
 }
 

@@ -102,6 +102,9 @@ inline event_bus_actor spawn_fake_bus(caf::actor_system& sys, std::shared_ptr<fa
       [](subscribe_atom, consumer_config&, event_handler_actor&) { return ack_atom::value; },
       [](stats_atom) { return std::vector<consumer_stats>{}; },
       [](drain_atom, uint32_t) { return ack_atom::value; },
+      [](assign_atom, std::string&, std::vector<uint32_t>&) -> caf::result<ack_atom> {
+        return caf::make_error(caf::sec::invalid_argument, "no partitions");
+      },
       [self, store](tick_atom, uint64_t id) {
         auto it = self->state.slow.find(id);
         if (it == self->state.slow.end())
