@@ -9,7 +9,12 @@
 
 #include <signal.h>
 
+#include <cstdio>
 #include <iostream>
+#include <numeric>
+#include <random>
+
+#include "tests/support/jwt.hpp"
 
 using namespace sys;
 using steady = std::chrono::steady_clock;
@@ -354,4 +359,160 @@ TEST_CASE("cluster: with NATS, nodes find each other through the member records,
   REQUIRE(wait_until([&] { return !members(edge).count("svc-2") && !members(svc1).count("svc-2"); }, 10s));
   CHECK(s.nats.url().size() > 0);
   CHECK(edge.get("/v1/auth/me", bearer(root.access)).status == 200);
+}
+
+namespace {
+
+/// The partition of an aggregate as the README states the wire contract
+/// (FNV-1a, 32 bits, of the CloudEvents subject, modulo nats.partitions):
+/// written here again, not taken from the node.
+uint32_t partition_of(const std::string& aggregate, uint32_t parts) {
+  uint32_t h = 2166136261u;
+  for (unsigned char ch : aggregate) {
+    h ^= ch;
+    h *= 16777619u;
+  }
+  return h % parts;
+}
+
+/// Who reads partition `k` of `consumer` now (the lease's value), or "".
+std::string partition_reader(nats_raw_client& nc, const std::string& consumer, uint32_t k) {
+  auto r = nc.js_api("STREAM.MSG.GET.KV_weft_partitions_weft",
+                     {{"last_by_subj", "$KV.weft_partitions_weft." + consumer + "." + std::to_string(k)}});
+  if (!r.contains("message") || !r["message"].contains("data"))
+    return {};
+  auto b64 = r["message"]["data"].get<std::string>();
+  std::replace(b64.begin(), b64.end(), '+', '-');
+  std::replace(b64.begin(), b64.end(), '/', '_');
+  b64.erase(std::remove(b64.begin(), b64.end(), '='), b64.end());
+  return weft::test::base64url_decode(b64);
+}
+
+/// A random (version 4) UUID, for event ids.
+std::string uuid_v4() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  auto hi = rng(), lo = rng();
+  hi = (hi & ~0xF000ull) | 0x4000ull;
+  lo = (lo & ~(0xC000ull << 48)) | (0x8000ull << 48);
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+
+/// Service nodes with nats.partitions = 4, a producer of ordered steps for
+/// 16 aggregates, and the checks: all in the trail once, in order.
+struct partitioned_cluster {
+  static constexpr uint32_t parts = 4;
+  static constexpr int aggregates = 16;
+  durable_servers& s;
+  nats_raw_client nc;
+  std::vector<uint16_t> ports;
+  int published = 0;
+
+  explicit partitioned_cluster(durable_servers& servers) : s(servers), nc(servers.nats.port()) {}
+
+  std::unique_ptr<weft_node> node(const std::string& name, uint16_t port, std::vector<uint16_t> seeds) {
+    auto o = durable_options(s, cluster_of(name, port, std::move(seeds)));
+    o.config["nats"]["partitions"] = parts;
+    return std::make_unique<weft_node>(o);
+  }
+
+  /// The nodes reading audit's partitions now.
+  std::set<std::string> readers() {
+    std::set<std::string> out;
+    for (uint32_t k = 0; k < parts; ++k) {
+      auto r = partition_reader(nc, "audit", k);
+      out.insert(r.substr(0, r.find(':')));
+    }
+    return out;
+  }
+
+  /// Any producer on the stream: steps [from, to) of every aggregate, each
+  /// on its partition's subject.
+  void publish(int from, int to) {
+    for (int n = from; n < to; ++n)
+      for (int a = 0; a < aggregates; ++a) {
+        auto agg = "agg-" + std::to_string(a);
+        auto id = uuid_v4();
+        auto subject = "weft.p" + std::to_string(partition_of(agg, parts)) + ".cluster.order.step";
+        auto ack = nc.js_publish(subject, cloud_event(id, "cluster.order.step", agg, {{"n", n}}).dump(),
+                                 {{"Content-Type", "application/cloudevents+json"}, {"Nats-Msg-Id", id}});
+        REQUIRE(ack.contains("seq"));
+        published++;
+      }
+  }
+
+  long long handled() { return audit_counts(s, "cluster.order.step").total; }
+
+  /// Every step in the trail once, and per aggregate in the order published.
+  void check_all_once_in_order(int steps) {
+    REQUIRE(wait_until([&] { return handled() == published; }, 60s));
+    CHECK(audit_counts(s, "cluster.order.step").distinct == published);
+    std::map<std::string, std::vector<int>> order;
+    for (auto& line : s.sql_lines("SELECT subject || ' ' || (envelope->'data'->>'n') FROM weft_audit_trail"
+                                  " WHERE type = 'cluster.order.step' ORDER BY position")) {
+      std::istringstream in(line);
+      std::string agg;
+      int n = 0;
+      in >> agg >> n;
+      order[agg].push_back(n);
+    }
+    REQUIRE(order.size() == aggregates);
+    std::vector<int> want(steps);
+    std::iota(want.begin(), want.end(), 0);
+    for (auto& [agg, ns] : order) {
+      INFO(agg);
+      CHECK(ns == want);
+    }
+  }
+};
+
+} // namespace
+
+TEST_CASE("cluster: with nats.partitions each partition has one reader, so an aggregate's events "
+          "are handled in stream order across replicas, also when a reader is killed",
+          "[system][durable][cluster][partitions]") {
+  durable_servers s;
+  partitioned_cluster c{s};
+  uint16_t p1 = free_port(), p2 = free_port();
+  auto svc1 = c.node("svc-1", p1, {p2});
+  auto svc2 = c.node("svc-2", p2, {p1});
+  // Both read some of audit's partitions (the fair share: two each).
+  REQUIRE(wait_until([&] { return c.readers() == std::set<std::string>{"svc-1", "svc-2"}; }, 20s));
+  c.publish(0, 20);
+  REQUIRE(wait_until([&] { return c.handled() >= 100; }, 20s));
+  auto t0 = steady::now();
+  svc1->kill(); // holding half the partitions, some events at its handlers
+  c.publish(20, 40);
+  c.check_all_once_in_order(40);
+  std::cout << "cluster partitions: SIGKILL of a reader, all " << c.published << " events handled "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count()
+            << " ms after the kill" << std::endl;
+  CHECK(c.readers() == std::set<std::string>{"svc-2"});
+}
+
+TEST_CASE("cluster: partitions are handed over in order when a reader leaves (SIGTERM) and shared "
+          "again when a node joins",
+          "[system][durable][cluster][partitions]") {
+  durable_servers s;
+  partitioned_cluster c{s};
+  uint16_t p1 = free_port(), p2 = free_port(), p3 = free_port();
+  auto svc1 = c.node("svc-1", p1, {p2});
+  auto svc2 = c.node("svc-2", p2, {p1});
+  REQUIRE(wait_until([&] { return c.readers() == std::set<std::string>{"svc-1", "svc-2"}; }, 20s));
+  c.publish(0, 15);
+  REQUIRE(wait_until([&] { return c.handled() >= 60; }, 20s));
+  CHECK(svc1->stop() == 0); // settles its partitions, then frees them
+  c.publish(15, 30);
+  REQUIRE(wait_until([&] { return c.readers() == std::set<std::string>{"svc-2"}; }, 15s));
+  // A new node: svc-2 gives two partitions up (settled first), svc-3 takes them.
+  auto svc3 = c.node("svc-3", p3, {p2});
+  c.publish(30, 45);
+  REQUIRE(wait_until([&] { return c.readers() == std::set<std::string>{"svc-2", "svc-3"}; }, 20s));
+  c.publish(45, 60);
+  c.check_all_once_in_order(60);
 }

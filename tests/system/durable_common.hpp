@@ -79,6 +79,15 @@ inline weft_node_options durable_options(const durable_servers& s, const json& e
   return o;
 }
 
+/// A valid structured CloudEvent.
+inline json cloud_event(const std::string& id, const std::string& type, const std::string& subject,
+                        const json& data = json::object()) {
+  return {{"specversion", "1.0"},    {"id", id},
+          {"source", "/weft/tests"}, {"type", type},
+          {"subject", subject},      {"time", "2026-01-01T00:00:00.000Z"},
+          {"datacontenttype", "application/json"}, {"data", data}};
+}
+
 /// Counts of the audit trail (of one event type, or all).
 struct trail_counts {
   long long total = 0;

@@ -16,15 +16,6 @@ json fault_rules(const json& rules) {
   return {{"faults", {{"rules", rules}}}};
 }
 
-/// A valid structured CloudEvent.
-json cloud_event(const std::string& id, const std::string& type, const std::string& subject,
-                 const json& data = json::object()) {
-  return {{"specversion", "1.0"},    {"id", id},
-          {"source", "/weft/tests"}, {"type", type},
-          {"subject", subject},      {"time", "2026-01-01T00:00:00.000Z"},
-          {"datacontenttype", "application/json"}, {"data", data}};
-}
-
 } // namespace
 
 TEST_CASE("PostgreSQL stopped and started: not ready, writes 503, nothing accepted lost, recovers by itself",
