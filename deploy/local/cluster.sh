@@ -88,7 +88,7 @@ node() { # name cluster-port http-port services-json seeds-json
   "http": {"host": "127.0.0.1", "port": $3},
   "metrics": {"host": "127.0.0.1", "port": 0},
   "database": {"url": "postgresql://postgres@127.0.0.1:$pg_port/weft"},
-  "nats": {"url": "nats://127.0.0.1:$nats_port"},
+  "nats": {"url": "nats://127.0.0.1:$nats_port", "partitions": 8},
   "auth": {"jwt_secret": "$secret"},
   "cluster": {"listen": "127.0.0.1:$2", "seeds": $5,
               "tls": {"cert": "$tls/$1.pem", "key": "$tls/$1.key", "ca": "$tls/ca.pem"}}

@@ -25,7 +25,9 @@ json cluster_of(const std::string& name, uint16_t port, std::vector<uint16_t> se
   json s = json::array();
   for (auto p : seeds)
     s.push_back("127.0.0.1:" + std::to_string(p));
+  // Partitioned as deploy/ runs it: per-aggregate order across replicas.
   return {{"node", {{"name", name}}},
+          {"nats", {{"partitions", 4}}},
           {"cluster", {{"listen", "127.0.0.1:" + std::to_string(port)}, {"seeds", s}, {"tls", {{"insecure", true}}}}}};
 }
 
