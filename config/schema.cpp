@@ -144,6 +144,16 @@ std::vector<section> make_schema() {
                    key("keep_alive_timeout_ms", &S::http, &http_section::keep_alive_timeout_ms),
                  },
                  {}, {}});
+  out.push_back({"sse",
+                 {
+                   key("history", &S::sse, &sse_section::history, range(1, 10000000)),
+                   key("heartbeat_ms", &S::sse, &sse_section::heartbeat_ms, range(10, 3600000)),
+                   key("retry_ms", &S::sse, &sse_section::retry_ms, range(0, 3600000)),
+                   key("max_queue_bytes", &S::sse, &sse_section::max_queue_bytes,
+                       range(4096, 1073741824)),
+                   key("max_streams", &S::sse, &sse_section::max_streams, range(0, 1000000)),
+                 },
+                 {}, {}});
   out.push_back({"metrics",
                  {
                    key("enabled", &S::metrics, &metrics_section::enabled),

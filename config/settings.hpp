@@ -35,6 +35,16 @@ struct http_section {
   uint32_t keep_alive_timeout_ms = 60000;  ///< idle keep-alive connections close after
 };
 
+/// Server-Sent Events (`GET /v1/events`): how much the node keeps for
+/// resuming readers and how it treats their connections.
+struct sse_section {
+  uint32_t history = 10000;                ///< newest events kept for resuming readers
+  uint32_t heartbeat_ms = 15000;           ///< a comment line this often keeps proxies open
+  uint32_t retry_ms = 2000;                ///< the `retry:` sent first: a client's reconnect delay
+  uint32_t max_queue_bytes = 1048576;      ///< unsent bytes per stream; a reader further behind is cut off
+  uint32_t max_streams = 10000;            ///< open streams per node; more answer 503
+};
+
 struct metrics_section {
   bool enabled = true;                     ///< serve Prometheus metrics
   std::string host = "0.0.0.0";
@@ -133,6 +143,7 @@ struct schema_extension;
 struct settings {
   node_section node;
   http_section http;
+  sse_section sse;
   metrics_section metrics;
   log_section log;
   bus_section bus;

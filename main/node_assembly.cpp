@@ -28,7 +28,9 @@
 #include "adapters/postgres/outbox_table.hpp"
 #include "adapters/postgres/pg_store.hpp"
 #include "adapters/postgres/settings.hpp"
+#include "events/codec.hpp"
 #include "events/ids.hpp"
+#include "runtime/event_feed.hpp"
 #include "runtime/drain.hpp"
 
 // The one place that sees every adapter and wires them by configuration; it
@@ -79,6 +81,7 @@ struct node_assembly::parts {
   std::optional<pg::connect_options> conn; ///< every PostgreSQL session's options
   // The bus.
   std::unique_ptr<nats::jetstream_bus> jetstream;
+  std::shared_ptr<event_feed> feed; ///< what GET /v1/events streams
   event_bus_actor bus;
   // The outbox.
   caf::actor relay;
@@ -221,8 +224,15 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
     "bus",
     [this, &p]() -> std::string {
       if (settings_.nats.url.empty()) {
-        p.bus = memory::spawn_memory_bus(*p.sys,
-                                         {settings_.bus.dedupe_window_s, &node_metrics});
+        // The feed of GET /v1/events: every event the bus stores, in order.
+        // The in-process stream lives as long as the process: a random epoch.
+        p.feed = std::make_shared<event_feed>(events::new_uuid_v7().substr(24, 8),
+                                              settings_.sse.history);
+        memory::memory_bus_options mo{settings_.bus.dedupe_window_s, &node_metrics};
+        mo.on_stored = [feed = p.feed](uint64_t seq, const bus_message& m) {
+          feed->append({seq, m.event.type, m.event.subject, events::encode(m.event)});
+        };
+        p.bus = memory::spawn_memory_bus(*p.sys, std::move(mo));
         return {};
       }
       auto opts =
@@ -236,6 +246,14 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       p.bus = p.jetstream->actor();
       auto* bus = p.jetstream.get();
       ready.add("bus", [bus] { return bus->connected(); });
+      // The feed of GET /v1/events: a tail of the stream, the last
+      // sse.history events first, so readers resume across restarts.
+      auto epoch = p.jetstream->stream_epoch();
+      if (!epoch)
+        return p.sys->render(epoch.error());
+      p.feed = std::make_shared<event_feed>(*epoch, settings_.sse.history);
+      if (auto err = p.jetstream->feed_to(p.feed, settings_.sse.history))
+        return p.sys->render(err);
       return {};
     },
     [&p](time_point) {
@@ -469,6 +487,8 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
           out.insert(out.begin(), "http");
         return out;
       };
+      deps.feed = p.feed;
+      deps.sse = settings_.sse;
       deps.node_name = settings_.node.name;
       deps.version = WEFT_VERSION;
       try {
@@ -506,6 +526,8 @@ void node_assembly::release() {
     return;
   auto& p = *parts_;
   p.http.reset();
+  if (p.feed)
+    p.feed->stop();
   p.partitions.reset(); // hands over what it still reads, through the bus
   if (p.cluster)
     p.cluster->leave();

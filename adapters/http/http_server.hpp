@@ -17,6 +17,7 @@
 
 namespace weft {
 class metrics;
+class event_feed;
 } // namespace weft
 
 // The public REST edge (DESIGN §4): Boost.Beast on its own Asio threads,
@@ -36,6 +37,9 @@ struct server_deps {
   /// /health/ready: the parts not ready now (empty: ready); unset = always ready.
   std::function<std::vector<std::string>()> not_ready;
   std::string node_name, version;            ///< for /v1/utils/version
+  /// GET /v1/events reads it (Server-Sent Events); null: that route answers 503.
+  std::shared_ptr<weft::event_feed> feed;
+  config::sse_section sse;
 };
 
 /// The HTTP server. Start, then stop_accepting, drain and stop, from one

@@ -1,20 +1,57 @@
 #include <utility> // before Asio: Boost 1.74 + g++12 (notes §3)
 
 #include <algorithm>
+#include <atomic>
 #include <future>
+#include <mutex>
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "adapters/http/server_core.hpp"
 #include "adapters/http/session.hpp"
+#include "runtime/event_feed.hpp"
 
 namespace weft::http {
 
 namespace asio = boost::asio;
 
+/// The feed's wake-up for one worker: at most one post waiting at a time.
+class stream_waker final : public feed_watcher,
+                           public std::enable_shared_from_this<stream_waker> {
+public:
+  explicit stream_waker(io_worker* w) : worker_(w) {}
+
+  void wake() override {
+    std::lock_guard<std::mutex> lk{mtx_};
+    if (worker_ == nullptr || queued_.exchange(true))
+      return;
+    asio::post(worker_->ioc, [self = shared_from_this(), w = worker_] {
+      self->queued_ = false;
+      w->wake_streams();
+    });
+  }
+
+  /// The worker stops: no more posts.
+  void detach() {
+    std::lock_guard<std::mutex> lk{mtx_};
+    worker_ = nullptr;
+  }
+
+private:
+  std::mutex mtx_;
+  io_worker* worker_;
+  std::atomic<bool> queued_{false};
+};
+
 io_worker::io_worker(server_core& core) : core(core) {
   // nop
+}
+
+void io_worker::wake_streams() {
+  // pull_stream may close a session; closing never unlinks it here.
+  for (auto* s = head_; s != nullptr; s = s->next)
+    s->pull_stream();
 }
 
 io_worker::~io_worker() {
@@ -24,6 +61,10 @@ io_worker::~io_worker() {
 
 void io_worker::start() {
   work_.emplace(ioc.get_executor());
+  if (core.deps.feed) {
+    waker_ = std::make_shared<stream_waker>(this);
+    core.deps.feed->watch(waker_);
+  }
   arm_sweep();
   thread_ = std::thread{[this] {
     // A handler that throws must not take the whole I/O thread down.
@@ -39,6 +80,8 @@ void io_worker::start() {
 }
 
 void io_worker::stop() {
+  if (waker_)
+    waker_->detach();
   if (!thread_.joinable())
     return;
   std::promise<void> closed;

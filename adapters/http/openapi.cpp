@@ -162,6 +162,38 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
                      {"services", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}});
   paths["/v1/openapi.json"]
     = builtin_get("utils.openapi", "This document", {{"type", "object"}});
+  {
+    auto query = [](const char* name, const char* what) {
+      return json{{"name", name}, {"in", "query"}, {"required", false},
+                  {"description", what}, {"schema", {{"type", "string"}}}};
+    };
+    json op{
+      {"operationId", "events.stream"},
+      {"summary", "Server-Sent Events: the event stream, resumable"},
+      {"description",
+       "Each event: `id:` a resume position, `event:` the CloudEvent type, `data:` the "
+       "structured CloudEvent on one line. Admin and root see every event, anyone else "
+       "the events whose `subject` is their own id. A resume position older than the node "
+       "keeps gets a `weft.gap` event first."},
+      {"tags", json::array({"events"})},
+      {"x-weft-access", "authenticated"},
+      {"security", json::array({{{"bearerAuth", json::array()}}})},
+      {"parameters",
+       json::array({query("types", "comma separated: exact types or `prefix.*`"),
+                    query("subject", "only events with this CloudEvents subject"),
+                    query("lastEventID", "`earliest` or an id sent before (Last-Event-ID wins)"),
+                    query("access_token", "the access token, for clients that cannot set headers"),
+                    {{"name", "Last-Event-ID"}, {"in", "header"}, {"required", false},
+                     {"schema", {{"type", "string"}}}}})},
+      {"responses",
+       {{"200", {{"description", "the stream"},
+                 {"content", {{"text/event-stream", {{"schema", {{"type", "string"}}}}}}}}},
+        {"400", problem_ref("bad filter or resume position")},
+        {"401", problem_ref("no or bad token")},
+        {"403", problem_ref("another's events")},
+        {"503", problem_ref("no event stream on this node, or too many streams")}}}};
+    paths["/v1/events"] = json{{"get", std::move(op)}};
+  }
   return {
     {"openapi", "3.1.0"},
     {"info",

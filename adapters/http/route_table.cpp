@@ -113,6 +113,8 @@ void route_table::add_builtins() {
   add({http_method::get, "/utils/version", nullptr, builtin::version, {}});
   add({http_method::get, "/v1/openapi.json", nullptr, builtin::openapi, {}});
   add({http_method::get, "/openapi.json", nullptr, builtin::openapi, {}});
+  add({http_method::get, "/v1/events", nullptr, builtin::events, {}});
+  add({http_method::get, "/events", nullptr, builtin::events, {}});
 }
 
 route_match route_table::match(std::optional<http_method> method,

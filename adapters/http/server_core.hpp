@@ -45,6 +45,7 @@ struct server_core {
   std::chrono::milliseconds keep_alive{60000};
 
   std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> streams{0};  ///< open Server-Sent Events streams
   std::atomic<bool> closing{false};  ///< stop_accepting was called
   std::atomic<bool> draining{false}; ///< someone waits in drain()
   std::mutex drain_mtx;
@@ -90,6 +91,9 @@ public:
   server_core& core;
   caf::actor gateway; ///< read and replaced on the I/O thread only
 
+  /// Events arrived: streaming sessions pull them (one post per wake-up).
+  void wake_streams();
+
 private:
   void arm_sweep();
   void close_all();
@@ -106,6 +110,7 @@ private:
     work_;
   io_timer sweep_{ioc};
   std::thread thread_;
+  std::shared_ptr<class stream_waker> waker_; ///< registered with the feed
 };
 
 } // namespace weft::http

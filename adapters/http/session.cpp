@@ -1,6 +1,6 @@
 #include <utility> // before Asio: Boost 1.74 + g++12 (notes §3)
 
-#include "adapters/http/session.hpp"
+#include "adapters/http/session_stream.hpp"
 
 #include <array>
 
@@ -94,6 +94,10 @@ void session::close() {
     counted_ = false;
     core_.request_done();
   }
+  if (stream_) {
+    stream_.reset();
+    core_.streams.fetch_sub(1);
+  }
 }
 
 void session::sweep(clock::time_point now) {
@@ -101,6 +105,8 @@ void session::sweep(clock::time_point now) {
     close();
   else if (phase_ == phase::lingering && now - last_activity_ > linger_limit)
     close();
+  else if (phase_ == phase::streaming)
+    stream_heartbeat(now);
 }
 
 bool session::busy_or_close() {
@@ -108,6 +114,10 @@ bool session::busy_or_close() {
     return false;
   if (phase_ == phase::lingering) {
     close();
+    return false;
+  }
+  if (phase_ == phase::streaming) {
+    end_stream(); // its last chunk, then it closes; nothing to wait for
     return false;
   }
   if (phase_ == phase::reading) {

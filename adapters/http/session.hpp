@@ -64,11 +64,15 @@ public:
   /// Writes the answer of `ex` if it is still the one awaited. I/O thread.
   void finish(session_exchange& ex, outcome out);
 
+  /// Streaming (GET /v1/events): writes what the feed has after the
+  /// stream's position. I/O thread.
+  void pull_stream();
+
   session* prev = nullptr; ///< the worker's intrusive list
   session* next = nullptr;
 
 private:
-  enum class phase : uint8_t { reading, processing, awaiting, writing, lingering, closed };
+  enum class phase : uint8_t { reading, processing, awaiting, writing, lingering, streaming, closed };
 
   void do_read();
   void on_header(boost::beast::error_code ec);
@@ -89,6 +93,15 @@ private:
   void write();
   void on_write(boost::beast::error_code ec);
   void linger();
+
+  // Server-Sent Events (session_stream.cpp).
+  struct stream_state;
+  void start_stream();
+  void queue_stream(std::string_view bytes);
+  void flush_stream();
+  void end_stream();
+  void stream_heartbeat(std::chrono::steady_clock::time_point now);
+  void watch_peer();
 
   io_worker& worker_;
   server_core& core_;
@@ -114,6 +127,7 @@ private:
   std::string body_;
   std::string_view body_view_;
   char discard_[4096];
+  std::unique_ptr<stream_state> stream_;
 };
 
 } // namespace weft::http

@@ -95,6 +95,9 @@ void session::answer_builtin(const route_entry& route) {
     case builtin::openapi:
       respond_static(json_200_head, core_.openapi_body);
       return;
+    case builtin::events:
+      start_stream();
+      return;
     case builtin::none:
       break;
   }

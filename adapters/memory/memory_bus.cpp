@@ -126,6 +126,8 @@ uint64_t store(bus_pointer self, bus_message msg) {
   st.log.push_back(std::move(msg));
   uint64_t seq = st.log.size();
   auto subject = st.log.back().subject; // copy: pump may store dead letters
+  if (st.opts.on_stored && !events::is_dead_letter_subject(subject))
+    st.opts.on_stored(seq, st.log.back());
   for (auto& [name, c] : st.consumers) {
     if (c.matches(subject)) {
       c.backlog.push_back(seq);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include <caf/actor_system.hpp>
 
@@ -30,6 +31,9 @@ namespace weft::memory {
 struct memory_bus_options {
   uint32_t dedupe_window_s = 120;     ///< a re-published event id within this is not stored again
   weft::metrics* metrics = nullptr;   ///< may be null
+  /// Told of every stored event but dead letters, in stream order, on the
+  /// bus's thread (the node's event feed); may be empty. Must not block.
+  std::function<void(uint64_t seq, const bus_message&)> on_stored;
 };
 
 /// Spawns the in-process bus.

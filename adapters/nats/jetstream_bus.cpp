@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/nats/jetstream_state.hpp"
+#include "events/codec.hpp"
 #include "events/routes.hpp"
+#include "runtime/event_feed.hpp"
 
 // Start: connect (retrying), create or update the stream, spawn the actor.
 // Stop, in reverse: fetch threads (they feed the actor), the actor (it acks
@@ -42,6 +44,8 @@ jetstream_options jetstream_options_from(const config::nats_section& nats,
 struct jetstream_bus::impl {
   caf::actor_system* sys = nullptr;
   std::shared_ptr<connection> conn;
+  std::shared_ptr<event_feed> feed;
+  natsSubscription* feed_sub = nullptr;
   std::shared_ptr<fetcher_registry> registry = std::make_shared<fetcher_registry>();
   event_bus_actor actor;
   bool stopped = false;
@@ -136,7 +140,98 @@ void jetstream_bus::stop() {
   }
   for (auto& f : fetchers)
     f->close_subscription();
+  if (impl_->feed_sub != nullptr) {
+    natsSubscription_Unsubscribe(impl_->feed_sub);
+    natsSubscription_Destroy(impl_->feed_sub);
+    impl_->feed_sub = nullptr;
+  }
   impl_->conn->close();
+}
+
+namespace {
+
+std::string base36(uint64_t v) {
+  const char* digits = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out;
+  do {
+    out.insert(out.begin(), digits[v % 36]);
+    v /= 36;
+  } while (v > 0);
+  return out;
+}
+
+/// An event of the stream into the feed (NATS' thread).
+void on_feed_msg(natsConnection*, natsSubscription*, natsMsg* m, void* closure) {
+  auto* feed = static_cast<event_feed*>(closure);
+  jsMsgMetaData* md = nullptr;
+  uint64_t seq = 0;
+  if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
+    seq = md->Sequence.Stream;
+    jsMsgMetaData_Destroy(md);
+  }
+  const char* subject = natsMsg_GetSubject(m);
+  std::string_view data{natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m))};
+  if (seq > 0 && subject != nullptr
+      && !events::is_dead_letter_subject(events::unpartitioned_subject(subject))) {
+    if (auto ev = events::decode(data)) {
+      feed_event e;
+      e.position = seq;
+      e.type = ev->type;
+      e.subject = ev->subject;
+      // One line for SSE: as stored when it is, else encoded again.
+      e.json = data.find('\n') == std::string_view::npos && data.find('\r') == std::string_view::npos
+                 ? std::string{data}
+                 : events::encode(*ev);
+      feed->append(std::move(e));
+    }
+    // Not a CloudEvent: nothing a reader could use; the consumers dead-letter it.
+  }
+  natsMsg_Destroy(m);
+}
+
+} // namespace
+
+caf::expected<std::string> jetstream_bus::stream_epoch() {
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  auto s = js_GetStreamInfo(&si, impl_->conn->js(), impl_->conn->opts().stream.c_str(), nullptr,
+                            &jerr);
+  if (s != NATS_OK)
+    return unavailable("nats: stream info: " + status_text(s, jerr));
+  auto created = static_cast<uint64_t>(si->Created / 1000000000LL);
+  jsStreamInfo_Destroy(si);
+  return base36(created);
+}
+
+caf::error jetstream_bus::feed_to(std::shared_ptr<event_feed> feed, std::size_t history) {
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  auto& c = *impl_->conn;
+  auto s = js_GetStreamInfo(&si, c.js(), c.opts().stream.c_str(), nullptr, &jerr);
+  if (s != NATS_OK)
+    return unavailable("nats: stream info: " + status_text(s, jerr));
+  uint64_t first = si->State.FirstSeq, last = si->State.LastSeq;
+  jsStreamInfo_Destroy(si);
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = c.opts().stream.c_str();
+  so.Ordered = true;
+  uint64_t start = last >= history ? last - history + 1 : 1;
+  start = std::max(start, first);
+  if (last == 0) {
+    so.Config.DeliverPolicy = js_DeliverNew;
+  } else {
+    so.Config.DeliverPolicy = js_DeliverByStartSequence;
+    so.Config.OptStartSeq = std::max<uint64_t>(start, 1);
+  }
+  impl_->feed = std::move(feed);
+  // One filter per consumer on nats-server 2.9: the stream's first subject
+  // (`weft.>` unless configured otherwise).
+  s = js_Subscribe(&impl_->feed_sub, c.js(), c.opts().subjects.front().c_str(), on_feed_msg, impl_->feed.get(), nullptr, &so,
+                   &jerr);
+  if (s != NATS_OK)
+    return unavailable("nats: cannot tail the stream: " + status_text(s, jerr));
+  return {};
 }
 
 caf::expected<std::unique_ptr<jetstream_bus>>

@@ -43,6 +43,10 @@
 //   subjects without the partition token; `weft.>` still reads everything;
 // - a consumer takes one subject filter (nats-server 2.9 allows one per
 //   consumer); none means every subject of the stream.
+namespace weft {
+class event_feed;
+} // namespace weft
+
 namespace weft::nats {
 
 /// How to reach NATS and shape the stream and the consumers.
@@ -95,6 +99,15 @@ public:
 
   /// The same flag, to hold beyond this object's scope.
   std::shared_ptr<const std::atomic<bool>> connected_flag() const;
+
+  /// The stream's epoch: its creation time in base 36 seconds, so positions
+  /// of a recreated stream are not taken for this one's. Blocks (a request).
+  caf::expected<std::string> stream_epoch();
+
+  /// Feeds `feed` every event of the stream from now on, and the last
+  /// `history` before (so readers resume across a node restart), dead
+  /// letters left out: an ordered consumer, no acks, on NATS' thread.
+  caf::error feed_to(std::shared_ptr<weft::event_feed> feed, std::size_t history);
 
   /// Stops fetching, stops the actor, closes the connection. Idempotent;
   /// blocks (up to ~fetch_wait_ms + a close deadline). Drain the actor first.
