@@ -96,7 +96,10 @@ void session::close() {
   }
   if (stream_) {
     stream_.reset();
-    core_.streams.fetch_sub(1);
+    auto open = core_.streams.fetch_sub(1) - 1;
+    if (core_.deps.metrics)
+      core_.deps.metrics->gauge("weft_sse_streams", "Open Server-Sent Events streams", "", "",
+                                static_cast<double>(open));
   }
 }
 

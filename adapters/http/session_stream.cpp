@@ -209,7 +209,10 @@ void session::start_stream() {
     counted_ = false;
     core_.request_done();
   }
-  core_.streams.fetch_add(1);
+  auto open = core_.streams.fetch_add(1) + 1;
+  if (core_.deps.metrics)
+    core_.deps.metrics->gauge("weft_sse_streams", "Open Server-Sent Events streams", "", "",
+                              static_cast<double>(open));
   phase_ = phase::streaming;
   stream_ = std::move(st);
   stream_->out = head_;
@@ -246,6 +249,9 @@ void session::pull_stream() {
     if (st.out.size() > max_queue) {
       spdlog::info("http: event stream {} is {} bytes behind; disconnecting it", request_id_,
                    st.out.size());
+      if (core_.deps.metrics)
+        core_.deps.metrics->counter("weft_sse_dropped_total",
+                                    "Event streams cut off, by reason", "reason", "slow");
       close();
       return;
     }
@@ -257,6 +263,9 @@ void session::pull_stream() {
       // its last id and gets a gap event.
       spdlog::info("http: event stream {} fell behind the history; disconnecting it",
                    request_id_);
+      if (core_.deps.metrics)
+        core_.deps.metrics->counter("weft_sse_dropped_total",
+                                    "Event streams cut off, by reason", "reason", "behind");
       close();
       return;
     }
