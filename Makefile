@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test bench-programs bench bench-durable bench-cluster clean
+.PHONY: setup build run test bench-programs bench bench-durable bench-cluster bench-sse clean
 
 setup:
 	@./scripts/setup.sh
@@ -33,6 +33,9 @@ bench-durable: bench-programs
 
 bench-cluster: bench-programs
 	$(BUILD_DIR)/tests/bench/cluster_bench $(BUILD_DIR)/main/weft
+
+bench-sse: bench-programs
+	$(BUILD_DIR)/tests/bench/sse_bench $(BUILD_DIR)/main/weft
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -26,6 +26,16 @@ void event_feed::stop() {
 }
 
 void event_feed::append(feed_event e) {
+  // Formatted once here, not once per reader.
+  e.frame.reserve(e.json.size() + e.type.size() + epoch_.size() + 48);
+  e.frame += "id: ";
+  e.frame += feed_position_id(epoch_, e.position);
+  e.frame += "\nevent: ";
+  e.frame += e.type;
+  e.frame += "\ndata: ";
+  e.frame += e.json;
+  e.frame += "\n\n";
+  e.json = {};
   auto p = std::make_shared<const feed_event>(std::move(e));
   bool wake = false;
   {

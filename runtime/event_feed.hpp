@@ -28,7 +28,10 @@ struct feed_event {
   uint64_t position = 0; ///< stream sequence, increasing
   std::string type;
   std::string subject;   ///< the CloudEvents subject
-  std::string json;      ///< the structured CloudEvent, on one line
+  std::string json;      ///< the structured CloudEvent, on one line (given to append)
+  /// The event as an SSE frame (`id:`, `event:`, `data:`), made once by
+  /// append for every reader; `json` is moved into it.
+  std::string frame;
 };
 
 using feed_event_ptr = std::shared_ptr<const feed_event>;

@@ -273,7 +273,7 @@ void session::pull_stream() {
     for (const auto& e : slice.events) {
       st.cursor = e->position;
       if (st.wants(*e))
-        append_event(chunk, st.feed->epoch(), e->position, e->type, e->json);
+        chunk += e->frame;
     }
     st.strict = true;
     if (!chunk.empty())

@@ -43,6 +43,8 @@ public:
   /// SIGKILL now.
   void kill();
   bool running() { return proc_ && proc_->running(); }
+  /// The process id (-1 when not started), e.g. to read its CPU time.
+  pid_t pid() const { return proc_ ? proc_->pid() : -1; }
 
   uint16_t http_port() const { return http_port_; }
   uint16_t metrics_port() const { return metrics_port_; }

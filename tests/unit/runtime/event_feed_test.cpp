@@ -49,6 +49,7 @@ TEST_CASE("event feed: reads what follows a position, keeps the newest `history`
   CHECK(after.events[0]->position == 12);
   CHECK(after.events[1]->position == 14);
   CHECK(f.read(16, 10).events.empty());
+  CHECK(after.events[0]->frame == "id: ep0-12\nevent: t.x\ndata: {\"n\":12}\n\n");
   // A position not above the last is dropped (a source replaying).
   f.append(ev(10));
   CHECK(f.read(0, 100).events.size() == 5);
