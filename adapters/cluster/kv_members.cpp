@@ -1,5 +1,7 @@
 #include "adapters/cluster/kv_members.hpp"
 
+#include "adapters/cluster/kv_bucket.hpp"
+
 #include <nats/nats.h>
 
 #include <caf/atom.hpp>
@@ -8,21 +10,6 @@
 #include <spdlog/spdlog.h>
 
 namespace weft::cluster {
-
-struct kv_members::nats_handles {
-  natsConnection* conn = nullptr;
-  jsCtx* js = nullptr;
-  kvStore* kv = nullptr;
-
-  ~nats_handles() {
-    if (kv != nullptr)
-      kvStore_Destroy(kv);
-    if (js != nullptr)
-      jsCtx_Destroy(js);
-    if (conn != nullptr)
-      natsConnection_Destroy(conn);
-  }
-};
 
 std::string kv_key(const std::string& node) {
   std::string out = node;
@@ -33,46 +20,17 @@ std::string kv_key(const std::string& node) {
   return out;
 }
 
-namespace {
-
-caf::error nats_error(natsStatus s, const std::string& what) {
-  return caf::make_error(caf::sec::runtime_error,
-                         "cluster membership: " + what + ": " + natsStatus_GetText(s));
-}
-
-} // namespace
-
 caf::expected<std::unique_ptr<kv_members>> kv_members::start(kv_member_options opts,
                                                              caf::actor sink) {
   std::unique_ptr<kv_members> m{new kv_members};
   m->opts_ = std::move(opts);
   m->sink_ = std::move(sink);
-  m->nats_ = std::make_unique<nats_handles>();
-  auto& h = *m->nats_;
-  natsOptions* no = nullptr;
-  natsOptions_Create(&no);
-  natsOptions_SetURL(no, m->opts_.nats_url.c_str());
-  natsOptions_SetMaxReconnect(no, -1);
-  natsOptions_SetReconnectWait(no, 250);
-  natsOptions_SetName(no, ("weft-members-" + m->opts_.node).c_str());
-  auto s = natsConnection_Connect(&h.conn, no);
-  natsOptions_Destroy(no);
-  if (s != NATS_OK)
-    return nats_error(s, "cannot connect to " + m->opts_.nats_url);
-  if ((s = natsConnection_JetStream(&h.js, h.conn, nullptr)) != NATS_OK)
-    return nats_error(s, "no JetStream context");
-  if (js_KeyValue(&h.kv, h.js, m->opts_.bucket.c_str()) != NATS_OK) {
-    kvConfig cfg;
-    kvConfig_Init(&cfg);
-    cfg.Bucket = m->opts_.bucket.c_str();
-    cfg.History = 1;
-    cfg.StorageType = js_MemoryStorage;
-    // Nanoseconds, as every JetStream duration: three missed intervals.
-    cfg.TTL = 3 * static_cast<int64_t>(m->opts_.interval.count()) * 1000000;
-    if ((s = js_CreateKeyValue(&h.kv, h.js, &cfg)) != NATS_OK
-        && js_KeyValue(&h.kv, h.js, m->opts_.bucket.c_str()) != NATS_OK)
-      return nats_error(s, "cannot create the bucket " + m->opts_.bucket);
-  }
+  // Three missed intervals and a record is gone.
+  auto bucket = kv_bucket::open(m->opts_.nats_url, "weft-members-" + m->opts_.node,
+                                m->opts_.bucket, 3 * m->opts_.interval);
+  if (!bucket)
+    return std::move(bucket.error());
+  m->nats_ = std::move(*bucket);
   m->thread_ = std::thread{[p = m.get()] { p->run(); }};
   return m;
 }
@@ -91,8 +49,8 @@ void kv_members::stop() {
   cv_.notify_all();
   if (thread_.joinable())
     thread_.join();
-  if (nats_ && nats_->kv != nullptr)
-    kvStore_Delete(nats_->kv, kv_key(opts_.node).c_str()); // a clean leave
+  if (nats_ && nats_->kv() != nullptr)
+    kvStore_Delete(nats_->kv(), kv_key(opts_.node).c_str()); // a clean leave
   nats_.reset();
 }
 
@@ -108,7 +66,7 @@ void kv_members::run() {
   std::unique_lock<std::mutex> lk{mtx_};
   while (!stop_) {
     lk.unlock();
-    auto* kv = nats_->kv;
+    auto* kv = nats_->kv();
     auto s = kvStore_Put(nullptr, kv, key.c_str(), record.data(), static_cast<int>(record.size()));
     kvKeysList keys{};
     if (s == NATS_OK)

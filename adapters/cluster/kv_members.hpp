@@ -52,8 +52,7 @@ private:
 
   kv_member_options opts_;
   caf::actor sink_;
-  struct nats_handles;
-  std::unique_ptr<nats_handles> nats_;
+  std::unique_ptr<class kv_bucket> nats_;
   std::thread thread_;
   std::mutex mtx_;
   std::condition_variable cv_;

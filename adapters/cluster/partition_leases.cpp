@@ -8,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/cluster/kv_bucket.hpp"
 #include "runtime/atoms.hpp"
 
 namespace weft::cluster {
@@ -30,30 +31,15 @@ struct lease {
   clock::time_point ready_at{};
 };
 
-caf::error nats_error(natsStatus s, const std::string& what) {
-  return caf::make_error(caf::sec::runtime_error,
-                         "partition leases: " + what + ": " + natsStatus_GetText(s));
-}
-
 } // namespace
 
 struct partition_leases::state {
   caf::actor_system* sys = nullptr;
   event_bus_actor bus;
   partition_lease_options opts;
-  natsConnection* conn = nullptr;
-  jsCtx* js = nullptr;
-  kvStore* kv = nullptr;
+  std::unique_ptr<kv_bucket> bucket;
+  kvStore* kv = nullptr; ///< bucket's
   std::map<std::string, std::vector<lease>> leases; ///< by consumer, one per partition
-
-  ~state() {
-    if (kv != nullptr)
-      kvStore_Destroy(kv);
-    if (js != nullptr)
-      jsCtx_Destroy(js);
-    if (conn != nullptr)
-      natsConnection_Destroy(conn);
-  }
 
   static std::string key(const std::string& consumer, uint32_t k) {
     return consumer + "." + std::to_string(k);
@@ -160,29 +146,13 @@ partition_leases::start(caf::actor_system& sys, event_bus_actor bus, partition_l
   st.opts = std::move(opts);
   for (const auto& c : st.opts.consumers)
     st.leases[c].resize(st.opts.partitions);
-  natsOptions* no = nullptr;
-  natsOptions_Create(&no);
-  natsOptions_SetURL(no, st.opts.nats_url.c_str());
-  natsOptions_SetMaxReconnect(no, -1);
-  natsOptions_SetReconnectWait(no, 250);
-  natsOptions_SetName(no, ("weft-partitions-" + st.opts.node).c_str());
-  auto s = natsConnection_Connect(&st.conn, no);
-  natsOptions_Destroy(no);
-  if (s != NATS_OK)
-    return nats_error(s, "cannot connect to " + st.opts.nats_url);
-  if ((s = natsConnection_JetStream(&st.js, st.conn, nullptr)) != NATS_OK)
-    return nats_error(s, "no JetStream context");
-  if (js_KeyValue(&st.kv, st.js, st.opts.bucket.c_str()) != NATS_OK) {
-    kvConfig cfg;
-    kvConfig_Init(&cfg);
-    cfg.Bucket = st.opts.bucket.c_str();
-    cfg.History = 1;
-    cfg.StorageType = js_MemoryStorage;
-    cfg.TTL = 3 * static_cast<int64_t>(st.opts.interval.count()) * 1000000; // ns
-    if ((s = js_CreateKeyValue(&st.kv, st.js, &cfg)) != NATS_OK
-        && js_KeyValue(&st.kv, st.js, st.opts.bucket.c_str()) != NATS_OK)
-      return nats_error(s, "cannot create the bucket " + st.opts.bucket);
-  }
+  // Three missed renewals and a lease is gone.
+  auto bucket = kv_bucket::open(st.opts.nats_url, "weft-partitions-" + st.opts.node,
+                                st.opts.bucket, 3 * st.opts.interval);
+  if (!bucket)
+    return std::move(bucket.error());
+  st.bucket = std::move(*bucket);
+  st.kv = st.bucket->kv();
   p->thread_ = std::thread{[raw = p.get()] { raw->run(); }};
   return p;
 }
