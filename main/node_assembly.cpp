@@ -450,6 +450,7 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
         o.node = settings_.node.name;
         o.owner = p.lease_owner;
         o.partitions = settings_.nats.partitions;
+        o.metrics = &node_metrics;
         for (const auto& decl : registry.services())
           if (!decl.subscribes.empty() && (decl.on_event || decl.on_events)
               && p.hosted.contains(decl.name)) {

@@ -10,6 +10,7 @@
 
 #include "adapters/cluster/kv_bucket.hpp"
 #include "runtime/atoms.hpp"
+#include "runtime/metrics.hpp"
 
 namespace weft::cluster {
 
@@ -123,9 +124,15 @@ struct partition_leases::state {
       spdlog::info("partitions: took {} partition {}; reading it in {} ms", consumer, k,
                    opts.fence.count());
     }
-    for (auto& l : ls)
+    uint32_t reading = 0;
+    for (auto& l : ls) {
       if (l.state == hold::fencing && now >= l.ready_at)
         l.state = hold::reading;
+      reading += l.state == hold::reading ? 1 : 0;
+    }
+    if (opts.metrics)
+      opts.metrics->gauge("weft_partitions_reading", "Partitions of a consumer this node reads",
+                          "consumer", consumer, reading);
     if (assign(consumer, opts.interval / 2))
       for (uint32_t k = 0; k < parts; ++k)
         if (ls[k].state == hold::releasing) {

@@ -15,6 +15,10 @@
 
 #include "runtime/event_bus.hpp"
 
+namespace weft {
+class metrics;
+} // namespace weft
+
 // Who reads which partition of a partitioned consumer (nats.partitions > 1),
 // so that one node at a time handles an aggregate's events, in order.
 //
@@ -49,6 +53,7 @@ struct partition_lease_options {
   std::function<size_t(const std::string& consumer)> readers;
   std::chrono::milliseconds interval{500};
   std::chrono::milliseconds fence{3500};  ///< consumer ack_wait + nats.fetch_wait_ms
+  weft::metrics* metrics = nullptr;       ///< weft_partitions_reading{consumer}; may be null
 };
 
 class partition_leases {

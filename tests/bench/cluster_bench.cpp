@@ -11,7 +11,7 @@
 //      backlog of outbox rows (relays and inboxes compete).
 // Usage: cluster_bench <weft-binary> (make bench-cluster). Env: BENCH_SECONDS
 // (5, per wrk run), BENCH_KILLS (10), BENCH_BACKLOG (30000), BENCH_PARTS
-// (abcd: which parts to run).
+// (abcd: which parts to run), BENCH_PARTITIONS (nats.partitions, 4).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -173,7 +173,7 @@ weft_node_options node_opts(const std::string& binary, const nats_server& nats,
               {"auth", {{"jwt_secret", jwt_secret}, {"login_per_account", 100000},
                         {"login_per_ip", 100000}}},
               {"database", {{"url", pg.url(db)}}},
-              {"nats", {{"url", nats.url()}}},
+              {"nats", {{"url", nats.url()}, {"partitions", env_int("BENCH_PARTITIONS", 4)}}},
               {"cluster", cluster_config(name, port, seeds)}};
   if (!services.is_null())
     o.config["node"]["services"] = services;
@@ -389,6 +389,29 @@ int main(int argc, char** argv) {
         seeds.push_back(ports[j]);
       nodes.push_back(std::make_unique<weft_node>(node_opts(
         binary, nats, pg, db, "r" + std::to_string(i + 1), ports[i], seeds, json{"auth", "audit"})));
+    }
+    // With partitions: every node reads its share before the clock starts
+    // (a partition just taken waits ack_wait before it is read).
+    if (env_int("BENCH_PARTITIONS", 4) > 1) {
+      auto reading = [](weft_node& node) {
+        std::smatch m;
+        std::string text = node.metrics_text();
+        std::regex line(R"(weft_partitions_reading\{consumer="audit"\} ([\d.]+))");
+        return std::regex_search(text, m, line) ? std::stoi(m[1]) : 0;
+      };
+      bool spread = wait_until(
+        [&] {
+          int total = 0;
+          for (auto& node : nodes) {
+            int k = reading(*node);
+            if (k == 0)
+              return false;
+            total += k;
+          }
+          return total == env_int("BENCH_PARTITIONS", 4);
+        },
+        60s);
+      log(std::string("   partitions ") + (spread ? "shared by every node" : "NOT shared in 60 s"));
     }
     auto type = "bench.r" + std::to_string(n) + ".created";
     auto t0 = steady::now();
