@@ -3,6 +3,7 @@
 #include "actors/audit/module.hpp"
 #include "actors/auth/module.hpp"
 #include "actors/notifications/module.hpp"
+#include "actors/webhooks/module.hpp"
 
 // Adding a service: its folder under actors/, one line here, one
 // add_subdirectory in actors/CMakeLists.txt (README "Adding a service").
@@ -13,6 +14,7 @@ std::span<const service_module> service_modules() {
     auth::module(),
     audit::module(),
     notifications::module(),
+    webhooks::module(),
   };
   return all;
 }

@@ -22,5 +22,10 @@ using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using mark_atom = caf::atom_constant<caf::atom("mark")>;
 using assign_atom = caf::atom_constant<caf::atom("assign")>;
+using create_atom = caf::atom_constant<caf::atom("create")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+using update_atom = caf::atom_constant<caf::atom("update")>;
+using remove_atom = caf::atom_constant<caf::atom("remove")>;
+using rotate_atom = caf::atom_constant<caf::atom("rotate")>;
 
 } // namespace weft

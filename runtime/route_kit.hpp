@@ -204,6 +204,10 @@ inline route_builder<> put(std::string path, std::string op, std::string summary
   return route(http_method::put, std::move(path), std::move(op), std::move(summary));
 }
 
+inline route_builder<> patch(std::string path, std::string op, std::string summary) {
+  return route(http_method::patch, std::move(path), std::move(op), std::move(summary));
+}
+
 inline route_builder<> del(std::string path, std::string op, std::string summary) {
   return route(http_method::del, std::move(path), std::move(op), std::move(summary));
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A Weft cluster on this machine: nats-server (JetStream), a PostgreSQL
-# cluster, two service nodes (auth, audit, notifications) and one adapter
+# cluster, two service nodes (auth, audit, notifications, webhooks) and one adapter
 # node, all on loopback, nodes authenticated by mutual TLS with certificates
 # made here. Prints where the API is; Ctrl-C stops everything it started.
 # Usage: deploy/local/cluster.sh [build-dir]   (default: build; make build first)

@@ -1,0 +1,52 @@
+#include "actors/webhooks/interface.hpp"
+#include "runtime/route_kit.hpp"
+
+namespace weft::webhooks {
+
+std::vector<route_decl> subscription_routes() {
+  using namespace route_kit;
+  using caf::make_message;
+  return {
+    post("/subscriptions", "webhooks.subscriptions.create",
+         "Subscribe an HTTP endpoint to events; answers its signing secret, once")
+      .who(access::management)
+      .body<subscription_request>()
+      .answers<subscription_view>(201, [](const api_request&, subscription_request s) {
+        return make_message(create_atom::value, std::move(s));
+      }),
+    get("/subscriptions", "webhooks.subscriptions.list", "Subscriptions, oldest first")
+      .who(access::management)
+      .query<page_request>()
+      .answers<subscription_page>(200, [](const api_request&, page_request p) {
+        return make_message(list_atom::value, std::move(p));
+      }),
+    get("/subscriptions/{id}", "webhooks.subscriptions.get", "A subscription")
+      .who(access::management)
+      .answers<subscription_view>(200, [](const api_request& r) {
+        return make_message(fetch_atom::value, r.params.at("id"));
+      }),
+    patch("/subscriptions/{id}", "webhooks.subscriptions.update",
+          "Change a subscription: the fields given")
+      .who(access::management)
+      .body<subscription_patch>()
+      .answers<subscription_view>(200, [](const api_request& r, subscription_patch s) {
+        std::vector<std::string> given;
+        for (auto& [k, v] : r.body.items())
+          given.push_back(k);
+        return make_message(update_atom::value, r.params.at("id"), std::move(s), std::move(given));
+      }),
+    del("/subscriptions/{id}", "webhooks.subscriptions.delete", "Delete a subscription")
+      .who(access::management)
+      .answers<ack_atom>(204, [](const api_request& r) {
+        return make_message(remove_atom::value, r.params.at("id"));
+      }),
+    post("/subscriptions/{id}/rotate-secret", "webhooks.subscriptions.rotate_secret",
+         "A new signing secret; the old one signs too for webhooks.rotation_overlap_s")
+      .who(access::management)
+      .answers<secret_rotation>(200, [](const api_request& r) {
+        return make_message(rotate_atom::value, r.params.at("id"));
+      }),
+  };
+}
+
+} // namespace weft::webhooks

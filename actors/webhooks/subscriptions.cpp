@@ -1,0 +1,234 @@
+#include "actors/webhooks/subscriptions.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/webhooks/repo.hpp"
+#include "actors/webhooks/signature.hpp"
+#include "actors/webhooks/sink_policy.hpp"
+#include "events/ids.hpp"
+#include "runtime/api_error.hpp"
+#include "runtime/service_kit.hpp"
+
+namespace weft::webhooks {
+
+namespace {
+
+/// The problem with a subscription's fields, or none.
+caf::error check(const std::string& sink, const std::vector<std::string>& types,
+                 const subscription_filters& filters, const webhooks_settings& s) {
+  if (auto why = check_sink(sink, s.allow_hosts); !why.empty())
+    return api_error(api_errc::unprocessable, "sink refused: " + why, "/sink");
+  for (size_t i = 0; i < types.size(); ++i)
+    if (!valid_type_pattern(types[i]))
+      return api_error(api_errc::unprocessable,
+                       "not an event type or `prefix.*`: '" + types[i] + "'",
+                       "/types/" + std::to_string(i));
+  const auto& f = filters.subject;
+  int set = !f.exact.empty() + !f.prefix.empty() + !f.suffix.empty();
+  if (set > 1)
+    return api_error(api_errc::unprocessable, "a subject filter takes one of exact, prefix, suffix",
+                     "/filters/subject");
+  return {};
+}
+
+std::string to_json(const subscription_filters& f) {
+  nlohmann::json subject = nlohmann::json::object();
+  if (!f.subject.exact.empty())
+    subject["exact"] = f.subject.exact;
+  if (!f.subject.prefix.empty())
+    subject["prefix"] = f.subject.prefix;
+  if (!f.subject.suffix.empty())
+    subject["suffix"] = f.subject.suffix;
+  nlohmann::json j = nlohmann::json::object();
+  if (!subject.empty())
+    j["subject"] = std::move(subject);
+  return j.dump();
+}
+
+subscription_filters filters_of(const std::string& text) {
+  subscription_filters f;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_object() && j.contains("subject") && j["subject"].is_object()) {
+    const auto& s = j["subject"];
+    f.subject.exact = s.value("exact", "");
+    f.subject.prefix = s.value("prefix", "");
+    f.subject.suffix = s.value("suffix", "");
+  }
+  return f;
+}
+
+std::vector<std::string> types_of(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (auto& t : j)
+      if (t.is_string())
+        out.push_back(t.get<std::string>());
+  return out;
+}
+
+subscription_view to_view(const subscription_record& r) {
+  return {r.id,      r.sink,       types_of(r.types_json), filters_of(r.filters_json),
+          r.ordered, r.enabled,    r.created_at,           r.updated_at,
+          {}};
+}
+
+caf::error not_found(const std::string& id) {
+  return api_error(api_errc::not_found, "no subscription " + id);
+}
+
+} // namespace
+
+bool valid_type_pattern(std::string_view p) {
+  if (p == "*")
+    return true;
+  if (p.ends_with(".*"))
+    p.remove_suffix(2);
+  if (p.empty() || p.size() > 255 || p.front() == '.' || p.back() == '.'
+      || p.find("..") != std::string_view::npos)
+    return false;
+  return std::all_of(p.begin(), p.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+  });
+}
+
+subscriptions_actor::behavior_type
+subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state> self,
+                       std::shared_ptr<store_session> session, webhooks_settings settings) {
+  self->state.session = std::move(session);
+  self->state.settings = std::move(settings);
+  return {
+    [self](create_atom, const subscription_request& req) -> caf::result<subscription_view> {
+      const auto& s = self->state.settings;
+      if (auto err = check(req.sink, req.types, req.filters, s))
+        return err;
+      return transact<subscription_view>(
+        *self->state.session, [&](unit_of_work& w) -> caf::expected<subscription_view> {
+          auto repo = open_repository(w);
+          auto n = repo->count();
+          if (!n)
+            return n.error();
+          if (*n >= s.max_subscriptions)
+            return api_error(api_errc::conflict,
+                             "already " + std::to_string(*n)
+                               + " subscriptions (webhooks.max_subscriptions)");
+          auto now = events::now_rfc3339_ms();
+          subscription_record r{events::new_uuid_v7(), req.sink,
+                                nlohmann::json(req.types).dump(), to_json(req.filters),
+                                req.ordered, req.enabled, new_secret(), {}, {}, now, now};
+          if (auto err = repo->add(r))
+            return err;
+          auto view = to_view(r);
+          view.secret = r.secret;
+          return view;
+        });
+    },
+    [self](list_atom, const page_request& p) -> caf::result<subscription_page> {
+      auto after = cursor::decode_uuid(p.cursor);
+      if (!after)
+        return std::move(after.error());
+      return read<subscription_page>(
+        *self->state.session, [&](unit_of_work& w) -> caf::expected<subscription_page> {
+          auto rows = open_repository(w)->list(*after, p.limit + 1);
+          if (!rows)
+            return rows.error();
+          return cursor::page_of<subscription_page>(std::move(*rows), p.limit, to_view,
+                                                    [](const auto& r) { return r.id; });
+        });
+    },
+    [self](fetch_atom, const std::string& id) -> caf::result<subscription_view> {
+      return read<subscription_view>(
+        *self->state.session, [&](unit_of_work& w) -> caf::expected<subscription_view> {
+          auto r = open_repository(w)->find(id);
+          if (!r)
+            return r.error();
+          if (!*r)
+            return not_found(id);
+          return to_view(**r);
+        });
+    },
+    [self](update_atom, const std::string& id, const subscription_patch& patch,
+           const std::vector<std::string>& given) -> caf::result<subscription_view> {
+      auto has = [&](const char* k) { return std::find(given.begin(), given.end(), k) != given.end(); };
+      return transact<subscription_view>(
+        *self->state.session, [&](unit_of_work& w) -> caf::expected<subscription_view> {
+          auto repo = open_repository(w);
+          auto found = repo->find(id);
+          if (!found)
+            return found.error();
+          if (!*found)
+            return not_found(id);
+          auto r = **found;
+          auto types = types_of(r.types_json);
+          auto filters = filters_of(r.filters_json);
+          if (has("sink"))
+            r.sink = patch.sink;
+          if (has("types"))
+            types = patch.types;
+          if (has("filters"))
+            filters = patch.filters;
+          if (has("ordered"))
+            r.ordered = patch.ordered;
+          if (has("enabled"))
+            r.enabled = patch.enabled;
+          if (auto err = check(r.sink, types, filters, self->state.settings))
+            return err;
+          r.types_json = nlohmann::json(types).dump();
+          r.filters_json = to_json(filters);
+          r.updated_at = events::now_rfc3339_ms();
+          auto ok = repo->replace(r);
+          if (!ok)
+            return ok.error();
+          return to_view(r);
+        });
+    },
+    [self](remove_atom, const std::string& id) -> caf::result<ack_atom> {
+      return transact<ack_atom>(*self->state.session,
+                                [&](unit_of_work& w) -> caf::expected<ack_atom> {
+                                  auto gone = open_repository(w)->remove(id);
+                                  if (!gone)
+                                    return gone.error();
+                                  if (!*gone)
+                                    return not_found(id);
+                                  return ack_atom::value;
+                                });
+    },
+    [self](rotate_atom, const std::string& id) -> caf::result<secret_rotation> {
+      return transact<secret_rotation>(
+        *self->state.session, [&](unit_of_work& w) -> caf::expected<secret_rotation> {
+          auto repo = open_repository(w);
+          auto found = repo->find(id);
+          if (!found)
+            return found.error();
+          if (!*found)
+            return not_found(id);
+          auto r = **found;
+          auto until = std::chrono::system_clock::now()
+                       + std::chrono::seconds{self->state.settings.rotation_overlap_s};
+          r.previous_secret = r.secret;
+          r.previous_until = events::format_rfc3339_ms(until);
+          r.secret = new_secret();
+          r.updated_at = events::now_rfc3339_ms();
+          auto ok = repo->replace(r);
+          if (!ok)
+            return ok.error();
+          return secret_rotation{r.secret, r.previous_until};
+        });
+    },
+  };
+}
+
+std::unique_ptr<subscription_repository> open_repository(unit_of_work& w) {
+  return w.kind() == store_kind::postgres ? open_pg_repository(w) : open_memory_repository(w);
+}
+
+caf::expected<service_instance> spawn_webhooks_group(service_context& ctx,
+                                                     const webhooks_settings& settings) {
+  return kit::spawn_front(ctx, "webhooks", kit::workers{2}, subscriptions_behavior, settings)
+    .instance();
+}
+
+} // namespace weft::webhooks

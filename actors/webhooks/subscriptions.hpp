@@ -1,0 +1,35 @@
+#pragma once
+
+#include <memory>
+
+#include <caf/expected.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/webhooks/interface.hpp"
+#include "actors/webhooks/settings.hpp"
+#include "runtime/service.hpp"
+#include "runtime/store.hpp"
+
+// The subscriptions front: checks what a subscription may be (a sink the
+// SSRF guard allows, type patterns, one subject filter) and keeps it on the
+// node's store.
+namespace weft::webhooks {
+
+struct subscriptions_state {
+  std::shared_ptr<store_session> session;
+  webhooks_settings settings;
+  static inline const char* name = "weft.webhooks";
+};
+
+subscriptions_actor::behavior_type
+subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state> self,
+                       std::shared_ptr<store_session> session, webhooks_settings settings);
+
+/// Spawns the front on the node's store.
+caf::expected<service_instance> spawn_webhooks_group(service_context& ctx,
+                                                     const webhooks_settings& settings);
+
+/// True for `a.b.c`, `a.b.*` and `*`.
+bool valid_type_pattern(std::string_view p);
+
+} // namespace weft::webhooks
