@@ -27,5 +27,6 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
 using remove_atom = caf::atom_constant<caf::atom("remove")>;
 using rotate_atom = caf::atom_constant<caf::atom("rotate")>;
+using posted_atom = caf::atom_constant<caf::atom("posted")>;
 
 } // namespace weft

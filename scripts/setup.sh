@@ -9,7 +9,7 @@ packages=(
   libpq-dev postgresql
   nlohmann-json3-dev libspdlog-dev catch2
   libboost-dev libboost-system-dev prometheus-cpp-dev libsodium-dev libssl-dev
-  curl wrk nginx python3 openssl libyaml-cpp-dev
+  curl libcurl4-openssl-dev wrk nginx python3 openssl libyaml-cpp-dev
 )
 
 missing=()

@@ -155,6 +155,52 @@ struct secret_rotation {
 };
 WEFT_WIRE(secret_rotation)
 
+/// One event's delivery to a subscription, as the API shows it.
+struct delivery_view {
+  std::string id;
+  std::string event_id;
+  std::string type;
+  std::string subject;
+  std::string status;       ///< pending, delivered, gone, exhausted
+  int64_t attempts = 0;
+  std::string next_at;
+  int64_t last_code = 0;
+  std::string last_error;
+  int64_t last_latency_ms = 0;
+  std::string created_at;
+  std::string updated_at;
+
+  static auto describe() {
+    return wire::object<delivery_view>(
+      "weft.webhooks.delivery", "An event's delivery to a subscription",
+      wire::field("id", &delivery_view::id), wire::field("event_id", &delivery_view::event_id),
+      wire::field("type", &delivery_view::type), wire::field("subject", &delivery_view::subject),
+      wire::field("status", &delivery_view::status)
+        .one_of({"pending", "delivered", "gone", "exhausted"}),
+      wire::field("attempts", &delivery_view::attempts),
+      wire::field("next_at", &delivery_view::next_at).format("date-time"),
+      wire::field("last_code", &delivery_view::last_code).doc("HTTP status of the last attempt, 0: none"),
+      wire::field("last_error", &delivery_view::last_error),
+      wire::field("last_latency_ms", &delivery_view::last_latency_ms),
+      wire::field("created_at", &delivery_view::created_at).format("date-time"),
+      wire::field("updated_at", &delivery_view::updated_at).format("date-time"));
+  }
+};
+WEFT_WIRE(delivery_view)
+
+struct delivery_page {
+  std::vector<delivery_view> items;
+  std::string next;
+
+  static auto describe() {
+    return wire::object<delivery_page>(
+      "weft.webhooks.delivery_page", "A page of deliveries, oldest first",
+      wire::field("items", &delivery_page::items),
+      wire::field("next", &delivery_page::next).nullable());
+  }
+};
+WEFT_WIRE(delivery_page)
+
 /// The front (admin and root; the routes check the role).
 using subscriptions_actor = caf::typed_actor<
   caf::replies_to<create_atom, subscription_request>::with<subscription_view>,
@@ -164,7 +210,8 @@ using subscriptions_actor = caf::typed_actor<
   caf::replies_to<update_atom, std::string, subscription_patch,
                   std::vector<std::string>>::with<subscription_view>,
   caf::replies_to<remove_atom, std::string>::with<ack_atom>,
-  caf::replies_to<rotate_atom, std::string>::with<secret_rotation>>;
+  caf::replies_to<rotate_atom, std::string>::with<secret_rotation>,
+  caf::replies_to<list_atom, std::string, page_request>::with<delivery_page>>;
 
 /// `/v1/subscriptions...` (admin, root).
 std::vector<route_decl> subscription_routes();

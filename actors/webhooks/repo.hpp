@@ -50,8 +50,60 @@ public:
   virtual caf::expected<int64_t> count() = 0;
 };
 
+/// One event to deliver to one subscription, and how it went so far.
+struct delivery_record {
+  int64_t id = 0;               ///< increasing in creation order
+  std::string subscription_id;
+  std::string event_id;
+  std::string type;
+  std::string subject;
+  std::string body;             ///< the structured CloudEvent, as POSTed
+  std::string status;           ///< pending, delivered, gone, exhausted
+  int32_t attempts = 0;
+  std::string next_at;          ///< RFC 3339: due then (pending)
+  int32_t last_code = 0;        ///< HTTP status of the last attempt (0: none)
+  std::string last_error;
+  int32_t last_latency_ms = 0;
+  std::string created_at;
+  std::string updated_at;
+};
+
+/// How an attempt ended, to record.
+struct delivery_outcome {
+  std::string status;           ///< pending (retry at next_at), delivered, gone, exhausted
+  std::string next_at;          ///< pending: when to try again
+  int32_t code = 0;
+  std::string error;
+  int32_t latency_ms = 0;
+};
+
+class delivery_repository {
+public:
+  virtual ~delivery_repository() = default;
+
+  /// Adds the row unless one exists for (subscription, event).
+  virtual caf::error add(const delivery_record& d) = 0;
+
+  /// Leases up to `limit` due rows of the `enabled` subscriptions to
+  /// `owner` for `lease_ms`: pending, due, not leased (or the lease ran
+  /// out); of an ordered subscription only each subject's oldest pending row.
+  virtual caf::expected<std::vector<delivery_record>>
+  claim(std::string_view owner, size_t limit, uint32_t lease_ms,
+        const std::vector<std::string>& enabled, const std::vector<std::string>& ordered) = 0;
+
+  /// Records an attempt's end and releases the lease.
+  virtual caf::error settle(int64_t id, const delivery_outcome& o) = 0;
+
+  /// A subscription's rows with id > `after`, oldest first, at most `limit`.
+  virtual caf::expected<std::vector<delivery_record>>
+  list(std::string_view subscription_id, int64_t after, size_t limit) = 0;
+};
+
 /// The repository on the unit of work's store.
 std::unique_ptr<subscription_repository> open_repository(unit_of_work& w);
+std::unique_ptr<delivery_repository> open_delivery_repository(unit_of_work& w);
+std::unique_ptr<delivery_repository> open_memory_delivery_repository(unit_of_work& w);
+std::unique_ptr<delivery_repository> open_pg_delivery_repository(unit_of_work& w);
 
 std::unique_ptr<subscription_repository> open_memory_repository(unit_of_work& w);
 std::unique_ptr<subscription_repository> open_pg_repository(unit_of_work& w);

@@ -1,7 +1,10 @@
+#include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "actors/webhooks/repo.hpp"
 #include "adapters/memory/memory_store.hpp"
+#include "events/ids.hpp"
 
 // Subscriptions in the memory store, by id (UUIDv7: creation order); every
 // change registers its undo with the unit.
@@ -69,6 +72,123 @@ private:
 
 std::unique_ptr<subscription_repository> open_memory_repository(unit_of_work& w) {
   return std::make_unique<memory_subscription_repository>(*memory::tables_of(w));
+}
+
+} // namespace weft::webhooks
+
+// Deliveries in the memory store: rows by id, a (subscription, event) index,
+// and leases on the node's clock.
+namespace weft::webhooks {
+
+namespace {
+
+struct delivery_row {
+  delivery_record r;
+  std::chrono::system_clock::time_point next{};
+  std::string locked_by;
+  std::chrono::system_clock::time_point locked_until{};
+};
+
+struct delivery_table {
+  std::map<int64_t, delivery_row> by_id;
+  std::map<std::string, int64_t, std::less<>> by_key; ///< subscription|event
+  int64_t next_id = 1;
+};
+
+class memory_delivery_repository final : public delivery_repository {
+public:
+  explicit memory_delivery_repository(memory::memory_tables& t)
+    : tables_(t), d_(t.get<delivery_table>("webhook_deliveries")) {}
+
+  caf::error add(const delivery_record& in) override {
+    auto key = in.subscription_id + "|" + in.event_id;
+    if (d_.by_key.count(key))
+      return {};
+    delivery_row row;
+    row.r = in;
+    row.r.id = d_.next_id++;
+    row.next = std::chrono::system_clock::now();
+    row.r.next_at = row.r.created_at = row.r.updated_at = events::format_rfc3339_ms(row.next);
+    d_.by_key.emplace(key, row.r.id);
+    auto id = row.r.id;
+    d_.by_id.emplace(id, std::move(row));
+    tables_.on_rollback([d = &d_, id, key] {
+      d->by_id.erase(id);
+      d->by_key.erase(key);
+    });
+    return {};
+  }
+
+  caf::expected<std::vector<delivery_record>>
+  claim(std::string_view owner, size_t limit, uint32_t lease_ms,
+        const std::vector<std::string>& enabled, const std::vector<std::string>& ordered) override {
+    auto now = std::chrono::system_clock::now();
+    std::vector<delivery_record> out;
+    std::map<std::string, bool, std::less<>> subject_taken; ///< ordered: sub|subject seen pending
+    for (auto& [id, row] : d_.by_id) {
+      if (out.size() >= limit)
+        break;
+      if (row.r.status != "pending"
+          || std::find(enabled.begin(), enabled.end(), row.r.subscription_id) == enabled.end())
+        continue;
+      bool is_ordered =
+        std::find(ordered.begin(), ordered.end(), row.r.subscription_id) != ordered.end();
+      if (is_ordered) {
+        auto key = row.r.subscription_id + "|" + row.r.subject;
+        if (subject_taken.count(key))
+          continue; // an older pending row of this subject goes first
+        subject_taken[key] = true;
+      }
+      if (row.next > now || (!row.locked_by.empty() && row.locked_until > now))
+        continue;
+      row.locked_by = std::string{owner};
+      row.locked_until = now + std::chrono::milliseconds{lease_ms};
+      out.push_back(row.r);
+    }
+    return out; // leases are not undone by a rollback: they expire
+  }
+
+  caf::error settle(int64_t id, const delivery_outcome& o) override {
+    auto i = d_.by_id.find(id);
+    if (i == d_.by_id.end())
+      return {};
+    auto old = i->second;
+    tables_.on_rollback([d = &d_, old] { d->by_id[old.r.id] = old; });
+    auto& row = i->second;
+    row.r.status = o.status;
+    row.r.attempts++;
+    if (!o.next_at.empty()) {
+      std::chrono::system_clock::time_point t;
+      if (events::parse_rfc3339(o.next_at, t))
+        row.next = t;
+      row.r.next_at = o.next_at;
+    }
+    row.r.last_code = o.code;
+    row.r.last_error = o.error;
+    row.r.last_latency_ms = o.latency_ms;
+    row.r.updated_at = events::now_rfc3339_ms();
+    row.locked_by.clear();
+    return {};
+  }
+
+  caf::expected<std::vector<delivery_record>> list(std::string_view subscription_id, int64_t after,
+                                                   size_t limit) override {
+    std::vector<delivery_record> out;
+    for (auto i = d_.by_id.upper_bound(after); i != d_.by_id.end() && out.size() < limit; ++i)
+      if (i->second.r.subscription_id == subscription_id)
+        out.push_back(i->second.r);
+    return out;
+  }
+
+private:
+  memory::memory_tables& tables_;
+  delivery_table& d_;
+};
+
+} // namespace
+
+std::unique_ptr<delivery_repository> open_memory_delivery_repository(unit_of_work& w) {
+  return std::make_unique<memory_delivery_repository>(*memory::tables_of(w));
 }
 
 } // namespace weft::webhooks

@@ -120,3 +120,126 @@ std::unique_ptr<subscription_repository> open_pg_repository(unit_of_work& w) {
 }
 
 } // namespace weft::webhooks
+
+// Deliveries on PostgreSQL (migrations/0002_deliveries.sql).
+namespace weft::webhooks {
+
+namespace {
+
+#define WEFT_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define WEFT_DCOLS(p)                                                                            \
+  p "id, " p "subscription_id::text, " p "event_id, " p "type, " p "subject, " p "body, " p      \
+    "status, " p "attempts, " WEFT_TS(p "next_at") ", " p "last_code, " p "last_error, " p     \
+    "last_latency_ms, " WEFT_TS(p "created_at") ", " WEFT_TS(p "updated_at")
+
+constexpr pg::statement delivery_add_sql{
+  "webhooks_delivery_add",
+  "INSERT INTO weft_webhook_deliveries (subscription_id, event_id, type, subject, body, status,"
+  " next_at) VALUES ($1::uuid, $2, $3, $4, $5, 'pending', now())"
+  " ON CONFLICT (subscription_id, event_id) DO NOTHING"};
+
+// Due, unleased rows; of an ordered subscription only each subject's oldest
+// pending row (so one attempt per subject is in flight).
+constexpr pg::statement delivery_claim_sql{
+  "webhooks_delivery_claim",
+  "WITH due AS ("
+  "  SELECT d.id FROM weft_webhook_deliveries d"
+  "  WHERE d.status = 'pending' AND d.next_at <= now() AND d.subscription_id = ANY($5::uuid[])"
+  "    AND (d.locked_until IS NULL OR d.locked_until < now())"
+  "    AND (NOT (d.subscription_id = ANY($4::uuid[])) OR NOT EXISTS ("
+  "      SELECT 1 FROM weft_webhook_deliveries e WHERE e.subscription_id = d.subscription_id"
+  "        AND e.subject = d.subject AND e.status = 'pending' AND e.id < d.id))"
+  "  ORDER BY d.next_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+  " UPDATE weft_webhook_deliveries w SET locked_by = $1,"
+  "   locked_until = now() + make_interval(secs => $3::double precision / 1000)"
+  " FROM due WHERE w.id = due.id RETURNING " WEFT_DCOLS("w.")};
+
+constexpr pg::statement delivery_settle_sql{
+  "webhooks_delivery_settle",
+  "UPDATE weft_webhook_deliveries SET status = $2, attempts = attempts + 1,"
+  " next_at = COALESCE(NULLIF($3, '')::timestamptz, next_at), last_code = $4, last_error = $5,"
+  " last_latency_ms = $6, locked_by = NULL, locked_until = NULL, updated_at = now()"
+  " WHERE id = $1"};
+
+constexpr pg::statement delivery_list_sql{
+  "webhooks_delivery_list",
+  "SELECT " WEFT_DCOLS("") " FROM weft_webhook_deliveries"
+  " WHERE subscription_id = $1::uuid AND id > $2 ORDER BY id LIMIT $3"};
+
+#undef WEFT_DCOLS
+#undef WEFT_TS
+
+delivery_record delivery_row(const pg::result& r, int i) {
+  delivery_record d;
+  d.id = r.get<int64_t>(i, 0);
+  d.subscription_id = r.get<std::string>(i, 1);
+  d.event_id = r.get<std::string>(i, 2);
+  d.type = r.get<std::string>(i, 3);
+  d.subject = r.get<std::string>(i, 4);
+  d.body = r.get<std::string>(i, 5);
+  d.status = r.get<std::string>(i, 6);
+  d.attempts = static_cast<int32_t>(r.get<int64_t>(i, 7));
+  d.next_at = r.get<std::string>(i, 8);
+  d.last_code = static_cast<int32_t>(r.get<int64_t>(i, 9));
+  d.last_error = r.get<std::string>(i, 10);
+  d.last_latency_ms = static_cast<int32_t>(r.get<int64_t>(i, 11));
+  d.created_at = r.get<std::string>(i, 12);
+  d.updated_at = r.get<std::string>(i, 13);
+  return d;
+}
+
+class pg_delivery_repository final : public delivery_repository {
+public:
+  explicit pg_delivery_repository(pg::connection& c) : conn_(c) {}
+
+  caf::error add(const delivery_record& d) override {
+    auto r = conn_.exec(delivery_add_sql, d.subscription_id, d.event_id, d.type, d.subject, d.body);
+    return r ? caf::error{} : std::move(r.error());
+  }
+
+  caf::expected<std::vector<delivery_record>>
+  claim(std::string_view owner, size_t limit, uint32_t lease_ms,
+        const std::vector<std::string>& enabled, const std::vector<std::string>& ordered) override {
+    if (enabled.empty())
+      return std::vector<delivery_record>{};
+    auto r = conn_.exec(delivery_claim_sql, owner, static_cast<int64_t>(limit),
+                        static_cast<int64_t>(lease_ms), pg::text_array(ordered),
+                        pg::text_array(enabled));
+    if (!r)
+      return std::move(r.error());
+    std::vector<delivery_record> out;
+    for (int i = 0; i < r->rows(); ++i)
+      out.push_back(delivery_row(*r, i));
+    return out;
+  }
+
+  caf::error settle(int64_t id, const delivery_outcome& o) override {
+    auto r = conn_.exec(delivery_settle_sql, id, o.status, o.next_at, static_cast<int64_t>(o.code),
+                        o.error, static_cast<int64_t>(o.latency_ms));
+    return r ? caf::error{} : std::move(r.error());
+  }
+
+  caf::expected<std::vector<delivery_record>> list(std::string_view subscription_id, int64_t after,
+                                                   size_t limit) override {
+    if (!events::is_uuid(subscription_id))
+      return std::vector<delivery_record>{};
+    auto r = conn_.exec(delivery_list_sql, subscription_id, after, static_cast<int64_t>(limit));
+    if (!r)
+      return std::move(r.error());
+    std::vector<delivery_record> out;
+    for (int i = 0; i < r->rows(); ++i)
+      out.push_back(delivery_row(*r, i));
+    return out;
+  }
+
+private:
+  pg::connection& conn_;
+};
+
+} // namespace
+
+std::unique_ptr<delivery_repository> open_pg_delivery_repository(unit_of_work& w) {
+  return std::make_unique<pg_delivery_repository>(*pg::connection_of(w));
+}
+
+} // namespace weft::webhooks

@@ -46,6 +46,13 @@ std::vector<route_decl> subscription_routes() {
       .answers<secret_rotation>(200, [](const api_request& r) {
         return make_message(rotate_atom::value, r.params.at("id"));
       }),
+    get("/subscriptions/{id}/deliveries", "webhooks.deliveries.list",
+        "A subscription's deliveries: status, attempts, last answer; oldest first")
+      .who(access::management)
+      .query<page_request>()
+      .answers<delivery_page>(200, [](const api_request& r, page_request p) {
+        return make_message(list_atom::value, r.params.at("id"), std::move(p));
+      }),
   };
 }
 

@@ -5,9 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/webhooks/dispatcher.hpp"
 #include "actors/webhooks/repo.hpp"
 #include "actors/webhooks/signature.hpp"
 #include "actors/webhooks/sink_policy.hpp"
+#include "events/codec.hpp"
 #include "events/ids.hpp"
 #include "runtime/api_error.hpp"
 #include "runtime/service_kit.hpp"
@@ -80,7 +82,66 @@ caf::error not_found(const std::string& id) {
   return api_error(api_errc::not_found, "no subscription " + id);
 }
 
+delivery_view delivery_view_of(const delivery_record& d) {
+  return {std::to_string(d.id), d.event_id,  d.type,       d.subject,
+          d.status,             d.attempts,  d.next_at,    d.last_code,
+          d.last_error,         d.last_latency_ms, d.created_at, d.updated_at};
+}
+
+bool type_matches(const std::vector<std::string>& patterns, const std::string& type) {
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+    if (p == "*")
+      return true;
+    if (p.ends_with(".*"))
+      return type.starts_with(std::string_view{p}.substr(0, p.size() - 1));
+    return p == type;
+  });
+}
+
+bool subject_matches(const subject_filter& f, const std::string& subject) {
+  if (!f.exact.empty())
+    return subject == f.exact;
+  if (!f.prefix.empty())
+    return subject.starts_with(f.prefix);
+  if (!f.suffix.empty())
+    return subject.ends_with(f.suffix);
+  return true;
+}
+
 } // namespace
+
+bool matches(const subscription_record& s, const events::envelope& ev) {
+  return s.enabled && type_matches(types_of(s.types_json), ev.type)
+         && subject_matches(filters_of(s.filters_json).subject, ev.subject);
+}
+
+caf::error match_event(unit_of_work& w, const events::envelope& ev, const webhooks_settings& s) {
+  // Our own events are not delivered back through the subscriptions they
+  // are about only if a subscription asks for them: they match like any.
+  auto subs = open_repository(w)->list({}, s.max_subscriptions);
+  if (!subs)
+    return subs.error();
+  std::unique_ptr<delivery_repository> deliveries;
+  std::string body;
+  for (const auto& sub : *subs) {
+    if (!matches(sub, ev))
+      continue;
+    if (!deliveries) {
+      deliveries = open_delivery_repository(w);
+      body = events::encode(ev);
+    }
+    delivery_record d;
+    d.subscription_id = sub.id;
+    d.event_id = ev.id;
+    d.type = ev.type;
+    d.subject = ev.subject;
+    d.body = body;
+    d.status = "pending";
+    if (auto err = deliveries->add(d))
+      return err;
+  }
+  return {};
+}
 
 bool valid_type_pattern(std::string_view p) {
   if (p == "*")
@@ -196,6 +257,32 @@ subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state
                                   return ack_atom::value;
                                 });
     },
+    [self](list_atom, const std::string& id, const page_request& p) -> caf::result<delivery_page> {
+      auto after = cursor::decode(p.cursor);
+      if (!after)
+        return std::move(after.error());
+      int64_t from = 0;
+      if (!after->empty()) {
+        try {
+          from = std::stoll(*after);
+        } catch (const std::exception&) {
+          return api_error(api_errc::bad_request, "not a cursor of this listing", "/cursor");
+        }
+      }
+      return read<delivery_page>(
+        *self->state.session, [&](unit_of_work& w) -> caf::expected<delivery_page> {
+          auto sub = open_repository(w)->find(id);
+          if (!sub)
+            return sub.error();
+          if (!*sub)
+            return not_found(id);
+          auto rows = open_delivery_repository(w)->list(id, from, p.limit + 1);
+          if (!rows)
+            return rows.error();
+          return cursor::page_of<delivery_page>(std::move(*rows), p.limit, delivery_view_of,
+                                                [](const auto& d) { return std::to_string(d.id); });
+        });
+    },
     [self](rotate_atom, const std::string& id) -> caf::result<secret_rotation> {
       return transact<secret_rotation>(
         *self->state.session, [&](unit_of_work& w) -> caf::expected<secret_rotation> {
@@ -225,10 +312,17 @@ std::unique_ptr<subscription_repository> open_repository(unit_of_work& w) {
   return w.kind() == store_kind::postgres ? open_pg_repository(w) : open_memory_repository(w);
 }
 
+std::unique_ptr<delivery_repository> open_delivery_repository(unit_of_work& w) {
+  return w.kind() == store_kind::postgres ? open_pg_delivery_repository(w)
+                                          : open_memory_delivery_repository(w);
+}
+
 caf::expected<service_instance> spawn_webhooks_group(service_context& ctx,
                                                      const webhooks_settings& settings) {
-  return kit::spawn_front(ctx, "webhooks", kit::workers{2}, subscriptions_behavior, settings)
-    .instance();
+  auto group = kit::spawn_front(ctx, "webhooks", kit::workers{2}, subscriptions_behavior, settings)
+                 .instance();
+  group.actors.push_back(spawn_dispatcher(ctx, settings)); // stops with the service
+  return group;
 }
 
 } // namespace weft::webhooks

@@ -9,6 +9,8 @@
 #include "actors/webhooks/settings.hpp"
 #include "runtime/service.hpp"
 #include "runtime/store.hpp"
+#include "runtime/unit_of_work.hpp"
+#include "events/envelope.hpp"
 
 // The subscriptions front: checks what a subscription may be (a sink the
 // SSRF guard allows, type patterns, one subject filter) and keeps it on the
@@ -28,6 +30,16 @@ subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state
 /// Spawns the front on the node's store.
 caf::expected<service_instance> spawn_webhooks_group(service_context& ctx,
                                                      const webhooks_settings& settings);
+
+struct subscription_record;
+
+/// The matcher, run by the service's inbox for every event of the stream:
+/// a delivery row for each enabled subscription whose types and filters
+/// match, in the inbox's unit of work (so once per event).
+caf::error match_event(unit_of_work& w, const events::envelope& ev, const webhooks_settings& s);
+
+/// True if `s` is enabled and `ev` is of its types and passes its filters.
+bool matches(const subscription_record& s, const events::envelope& ev);
 
 /// True for `a.b.c`, `a.b.*` and `*`.
 bool valid_type_pattern(std::string_view p);

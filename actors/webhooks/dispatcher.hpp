@@ -1,0 +1,29 @@
+#pragma once
+
+#include <memory>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/webhooks/settings.hpp"
+#include "runtime/service.hpp"
+
+// The delivery side of the webhooks service, one per node: every
+// webhooks.poll_ms it leases due delivery rows (with the other nodes' dispatchers
+// sharing the work through the leases), POSTs each through the http_poster
+// thread, signed per Standard Webhooks with the subscription's secret (and
+// the previous one during a rotation), and records how it went:
+// - 2xx: delivered;
+// - 410 Gone: the subscription is disabled (event
+//   weft.webhook.subscription.disabled), the delivery is `gone`;
+// - anything else (3xx, 4xx, 5xx, timeout, refused, a forbidden address):
+//   tried again at the next step of webhooks.retry_schedule_ms (+-20%
+//   jitter), or later when a 429/503 says Retry-After; after the last step
+//   it is `exhausted` (event weft.webhook.attempt.exhausted).
+// Its store session may block (PostgreSQL): it runs on a thread of its own.
+namespace weft::webhooks {
+
+/// Spawns the node's dispatcher (detached).
+caf::actor spawn_dispatcher(service_context& ctx, const webhooks_settings& settings);
+
+} // namespace weft::webhooks

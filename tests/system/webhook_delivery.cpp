@@ -1,0 +1,149 @@
+// Webhook deliveries on the real binary, to receivers the tests start
+// (both modes: [flow]): retries until the receiver succeeds, with the same
+// webhook-id and a valid signature each time (checked by an implementation
+// of the specification written in the test support, not Weft's); 410 Gone
+// disables the subscription; exhaustion emits its event; Retry-After is
+// honoured; during a rotation both secrets sign.
+#include "tests/system/common.hpp"
+
+#include "tests/support/http_receiver.hpp"
+
+using namespace sys;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+json hooks_config(json schedule = json::array({0, 100, 200, 300})) {
+  return {{"webhooks", {{"allow_hosts", {"127.0.0.1"}}, {"retry_schedule_ms", std::move(schedule)},
+                        {"poll_ms", 20}}}};
+}
+
+struct subscribed {
+  std::string id;
+  std::string secret;
+};
+
+subscribed subscribe(const weft_node& node, const std::string& token, const std::string& sink,
+                     json types = json::array({"auth.user.created"})) {
+  auto r = node.post("/v1/subscriptions", {{"sink", sink}, {"types", std::move(types)}}, bearer(token));
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  return {r.json().at("id").get<std::string>(), r.json().at("secret").get<std::string>()};
+}
+
+json deliveries(const weft_node& node, const std::string& token, const std::string& sub) {
+  auto r = node.get("/v1/subscriptions/" + sub + "/deliveries", bearer(token));
+  REQUIRE(r.status == 200);
+  return r.json().at("items");
+}
+
+} // namespace
+
+TEST_CASE("webhooks: a receiver failing its first attempts gets the event, signed, with the same "
+          "webhook-id every time",
+          "[system][flow][webhooks]") {
+  http_receiver receiver([](size_t n, const received_request&) {
+    return receiver_answer{n < 2 ? 500 : 204, {}};
+  });
+  weft_node node(node_options(hooks_config()));
+  auto root = login_root(node);
+  auto sub = subscribe(node, root.access, receiver.url());
+  auto email = unique_email("hooked");
+  register_user(node, email);
+  REQUIRE(receiver.wait_count(3, 15s));
+  auto reqs = receiver.requests();
+  auto id = reqs[0].headers.at("webhook-id");
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  for (auto& r : reqs) {
+    CHECK(r.method == "POST");
+    CHECK(r.target == "/hook");
+    CHECK(r.headers.at("content-type") == "application/cloudevents+json");
+    CHECK(r.headers.at("webhook-id") == id);
+    auto ts = r.headers.at("webhook-timestamp");
+    CHECK(std::abs(std::stoll(ts) - now_s) < 120);
+    CHECK(verify_standard_webhook(sub.secret, id, ts, r.body, r.headers.at("webhook-signature")));
+    auto ev = json::parse(r.body);
+    CHECK(ev.at("id") == id);
+    CHECK(ev.at("type") == "auth.user.created");
+    CHECK(ev.at("data").at("email") == email);
+  }
+  // Not a valid signature under another secret, nor of another body.
+  CHECK_FALSE(verify_standard_webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", id,
+                                      reqs[0].headers.at("webhook-timestamp"), reqs[0].body,
+                                      reqs[0].headers.at("webhook-signature")));
+  CHECK_FALSE(verify_standard_webhook(sub.secret, id, reqs[0].headers.at("webhook-timestamp"),
+                                      reqs[0].body + " ", reqs[0].headers.at("webhook-signature")));
+  // The deliveries say so; no attempt after the success.
+  REQUIRE(wait_until([&] {
+    auto d = deliveries(node, root.access, sub.id);
+    return d.size() == 1 && d[0].at("status") == "delivered";
+  }, 10s));
+  auto d = deliveries(node, root.access, sub.id)[0];
+  CHECK(d.at("attempts") == 3);
+  CHECK(d.at("last_code") == 204);
+  CHECK(d.at("event_id") == id);
+  CHECK_FALSE(receiver.wait_count(4, 500ms));
+}
+
+TEST_CASE("webhooks: 410 Gone disables the subscription at once", "[system][flow][webhooks]") {
+  http_receiver receiver([](size_t, const received_request&) { return receiver_answer{410, {}}; });
+  weft_node node(node_options(hooks_config()));
+  auto root = login_root(node);
+  auto sub = subscribe(node, root.access, receiver.url());
+  register_user(node, unique_email("gone"));
+  REQUIRE(receiver.wait_count(1, 15s));
+  REQUIRE(wait_until([&] {
+    return node.get("/v1/subscriptions/" + sub.id, bearer(root.access)).json().at("enabled") == false;
+  }, 10s));
+  CHECK(deliveries(node, root.access, sub.id)[0].at("status") == "gone");
+  register_user(node, unique_email("gone"));
+  CHECK_FALSE(receiver.wait_count(2, 1s)); // disabled: nothing more is sent
+}
+
+TEST_CASE("webhooks: after the last attempt the delivery is exhausted and an event says so",
+          "[system][flow][webhooks]") {
+  http_receiver receiver([](size_t, const received_request&) { return receiver_answer{500, {}}; });
+  weft_node node(node_options(hooks_config(json::array({0, 50, 100}))));
+  auto root = login_root(node);
+  auto sub = subscribe(node, root.access, receiver.url());
+  register_user(node, unique_email("tired"));
+  REQUIRE(receiver.wait_count(3, 15s));
+  REQUIRE(wait_until([&] {
+    auto d = deliveries(node, root.access, sub.id);
+    return !d.empty() && d[0].at("status") == "exhausted";
+  }, 10s));
+  auto d = deliveries(node, root.access, sub.id)[0];
+  CHECK(d.at("attempts") == 3);
+  CHECK(d.at("last_code") == 500);
+  CHECK_FALSE(receiver.wait_count(4, 500ms));
+  // The event reaches the audit trail.
+  REQUIRE(wait_until([&] {
+    auto r = node.get("/v1/audit?type=weft.webhook.attempt.exhausted", bearer(root.access));
+    auto j = r.json_or_null();
+    return j.is_object() && !j["items"].empty();
+  }, 10s));
+}
+
+TEST_CASE("webhooks: Retry-After on a 503 is honoured; during a rotation both secrets sign",
+          "[system][flow][webhooks]") {
+  http_receiver receiver([](size_t n, const received_request&) {
+    return n == 0 ? receiver_answer{503, {{"Retry-After", "1"}}} : receiver_answer{204, {}};
+  });
+  weft_node node(node_options(hooks_config(json::array({0, 10, 20}))));
+  auto root = login_root(node);
+  auto sub = subscribe(node, root.access, receiver.url());
+  auto rotated = node.post("/v1/subscriptions/" + sub.id + "/rotate-secret", json::object(), bearer(root.access));
+  REQUIRE(rotated.status == 200);
+  auto fresh = rotated.json().at("secret").get<std::string>();
+  register_user(node, unique_email("later"));
+  REQUIRE(receiver.wait_count(2, 15s));
+  auto reqs = receiver.requests();
+  CHECK(reqs[1].at - reqs[0].at >= 900ms); // not the 10 ms of the schedule
+  for (auto& r : reqs) {
+    auto sig = r.headers.at("webhook-signature");
+    CHECK(sig.find(' ') != std::string::npos); // two signatures
+    CHECK(verify_standard_webhook(fresh, r.headers.at("webhook-id"), r.headers.at("webhook-timestamp"), r.body, sig));
+    CHECK(verify_standard_webhook(sub.secret, r.headers.at("webhook-id"), r.headers.at("webhook-timestamp"), r.body, sig));
+  }
+}
