@@ -28,5 +28,6 @@ using update_atom = caf::atom_constant<caf::atom("update")>;
 using remove_atom = caf::atom_constant<caf::atom("remove")>;
 using rotate_atom = caf::atom_constant<caf::atom("rotate")>;
 using posted_atom = caf::atom_constant<caf::atom("posted")>;
+using quiet_atom = caf::atom_constant<caf::atom("quiet")>;
 
 } // namespace weft

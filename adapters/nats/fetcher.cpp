@@ -97,6 +97,28 @@ void fetcher::pause(bool on) {
   cv_.notify_all();
 }
 
+void fetcher::drain_open() {
+  {
+    std::lock_guard<std::mutex> lk{mtx_};
+    flush_ = true;
+  }
+  cv_.notify_all();
+}
+
+void fetcher::flush_open() {
+  const auto wait_ns = static_cast<int64_t>(conn_->opts().fetch_wait_ms) * ns_per_ms;
+  while (open_left_ > 0) {
+    std::vector<natsMsg*> msgs;
+    auto r = pull(open_left_, wait_ns, msgs, true);
+    if (!msgs.empty())
+      hand_off(msgs);
+    else if (r.status != NATS_OK)
+      break;
+  }
+  open_left_ = 0;
+  caf::anon_send(sink_, quiet_atom::value, cfg_.name);
+}
+
 void fetcher::request_stop() {
   {
     std::lock_guard<std::mutex> lk{mtx_};
@@ -177,10 +199,14 @@ caf::error fetcher::bind() {
 
 uint32_t fetcher::wait_credit(bool& idle) {
   std::unique_lock<std::mutex> lk{mtx_};
-  auto ready = [&] { return stop_ || (!paused_ && outstanding_ < limit_); };
+  auto ready = [&] { return stop_ || flush_ || (!paused_ && outstanding_ < limit_); };
   idle = !cv_.wait_for(lk, 1s, ready);
   if (stop_ || idle)
     return 0;
+  if (flush_ || paused_ || outstanding_ >= limit_) {
+    idle = true; // woken for a flush: back to the loop, which does it
+    return 0;
+  }
   return std::min(limit_ - outstanding_, conn_->opts().fetch_batch);
 }
 
@@ -252,7 +278,8 @@ void fetcher::hand_off(std::vector<natsMsg*>& msgs) {
 // nodes mid-outage. Checking the leftovers before each fetch is not enough:
 // more can arrive between the check and the fetch. So the pull protocol is
 // spoken here, as the library does, on a plain subscription.
-fetcher::pull_result fetcher::pull(uint32_t n, int64_t wait_ns, std::vector<natsMsg*>& out) {
+fetcher::pull_result fetcher::pull(uint32_t n, int64_t wait_ns, std::vector<natsMsg*>& out,
+                                   bool open_only) {
   using clock = std::chrono::steady_clock;
   pull_result r;
   auto now = clock::now();
@@ -271,6 +298,8 @@ fetcher::pull_result fetcher::pull(uint32_t n, int64_t wait_ns, std::vector<nats
   // One request at a time: a new one only once the last is over, so what
   // it may still deliver always fits in the credit it was sized by.
   auto deadline = now + std::chrono::nanoseconds{wait_ns};
+  if (open_left_ == 0 && open_only)
+    return r; // nothing open: nothing more can come
   if (open_left_ == 0) {
     // As NATS.c: expires a little before our own deadline; no_wait: answer
     // as soon as anything is there (nats-server 2.9 waits for the first).
@@ -367,6 +396,13 @@ void fetcher::run() {
   uint32_t failures = 0;
   auto last_refresh = std::chrono::steady_clock::now();
   for (;;) {
+    bool flush = false;
+    {
+      std::lock_guard<std::mutex> lk{mtx_};
+      std::swap(flush, flush_);
+    }
+    if (flush)
+      flush_open();
     bool idle = false;
     auto credits = wait_credit(idle);
     if (credits == 0) {

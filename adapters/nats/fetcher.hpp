@@ -42,6 +42,10 @@ public:
   void release(uint32_t n);
   /// Stops or resumes fetching (drain).
   void pause(bool on);
+  /// While paused: takes in what the pull request still open may bring
+  /// (until it ends or expires) and hands it off, then sends the sink
+  /// `(quiet_atom, name)`: nothing more can arrive for this consumer here.
+  void drain_open();
   /// Asks the thread to end after its current fetch (at most fetch_wait_ms).
   void request_stop();
   /// Waits for the thread (never from a CAF or NATS thread).
@@ -69,7 +73,10 @@ private:
   /// more are queued: from the open pull request, else from a new one
   /// waiting up to `wait_ns`. The request stays open across calls until the
   /// server ends it (batch complete, 404/408/409) or it expires.
-  pull_result pull(uint32_t n, int64_t wait_ns, std::vector<natsMsg*>& out);
+  pull_result pull(uint32_t n, int64_t wait_ns, std::vector<natsMsg*>& out,
+                   bool open_only = false);
+  /// drain_open's work, on the fetch thread.
+  void flush_open();
   void hand_off(std::vector<natsMsg*>& msgs);
   void refresh_pending();
   void set_pending(uint64_t n);
@@ -93,6 +100,7 @@ private:
   std::condition_variable cv_;
   uint32_t outstanding_ = 0;
   bool paused_ = false;
+  bool flush_ = false;   ///< drain_open was asked
   bool stop_ = false;
   bool refused_ = false; ///< the last setup error came from the server (final)
   std::atomic<uint64_t> num_pending_{0};

@@ -325,6 +325,7 @@ caf::result<ack_atom> assign(bus_pointer self, const std::string& group,
     } else if (want[k] && it->second.releasing) {
       // Taken away and given back before it settled: it reads on.
       it->second.releasing = false;
+      it->second.fetch_quiet = false;
       it->second.fetch->pause(false);
     }
   }
@@ -442,6 +443,13 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
       on_batch(self, consumer, std::move(batch));
     },
     [self](ready_atom, std::string& consumer, std::string& err) { on_ready(self, consumer, err); },
+    [self](quiet_atom, std::string& consumer) {
+      auto it = self->state.consumers.find(consumer);
+      if (it != self->state.consumers.end() && it->second.releasing) {
+        it->second.fetch_quiet = true;
+        check_drained(self);
+      }
+    },
     [self](retry_atom, std::string& consumer, std::string& key, uint64_t token) {
       on_retry(self, consumer, key, token);
     },

@@ -406,14 +406,19 @@ void begin_drain(bus_pointer self) {
 
 void begin_release(bus_pointer self, consumer_rt& c) {
   c.releasing = true;
+  c.fetch_quiet = false;
   stop_taking(self, c);
+  // What the open pull request still brings comes in and is given back
+  // after what is held (a stray left in the subscription would reach the
+  // next reader only after ack_wait, behind younger events).
+  c.fetch->drain_open();
 }
 
 void check_drained(bus_pointer self) {
   auto& st = self->state;
   for (auto it = st.consumers.begin(); it != st.consumers.end();) {
     auto& c = it->second;
-    if (!c.releasing || c.held_count > 0) {
+    if (!c.releasing || c.held_count > 0 || !c.fetch_quiet) {
       ++it;
       continue;
     }

@@ -31,6 +31,7 @@ using jetstream_impl = event_bus_actor::extend<
   caf::reacts_to<puback_atom, msg_ptr, uint64_t, bool, std::string>, ///< msg, seq, duplicate, error
   caf::reacts_to<batch_atom, std::string, batch_ptr>,                ///< consumer, fetched
   caf::reacts_to<ready_atom, std::string, std::string>,              ///< consumer bound, or error
+  caf::reacts_to<quiet_atom, std::string>,                           ///< consumer: nothing more will arrive
   caf::reacts_to<retry_atom, std::string, std::string, uint64_t>,    ///< consumer, lane, token
   caf::reacts_to<keepalive_atom, std::string>,                       ///< consumer
   caf::reacts_to<sweep_atom>,                                        ///< publish deadlines
@@ -80,6 +81,7 @@ struct consumer_rt {
   std::string group;         ///< partitioned: the consumer's name (cfg.name is `<group>_p<k>`)
   uint32_t partition = 0;
   bool releasing = false;    ///< taken away: no fetching, settle what is held, then go
+  bool fetch_quiet = false;  ///< releasing: its open pull request has ended
   std::vector<std::shared_ptr<release_wait>> released;
   clock::time_point next_keepalive{}; ///< drops a stale keepalive chain
   std::vector<event_handler_actor> handlers; ///< live handlers, served round-robin

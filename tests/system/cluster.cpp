@@ -237,7 +237,7 @@ TEST_CASE("a node of another cluster is refused at the handshake", "[system][clu
   CHECK(svc.running());
 }
 
-TEST_CASE("nodes authenticate each other by mutual TLS; a node without our CA's certificate "
+TEST_CASE("nodes authenticate each other by mutual TLS, a node without our CA's certificate "
           "is refused",
           "[system][cluster][tls]") {
   temp_dir certs;

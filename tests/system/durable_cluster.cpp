@@ -330,7 +330,7 @@ TEST_CASE("cluster: the outbox leases of a node that died are released at once, 
 }
 
 TEST_CASE("cluster: with NATS, nodes find each other through the member records, no seeds "
-          "needed; a node that leaves is seen to go",
+          "needed, a node that leaves is seen to go",
           "[system][durable][cluster]") {
   durable_servers s;
   auto no_seeds = [&](const std::string& name) {

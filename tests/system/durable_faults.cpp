@@ -186,23 +186,32 @@ TEST_CASE("malformed messages and a poison event are dead-lettered with a reason
   auto key_id = r.json()["id"].get<std::string>();
 
   // Every consumer that gets a message dead-letters it on its own subject:
-  // audit (weft.>) the three, notifications (weft.auth.>) the two undecodable.
-  std::vector<nats_msg> dead, dead_notifications;
+  // audit (weft.>) the three, notifications (weft.auth.>) and webhooks
+  // (weft.>, no fault rule for it) the two undecodable.
+  std::vector<nats_msg> dead, dead_notifications, dead_webhooks;
   wait_until(
     [&] {
-      while (auto m = nc.next(std::chrono::milliseconds(100)))
-        (m->subject == "weft.dlq.notifications" ? dead_notifications : dead).push_back(std::move(*m));
-      return dead.size() >= 3 && dead_notifications.size() >= 2;
+      while (auto m = nc.next(std::chrono::milliseconds(100))) {
+        if (m->subject == "weft.dlq.notifications")
+          dead_notifications.push_back(std::move(*m));
+        else if (m->subject == "weft.dlq.webhooks")
+          dead_webhooks.push_back(std::move(*m));
+        else
+          dead.push_back(std::move(*m));
+      }
+      return dead.size() >= 3 && dead_notifications.size() >= 2 && dead_webhooks.size() >= 2;
     },
     20s);
   REQUIRE(dead.size() >= 3);
   REQUIRE(dead_notifications.size() == 2);
-  for (auto& m : dead_notifications) {
-    INFO("dead letter on " << m.subject << ": " << m.payload);
-    CHECK(m.headers["Weft-Dlq-Consumer"] == "notifications");
-    CHECK(m.headers["Weft-Dlq-Deliveries"] == "1");
-    CHECK((m.payload == not_json || m.payload == no_attrs));
-  }
+  REQUIRE(dead_webhooks.size() == 2);
+  for (auto* list : {&dead_notifications, &dead_webhooks})
+    for (auto& m : *list) {
+      INFO("dead letter on " << m.subject << ": " << m.payload);
+      CHECK(m.headers["Weft-Dlq-Consumer"] == m.subject.substr(std::string{"weft.dlq."}.size()));
+      CHECK(m.headers["Weft-Dlq-Deliveries"] == "1");
+      CHECK((m.payload == not_json || m.payload == no_attrs));
+    }
   std::map<std::string, nats_msg> by_payload;
   for (auto& m : dead) {
     INFO("dead letter on " << m.subject << ": " << m.payload);

@@ -109,7 +109,7 @@ TEST_CASE("events: a reader that disconnects resumes with Last-Event-ID or lastE
   }
 }
 
-TEST_CASE("events: admin and root see everything, anyone else only events about themselves; "
+TEST_CASE("events: admin and root see everything, anyone else only events about themselves, "
           "bad input answers a problem",
           "[system][flow][events]") {
   weft_node node(node_options());
@@ -161,7 +161,7 @@ TEST_CASE("events: admin and root see everything, anyone else only events about 
 }
 
 TEST_CASE("events: a resume point older than the node keeps gets weft.gap first, naming what was "
-          "lost; a position of another stream too",
+          "lost, a position of another stream too",
           "[system][events]") {
   weft_node node(node_options({{"sse", {{"history", 5}}}}));
   auto root = login_root(node);
@@ -204,7 +204,7 @@ TEST_CASE("events: a resume point older than the node keeps gets weft.gap first,
   CHECK(json::parse(g->data).at("data").at("reason").get<std::string>().find("recreated") != std::string::npos);
 }
 
-TEST_CASE("events: heartbeats keep an idle stream open; SIGTERM ends streams cleanly and at once",
+TEST_CASE("events: heartbeats keep an idle stream open, SIGTERM ends streams cleanly and at once",
           "[system][events]") {
   weft_node node(node_options({{"sse", {{"heartbeat_ms", 200}}}}));
   auto root = login_root(node);
@@ -219,7 +219,7 @@ TEST_CASE("events: heartbeats keep an idle stream open; SIGTERM ends streams cle
   CHECK(c.clean_end());
 }
 
-TEST_CASE("events: a reader that stops reading is cut off once it is too far behind; the others "
+TEST_CASE("events: a reader that stops reading is cut off once it is too far behind, the others "
           "go on",
           "[system][events]") {
   weft_node node(node_options({{"sse", {{"max_queue_bytes", 4096}}}}));

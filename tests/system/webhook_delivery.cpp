@@ -125,7 +125,7 @@ TEST_CASE("webhooks: after the last attempt the delivery is exhausted and an eve
   }, 10s));
 }
 
-TEST_CASE("webhooks: Retry-After on a 503 is honoured; during a rotation both secrets sign",
+TEST_CASE("webhooks: Retry-After on a 503 is honoured, during a rotation both secrets sign",
           "[system][flow][webhooks]") {
   http_receiver receiver([](size_t n, const received_request&) {
     return n == 0 ? receiver_answer{503, {{"Retry-After", "1"}}} : receiver_answer{204, {}};

@@ -72,7 +72,7 @@ TEST_CASE("webhooks: a subscription is created with its secret once, read, liste
 }
 
 TEST_CASE("webhooks: sinks the SSRF guard forbids, bad patterns and bodies are refused with a "
-          "problem; only admin and root manage subscriptions",
+          "problem, only admin and root manage subscriptions",
           "[system][flow][webhooks]") {
   weft_node node(node_options({{"webhooks", {{"allow_hosts", {"127.0.0.1"}}}}}));
   auto root = login_root(node);

@@ -22,7 +22,7 @@ std::vector<std::string> ids(const std::vector<events::envelope>& evs) {
 
 } // namespace
 
-TEST_CASE("pg relay: LISTEN wakes it for rows committed elsewhere; rolled-back rows never "
+TEST_CASE("pg relay: LISTEN wakes it for rows committed elsewhere, rolled-back rows never "
           "go out") {
   outbox_fixture fx;
   auto log = std::make_shared<bus_log>();
