@@ -94,6 +94,9 @@ public:
   /// Records an attempt's end and releases the lease.
   virtual caf::error settle(int64_t id, const delivery_outcome& o) = 0;
 
+  /// Deletes every row of a subscription (it was deleted).
+  virtual caf::error remove_for(std::string_view subscription_id) = 0;
+
   /// A subscription's rows with id > `after`, oldest first, at most `limit`.
   virtual caf::expected<std::vector<delivery_record>>
   list(std::string_view subscription_id, int64_t after, size_t limit) = 0;

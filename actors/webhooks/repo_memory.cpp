@@ -171,6 +171,24 @@ public:
     return {};
   }
 
+  caf::error remove_for(std::string_view subscription_id) override {
+    for (auto i = d_.by_id.begin(); i != d_.by_id.end();) {
+      if (i->second.r.subscription_id != subscription_id) {
+        ++i;
+        continue;
+      }
+      auto old = i->second;
+      auto key = old.r.subscription_id + "|" + old.r.event_id;
+      d_.by_key.erase(key);
+      tables_.on_rollback([d = &d_, old, key] {
+        d->by_id[old.r.id] = old;
+        d->by_key[key] = old.r.id;
+      });
+      i = d_.by_id.erase(i);
+    }
+    return {};
+  }
+
   caf::expected<std::vector<delivery_record>> list(std::string_view subscription_id, int64_t after,
                                                    size_t limit) override {
     std::vector<delivery_record> out;

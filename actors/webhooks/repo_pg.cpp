@@ -161,6 +161,10 @@ constexpr pg::statement delivery_settle_sql{
   " last_latency_ms = $6, locked_by = NULL, locked_until = NULL, updated_at = now()"
   " WHERE id = $1"};
 
+constexpr pg::statement delivery_remove_for_sql{
+  "webhooks_delivery_remove_for",
+  "DELETE FROM weft_webhook_deliveries WHERE subscription_id = $1::uuid"};
+
 constexpr pg::statement delivery_list_sql{
   "webhooks_delivery_list",
   "SELECT " WEFT_DCOLS("") " FROM weft_webhook_deliveries"
@@ -216,6 +220,13 @@ public:
   caf::error settle(int64_t id, const delivery_outcome& o) override {
     auto r = conn_.exec(delivery_settle_sql, id, o.status, o.next_at, static_cast<int64_t>(o.code),
                         o.error, static_cast<int64_t>(o.latency_ms));
+    return r ? caf::error{} : std::move(r.error());
+  }
+
+  caf::error remove_for(std::string_view subscription_id) override {
+    if (!events::is_uuid(subscription_id))
+      return {};
+    auto r = conn_.exec(delivery_remove_for_sql, subscription_id);
     return r ? caf::error{} : std::move(r.error());
   }
 

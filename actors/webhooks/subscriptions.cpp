@@ -254,6 +254,9 @@ subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state
                                     return gone.error();
                                   if (!*gone)
                                     return not_found(id);
+                                  // Its deliveries go with it (none is sent after).
+                                  if (auto err = open_delivery_repository(w)->remove_for(id))
+                                    return err;
                                   return ack_atom::value;
                                 });
     },

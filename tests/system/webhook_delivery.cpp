@@ -147,3 +147,41 @@ TEST_CASE("webhooks: Retry-After on a 503 is honoured, during a rotation both se
     CHECK(verify_standard_webhook(sub.secret, r.headers.at("webhook-id"), r.headers.at("webhook-timestamp"), r.body, sig));
   }
 }
+
+TEST_CASE("webhooks: an ordered subscription sends one subject's events one at a time, in order, "
+          "through a failure",
+          "[system][flow][webhooks]") {
+  // The first attempt fails: the same user's next event must wait for it.
+  http_receiver receiver([](size_t n, const received_request&) {
+    return receiver_answer{n == 0 ? 500 : 204, {}};
+  });
+  weft_node node(node_options(hooks_config(json::array({0, 400, 800}))));
+  auto root = login_root(node);
+  auto r = node.post("/v1/subscriptions",
+                     {{"sink", receiver.url()}, {"types", {"auth.user.*"}}, {"ordered", true}},
+                     bearer(root.access));
+  REQUIRE(r.status == 201);
+  auto email = unique_email("ordered");
+  auto id = register_user(node, email).at("id").get<std::string>();
+  login(node, email); // auth.user.login, same subject, while created waits out its retry
+  REQUIRE(receiver.wait_count(3, 15s));
+  std::vector<std::string> types;
+  for (auto& q : receiver.requests()) {
+    auto ev = json::parse(q.body);
+    if (ev.at("subject") == id)
+      types.push_back(ev.at("type").get<std::string>());
+  }
+  CHECK(types == std::vector<std::string>{"auth.user.created", "auth.user.created", "auth.user.login"});
+}
+
+TEST_CASE("webhooks: a deleted subscription's deliveries stop", "[system][flow][webhooks]") {
+  http_receiver receiver([](size_t, const received_request&) { return receiver_answer{500, {}}; });
+  weft_node node(node_options(hooks_config(json::array({0, 1000, 1500, 2000}))));
+  auto root = login_root(node);
+  auto sub = subscribe(node, root.access, receiver.url());
+  register_user(node, unique_email("deleted"));
+  REQUIRE(receiver.wait_count(1, 15s));
+  REQUIRE(node.client().del("/v1/subscriptions/" + sub.id, bearer(root.access)).status == 204);
+  auto seen = receiver.count();
+  CHECK_FALSE(receiver.wait_count(seen + 1, 2500ms)); // retries were due within that
+}
