@@ -1,5 +1,8 @@
 #include "events/routes.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace weft::events {
 
 namespace {
@@ -106,6 +109,19 @@ std::string partition_filter(std::string_view filter, uint32_t partition) {
   if (!filter.starts_with(subject_prefix))
     return {};
   return partitioned_subject(filter, partition);
+}
+
+bool valid_type_pattern(std::string_view p) {
+  if (p == "*")
+    return true;
+  if (p.ends_with(".*"))
+    p.remove_suffix(2);
+  if (p.empty() || p.size() > 255 || p.front() == '.' || p.back() == '.'
+      || p.find("..") != std::string_view::npos)
+    return false;
+  return std::all_of(p.begin(), p.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+  });
 }
 
 bool subject_matches(std::string_view filter, std::string_view subject) {

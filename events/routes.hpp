@@ -42,6 +42,11 @@ std::string unpartitioned_subject(std::string_view wire);
 /// `filter` is not under `weft.` (such a consumer cannot be partitioned).
 std::string partition_filter(std::string_view filter, uint32_t partition);
 
+/// An event type pattern of a subscription or a stream filter: `a.b.c`,
+/// `a.b.*` (every type under `a.b.`) or `*`; tokens of letters, digits,
+/// `_` and `-`.
+bool valid_type_pattern(std::string_view pattern);
+
 /// NATS subject matching: `*` matches one token, `>` one or more trailing tokens.
 bool subject_matches(std::string_view filter, std::string_view subject);
 

@@ -11,6 +11,7 @@
 #include "actors/webhooks/sink_policy.hpp"
 #include "events/codec.hpp"
 #include "events/ids.hpp"
+#include "events/routes.hpp"
 #include "runtime/api_error.hpp"
 #include "runtime/service_kit.hpp"
 
@@ -24,7 +25,7 @@ caf::error check(const std::string& sink, const std::vector<std::string>& types,
   if (auto why = check_sink(sink, s.allow_hosts); !why.empty())
     return api_error(api_errc::unprocessable, "sink refused: " + why, "/sink");
   for (size_t i = 0; i < types.size(); ++i)
-    if (!valid_type_pattern(types[i]))
+    if (!events::valid_type_pattern(types[i]))
       return api_error(api_errc::unprocessable,
                        "not an event type or `prefix.*`: '" + types[i] + "'",
                        "/types/" + std::to_string(i));
@@ -141,19 +142,6 @@ caf::error match_event(unit_of_work& w, const events::envelope& ev, const webhoo
       return err;
   }
   return {};
-}
-
-bool valid_type_pattern(std::string_view p) {
-  if (p == "*")
-    return true;
-  if (p.ends_with(".*"))
-    p.remove_suffix(2);
-  if (p.empty() || p.size() > 255 || p.front() == '.' || p.back() == '.'
-      || p.find("..") != std::string_view::npos)
-    return false;
-  return std::all_of(p.begin(), p.end(), [](char ch) {
-    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
-  });
 }
 
 subscriptions_actor::behavior_type

@@ -41,7 +41,5 @@ caf::error match_event(unit_of_work& w, const events::envelope& ev, const webhoo
 /// True if `s` is enabled and `ev` is of its types and passes its filters.
 bool matches(const subscription_record& s, const events::envelope& ev);
 
-/// True for `a.b.c`, `a.b.*` and `*`.
-bool valid_type_pattern(std::string_view p);
 
 } // namespace weft::webhooks

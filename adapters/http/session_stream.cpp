@@ -12,6 +12,7 @@
 #include "adapters/http/session_stream.hpp"
 #include "adapters/http/wire.hpp"
 #include "events/ids.hpp"
+#include "events/routes.hpp"
 #include "runtime/api_error.hpp"
 #include "runtime/event_feed.hpp"
 #include "runtime/metrics.hpp"
@@ -43,19 +44,6 @@ using clock = std::chrono::steady_clock;
 namespace {
 
 constexpr size_t pull_batch = 256;
-
-/// `a.b.c` or `a.b.*` (or `*`): tokens of letters, digits, `_` and `-`.
-bool valid_type_pattern(std::string_view p) {
-  if (p == "*")
-    return true;
-  if (p.ends_with(".*"))
-    p.remove_suffix(2);
-  if (p.empty() || p.front() == '.' || p.back() == '.' || p.find("..") != std::string_view::npos)
-    return false;
-  return std::all_of(p.begin(), p.end(), [](char ch) {
-    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
-  });
-}
 
 void append_event(std::string& out, std::string_view epoch, uint64_t position,
                   std::string_view type, std::string_view json) {
@@ -121,7 +109,7 @@ void session::start_stream() {
       auto comma = types.find(',', from);
       auto item = std::string_view{types}.substr(
         from, comma == std::string::npos ? std::string::npos : comma - from);
-      if (!valid_type_pattern(item)) {
+      if (!events::valid_type_pattern(item)) {
         fail(invalid_request({{"/types", "not a type or `prefix.*`: '" + std::string{item} + "'"}}));
         return;
       }

@@ -97,3 +97,10 @@ TEST_CASE("partitions: a token after weft., stable, reversible") {
   for (int n : seen)
     CHECK(n > 50); // roughly even
 }
+
+TEST_CASE("type patterns: exact, prefix.* or *", "[routes]") {
+  for (auto ok : {"auth.user.created", "auth.user.*", "*", "a-b_c.d"})
+    CHECK(valid_type_pattern(ok));
+  for (auto bad : {"", ".a", "a.", "a..b", "a.*.b", "a*", "a b", "*.a"})
+    CHECK_FALSE(valid_type_pattern(bad));
+}
