@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test bench-programs bench bench-durable bench-cluster bench-sse clean
+.PHONY: setup build run test bench-programs bench bench-durable bench-cluster bench-sse bench-webhooks clean
 
 setup:
 	@./scripts/setup.sh
@@ -36,6 +36,9 @@ bench-cluster: bench-programs
 
 bench-sse: bench-programs
 	$(BUILD_DIR)/tests/bench/sse_bench $(BUILD_DIR)/main/weft
+
+bench-webhooks: bench-programs
+	$(BUILD_DIR)/tests/bench/webhook_bench $(BUILD_DIR)/main/weft
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -8,6 +8,7 @@
 #include "config/loader.hpp"
 #include "main/admin_commands.hpp"
 #include "main/node.hpp"
+#include "main/remote_commands.hpp"
 #include "runtime/cli.hpp"
 
 // The weft CLI. Exit codes: 0 ok, 1 the node failed at run time, 2 bad
@@ -48,7 +49,10 @@ int main(int argc, char** argv) {
     }
     case verb::run:
     case verb::migrate:
-    case verb::republish: {
+    case verb::republish:
+    case verb::consumers:
+    case verb::dlq:
+    case verb::events_tail: {
       auto env = weft::config::process_environment();
       auto ext = weft::schema_extension_of(weft::service_modules());
       auto loaded = cl.config_path.empty() ? weft::config::load("", env, ext)
@@ -59,6 +63,12 @@ int main(int argc, char** argv) {
         return weft::run_migrate(loaded.value);
       if (cl.what == verb::republish)
         return weft::run_republish(loaded.value, cl.since);
+      if (cl.what == verb::consumers)
+        return weft::run_consumers(loaded.value, cl);
+      if (cl.what == verb::dlq)
+        return weft::run_dlq(loaded.value, cl);
+      if (cl.what == verb::events_tail)
+        return weft::run_events_tail(loaded.value, cl);
       return weft::run_node(loaded.value);
     }
   }

@@ -2,6 +2,7 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include "actors/inbox/consumer_control.hpp"
 #include "actors/inbox/inbox_consumer.hpp"
 #include "actors/outbox/admin.hpp"
 #include "adapters/cluster/member_record.hpp"
@@ -23,9 +24,14 @@ void register_message_types(caf::actor_system_config& cfg,
     .add_message_type<delivery>("weft.delivery")
     .add_message_type<consumer_config>("weft.consumer_config")
     .add_message_type<consumer_stats>("weft.consumer_stats")
+    .add_message_type<std::vector<consumer_stats>>("std::vector<weft.consumer_stats>")
+    .add_message_type<dead_letter_query>("weft.dead_letter_query")
+    .add_message_type<std::vector<delivery>>("std::vector<weft.delivery>")
     .add_message_type<cluster::member_record>("weft.member_record");
   kit::register_types<principal, request_meta, page_request, outbox::republish_request,
-                      outbox::republish_result>(cfg);
+                      outbox::republish_result, inbox::consumer_view, inbox::consumer_list,
+                      inbox::dead_letter_view, inbox::dead_letter_page, inbox::redrive_request,
+                      inbox::redrive_result>(cfg);
   for (const auto& m : modules)
     if (m.register_types)
       m.register_types(cfg);

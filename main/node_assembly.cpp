@@ -11,6 +11,7 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/inbox/consumer_control.hpp"
 #include "actors/inbox/inbox_consumer.hpp"
 #include "actors/inbox/pg_inbox.hpp"
 #include "actors/outbox/admin.hpp"
@@ -89,6 +90,7 @@ struct node_assembly::parts {
   // Services and what feeds them.
   std::map<std::string, std::vector<caf::actor>> services;
   std::vector<caf::actor> inboxes;
+  caf::actor control; ///< the consumers' control plane
   // The cluster: this node's services and where the others' answer.
   std::set<std::string> hosted;
   std::shared_ptr<cluster::member_list> members;
@@ -153,6 +155,11 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
     registry.declare(outbox::outbox_admin_decl());
     p.hosted.insert("outbox");
   }
+  // The consumers' control plane runs where inboxes do; an adapter node
+  // routes /v1/consumers to a service node, like any service's routes.
+  registry.declare(inbox::consumer_control_decl());
+  if (!s.node.services.empty())
+    p.hosted.insert("consumers");
   if (clustered) {
     p.members = std::make_shared<cluster::member_list>();
     registry.declare(cluster::cluster_decl(p.members));
@@ -326,7 +333,8 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
     life.add(
       "service " + d->name,
       [this, &p, d]() -> std::string {
-        service_context ctx{*p.sys, p.data(), node_metrics, settings_.node.name};
+        service_context ctx{*p.sys, p.data(), node_metrics, settings_.node.name,
+                            caf::actor_cast<caf::actor>(p.bus)};
         auto instance = d->start(ctx);
         if (!instance)
           return p.sys->render(instance.error());
@@ -390,6 +398,24 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       // No new deliveries; those at handlers finish (or are naked) first.
       drain_until(*p.sys, caf::actor_cast<caf::actor>(p.bus), deadline, "bus");
       stop_actors(p.inboxes);
+    });
+
+  life.add(
+    "consumer control",
+    [this, &p]() -> std::string {
+      if (!p.hosted.contains("consumers"))
+        return {};
+      p.control = caf::actor_cast<caf::actor>(
+        inbox::spawn_consumer_control(*p.sys, p.bus, registry));
+      registry.bind("consumers", p.control);
+      return {};
+    },
+    [this, &p](time_point) {
+      if (!p.control)
+        return;
+      registry.unbind("consumers");
+      caf::anon_send_exit(p.control, caf::exit_reason::user_shutdown);
+      p.control = nullptr;
     });
 
   // After the services (it advertises their fronts), before the HTTP edge;
@@ -498,7 +524,7 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
         p.accepting = true;
         std::string hosting;
         for (const auto& name : p.hosted)
-          if (name != "outbox")
+          if (name != "outbox" && name != "consumers") // node machinery, not services
             hosting += (hosting.empty() ? "" : ", ") + name;
         std::cout << "weft: node " << settings_.node.name << " (" << mode() << ") hosting "
                   << (hosting.empty() ? "no service (an adapter node)" : hosting)

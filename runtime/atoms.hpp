@@ -29,5 +29,10 @@ using remove_atom = caf::atom_constant<caf::atom("remove")>;
 using rotate_atom = caf::atom_constant<caf::atom("rotate")>;
 using posted_atom = caf::atom_constant<caf::atom("posted")>;
 using quiet_atom = caf::atom_constant<caf::atom("quiet")>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;
+using replay_atom = caf::atom_constant<caf::atom("replay")>;
+using redrive_atom = caf::atom_constant<caf::atom("redrive")>;
 
 } // namespace weft

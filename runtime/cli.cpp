@@ -10,7 +10,16 @@ const char* usage() {
          "       weft outbox republish --since TIME [--config FILE]\n"
          "                                      publish retained outbox rows again (RFC 3339)\n"
          "       weft config check FILE         validate a config file, print every problem\n"
-         "       weft version                   print the version\n";
+         "       weft version                   print the version\n"
+         "against a running node ([--config FILE] [--url URL] [--token TOKEN]; root):\n"
+         "       weft consumers list            the node's consumers, with their lag\n"
+         "       weft consumers pause|resume NAME\n"
+         "                                      stop or restart fetching for a consumer\n"
+         "       weft dlq list NAME [--limit N] its dead letters, as JSON lines\n"
+         "       weft dlq redrive NAME [--id ID | --since TIME]\n"
+         "                                      hand dead letters back (default: all)\n"
+         "       weft events tail [--types T,...] [--subject S] [--from POSITION|earliest]\n"
+         "                                      print events as JSON lines (SSE, resumes)\n";
 }
 
 command_line parse_command_line(const std::vector<std::string>& args) {
@@ -36,32 +45,84 @@ command_line parse_command_line(const std::vector<std::string>& args) {
     cl.config_path = args[2];
     return cl;
   }
-  // run, migrate and outbox republish take --config (and republish --since).
+  // The rest take --config; each its own words and options.
+  using v = command_line::verb;
   size_t first = 1;
+  auto word = [&](size_t i) { return i < args.size() ? args[i] : std::string{}; };
   if (verb == "run")
-    cl.what = command_line::verb::run;
+    cl.what = v::run;
   else if (verb == "migrate")
-    cl.what = command_line::verb::migrate;
-  else if (verb == "outbox" && args.size() > 1 && args[1] == "republish") {
-    cl.what = command_line::verb::republish;
+    cl.what = v::migrate;
+  else if (verb == "outbox" && word(1) == "republish") {
+    cl.what = v::republish;
+    first = 2;
+  } else if (verb == "consumers") {
+    cl.what = v::consumers;
+    cl.action = word(1);
+    if (cl.action == "list")
+      first = 2;
+    else if ((cl.action == "pause" || cl.action == "resume") && !word(2).empty()
+             && !word(2).starts_with("--")) {
+      cl.name = word(2);
+      first = 3;
+    } else
+      return invalid("expected: weft consumers list | pause NAME | resume NAME");
+  } else if (verb == "dlq") {
+    cl.what = v::dlq;
+    cl.action = word(1);
+    if ((cl.action != "list" && cl.action != "redrive") || word(2).empty()
+        || word(2).starts_with("--"))
+      return invalid("expected: weft dlq list NAME | weft dlq redrive NAME [--id ID | --since TIME]");
+    cl.name = word(2);
+    first = 3;
+  } else if (verb == "events" && word(1) == "tail") {
+    cl.what = v::events_tail;
     first = 2;
   } else
     return invalid("unknown command: " + verb);
   if (const char* env = std::getenv("WEFT_CONFIG"))
     cl.config_path = env;
-  for (size_t i = first; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size())
-      cl.config_path = args[++i];
-    else if (args[i].rfind("--config=", 0) == 0)
-      cl.config_path = args[i].substr(9);
-    else if (cl.what == command_line::verb::republish && args[i] == "--since"
-             && i + 1 < args.size())
-      cl.since = args[++i];
-    else
-      return invalid("unknown argument: " + args[i]);
+  const bool remote = cl.what == v::consumers || cl.what == v::dlq || cl.what == v::events_tail;
+  if (remote) {
+    if (const char* env = std::getenv("WEFT_URL"))
+      cl.url = env;
+    if (const char* env = std::getenv("WEFT_TOKEN"))
+      cl.token = env;
   }
-  if (cl.what == command_line::verb::republish && cl.since.empty())
+  for (size_t i = first; i < args.size(); ++i) {
+    const auto& a = args[i];
+    bool has_value = i + 1 < args.size();
+    auto takes = [&](const char* flag, v only) { return a == flag && has_value && cl.what == only; };
+    if (a == "--config" && has_value)
+      cl.config_path = args[++i];
+    else if (a.rfind("--config=", 0) == 0)
+      cl.config_path = a.substr(9);
+    else if (takes("--since", v::republish) || (takes("--since", v::dlq) && cl.action == "redrive"))
+      cl.since = args[++i];
+    else if (remote && a == "--url" && has_value)
+      cl.url = args[++i];
+    else if (remote && a == "--token" && has_value)
+      cl.token = args[++i];
+    else if (takes("--id", v::dlq) && cl.action == "redrive")
+      cl.id = args[++i];
+    else if (takes("--limit", v::dlq) && cl.action == "list") {
+      const auto& n = args[++i];
+      if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos)
+        return invalid("--limit takes a number, got: " + n);
+      cl.limit = static_cast<uint32_t>(std::stoul(n));
+    } else if (takes("--types", v::events_tail))
+      cl.types = args[++i];
+    else if (takes("--subject", v::events_tail))
+      cl.subject = args[++i];
+    else if (takes("--from", v::events_tail))
+      cl.from = args[++i];
+    else
+      return invalid("unknown argument: " + a);
+  }
+  if (cl.what == v::republish && cl.since.empty())
     return invalid("outbox republish needs --since TIME (RFC 3339)");
+  if (!cl.id.empty() && !cl.since.empty())
+    return invalid("dlq redrive takes --id or --since, not both");
   return cl;
 }
 

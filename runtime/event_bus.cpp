@@ -30,3 +30,20 @@ caf::error validate(const consumer_config& cfg) {
 }
 
 } // namespace weft
+
+namespace weft {
+
+bus_message redriven(const bus_message& letter) {
+  bus_message m;
+  m.event = letter.event;
+  m.subject = "weft." + letter.event.type;
+  for (const auto& [k, v] : letter.headers) {
+    if (k == "Weft-Dlq-Subject")
+      m.subject = v;
+    else if (!k.starts_with("Weft-Dlq-") && k != dedupe_id_header)
+      m.headers.emplace_back(k, v);
+  }
+  return m;
+}
+
+} // namespace weft

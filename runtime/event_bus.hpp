@@ -22,6 +22,14 @@ namespace weft {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+/// A header that, when a published message carries it, is the bus's dedupe
+/// id in place of the event id: a message that is not the event itself (a
+/// dead letter of it) must not be taken for a repeat of the event.
+inline constexpr const char* dedupe_id_header = "Weft-Dedupe-Id";
+
+/// The id `publish` dedupes `m` by: its Weft-Dedupe-Id header, else its event id.
+inline const std::string& dedupe_id_of(const struct bus_message& m);
+
 /// A message on the bus: the event, its subject and NATS-style headers.
 struct bus_message {
   std::string subject;         ///< `weft.<type>`, or `weft.dlq.<service>`
@@ -33,6 +41,18 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bus_message& x) {
   return f(caf::meta::type_name("weft.bus_message"), x.subject, x.event, x.headers);
 }
+
+inline const std::string& dedupe_id_of(const bus_message& m) {
+  for (const auto& [k, v] : m.headers)
+    if (k == dedupe_id_header)
+      return v;
+  return m.event.id;
+}
+
+/// The message a redriven dead letter publishes: its event on the subject
+/// it was dead-lettered from (`Weft-Dlq-Subject`, else `weft.<type>`), with
+/// the original's headers (no Weft-Dlq-* ones).
+bus_message redriven(const bus_message& letter);
 
 /// One delivery of a stored message to one consumer.
 struct delivery {
@@ -79,18 +99,45 @@ struct consumer_stats {
   uint64_t pending = 0;        ///< stored, not yet delivered
   uint64_t in_flight = 0;      ///< delivered, not yet acked
   uint64_t delivered = 0, acked = 0, redelivered = 0, dead_lettered = 0;
+  bool paused = false;         ///< takes no new deliveries on this bus instance
+  std::string group;           ///< a partition's: the consumer it is part of ("" : none)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, consumer_stats& x) {
   return f(caf::meta::type_name("weft.consumer_stats"), x.name, x.pending, x.in_flight,
-           x.delivered, x.acked, x.redelivered, x.dead_lettered);
+           x.delivered, x.acked, x.redelivered, x.dead_lettered, x.paused, x.group);
+}
+
+/// Which dead letters of a consumer to read: positions after `after`, at
+/// most `limit`, oldest first.
+struct dead_letter_query {
+  std::string consumer;
+  uint64_t after = 0;
+  uint32_t limit = 100;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dead_letter_query& x) {
+  return f(caf::meta::type_name("weft.dead_letter_query"), x.consumer, x.after, x.limit);
 }
 
 /// The bus. `publish` answers the stream sequence once the message is stored
 /// (a duplicate event id within the dedupe window answers the first
 /// sequence and stores nothing). `drain` answers when no delivery is in flight
 /// or the deadline passed, and stops new deliveries.
+///
+/// `pause` / `resume`: consumer `name` stops or starts again taking new
+/// deliveries on this bus instance (what a handler has finishes); its lag
+/// grows meanwhile. A name not subscribed here answers `sec::invalid_argument`.
+///
+/// Dead letters (the stream's `weft.dlq.<name>`, with their Weft-Dlq-*
+/// headers) are read with `list` as deliveries (`stream_seq`: the letter's
+/// position; `message.subject`: the letter's subject); `redrive` publishes
+/// the events of the letters at the given positions again on their original
+/// subjects (the consumer's inbox takes them; others have them recorded
+/// already and skip them), then deletes those letters: how many went. With
+/// `republish` false it only deletes them (their service took them back).
 ///
 /// `assign` (a bus with partitions, in a cluster): the partitions of consumer
 /// `name` this bus instance reads from now on. It answers once the
@@ -102,6 +149,10 @@ using event_bus_actor = caf::typed_actor<
   caf::replies_to<subscribe_atom, consumer_config, event_handler_actor>::with<ack_atom>,
   caf::replies_to<stats_atom>::with<std::vector<consumer_stats>>,
   caf::replies_to<drain_atom, uint32_t>::with<ack_atom>,
-  caf::replies_to<assign_atom, std::string, std::vector<uint32_t>>::with<ack_atom>>;
+  caf::replies_to<assign_atom, std::string, std::vector<uint32_t>>::with<ack_atom>,
+  caf::replies_to<pause_atom, std::string>::with<ack_atom>,
+  caf::replies_to<resume_atom, std::string>::with<ack_atom>,
+  caf::replies_to<list_atom, dead_letter_query>::with<std::vector<delivery>>,
+  caf::replies_to<redrive_atom, std::string, std::vector<uint64_t>, bool>::with<uint64_t>>;
 
 } // namespace weft

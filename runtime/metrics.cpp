@@ -119,6 +119,8 @@ struct metrics::impl {
   std::map<std::string, prometheus::Family<prometheus::Gauge>*, std::less<>> gauges;
   std::mutex counters_mtx;
   std::map<std::string, prometheus::Family<prometheus::Counter>*, std::less<>> counters;
+  std::mutex latencies_mtx;
+  std::map<std::string, prometheus::Family<prometheus::Histogram>*, std::less<>> latencies;
 
   impl() {
     const char* names[] = {"published", "delivered", "acked", "redelivered",
@@ -252,6 +254,29 @@ void metrics::counter(std::string_view name, std::string_view help,
     family->Add({}).Increment(increment);
   else
     family->Add({{std::string{label}, std::string{label_value}}}).Increment(increment);
+}
+
+void metrics::latency(std::string_view name, std::string_view help, std::string_view label,
+                      std::string_view label_value, double seconds) {
+  prometheus::Family<prometheus::Histogram>* family = nullptr;
+  {
+    std::lock_guard<std::mutex> guard{impl_->latencies_mtx};
+    auto i = impl_->latencies.find(name);
+    if (i == impl_->latencies.end()) {
+      family = &prometheus::BuildHistogram()
+                  .Name(std::string{name})
+                  .Help(std::string{help})
+                  .Register(*impl_->registry);
+      impl_->latencies.emplace(std::string{name}, family);
+    } else {
+      family = i->second;
+    }
+  }
+  if (label.empty())
+    family->Add({}, outbox_latency_buckets()).Observe(seconds);
+  else
+    family->Add({{std::string{label}, std::string{label_value}}}, outbox_latency_buckets())
+      .Observe(seconds);
 }
 
 std::shared_ptr<prometheus::Registry> metrics::registry() const {

@@ -58,6 +58,11 @@ public:
   void counter(std::string_view name, std::string_view help, std::string_view label,
                std::string_view label_value, double increment = 1.0);
 
+  /// A latency histogram observed by whoever owns it, buckets 1 ms to 5 min,
+  /// e.g. `weft_webhook_attempt_duration_seconds`.
+  void latency(std::string_view name, std::string_view help, std::string_view label,
+               std::string_view label_value, double seconds);
+
   std::shared_ptr<prometheus::Registry> registry() const;
 
 private:

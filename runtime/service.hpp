@@ -23,7 +23,7 @@ namespace weft {
 class unit_of_work;
 class store;
 class metrics;
-using event_bus_actor_fwd = caf::actor;
+struct bus_message;
 
 /// An event type a service publishes: from its typed event (events/typed_event.hpp).
 struct event_decl {
@@ -61,6 +61,9 @@ struct service_context {
   store& data;                      ///< its unit-of-work factory: memory or PostgreSQL
   metrics& node_metrics;
   std::string node_name;
+  /// The node's event bus (an `event_bus_actor`), for what a service puts
+  /// on the stream itself rather than through its outbox (dead letters).
+  caf::actor bus;
 };
 
 /// A service's declaration: everything the node needs to host it, serve its
@@ -74,6 +77,11 @@ struct service_decl {
   event_batch_handler_fn on_events;          ///< optional: many events at once
   token_verifier verify_token;               ///< bearer tokens it issues, checked by the edge
   bool resolves_api_keys = false;            ///< its front answers `identity_actor`
+  /// Dead letters of its consumer that it takes back itself when they are
+  /// redriven, instead of their events being published again (its inbox
+  /// has them recorded): true for such a `letter`, which its front is then
+  /// sent as `(redrive_atom, bus_message)` and answers `ack_atom`. May be empty.
+  std::function<bool(const bus_message& letter)> takes_back_letter;
   /// Spawns the service; called once, on the node that hosts it.
   std::function<caf::expected<service_instance>(service_context&)> start;
 };

@@ -21,7 +21,7 @@ namespace weft::outbox {
 namespace {
 
 /// The relay's own interface: the port plus its timers.
-using relay_impl = event_relay_actor::extend<
+using event_relay_impl = event_relay_actor::extend<
   caf::reacts_to<retry_atom, uint64_t>, ///< backoff elapsed: event number
   caf::reacts_to<drain_deadline>>;
 
@@ -34,7 +34,7 @@ struct pending_event {
 
 /// The relay's state. An event is either queued (not started) or started
 /// (publishing, or waiting for a retry); a started event's subject is busy.
-struct relay_state {
+struct event_relay_state {
   static inline const char* name = "weft.outbox_relay";
   outbox_options opts;
   std::deque<pending_event> queue;               ///< not started, arrival order
@@ -47,18 +47,18 @@ struct relay_state {
   size_t pending() const { return queue.size() + started.size(); }
 };
 
-using relay_pointer = relay_impl::stateful_pointer<relay_state>;
+using event_relay_pointer = event_relay_impl::stateful_pointer<event_relay_state>;
 
-void publish(relay_pointer self, uint64_t number);
+void publish(event_relay_pointer self, uint64_t number);
 
-void report_pending(relay_state& st) {
+void report_pending(event_relay_state& st) {
   if (st.opts.metrics != nullptr)
     st.opts.metrics->gauge("weft_outbox_pending",
                            "Committed events not yet stored on the bus", "relay",
                            st.opts.name, static_cast<double>(st.pending()));
 }
 
-void check_drained(relay_state& st) {
+void check_drained(event_relay_state& st) {
   if (st.pending() == 0)
     st.drains.release_all();
 }
@@ -67,7 +67,7 @@ void check_drained(relay_state& st) {
 /// already skipped (so a subject's events never overtake each other). The
 /// scan is bounded: a long run of one busy subject waits a little longer
 /// rather than costing O(queue) per answer.
-void pump(relay_pointer self) {
+void pump(event_relay_pointer self) {
   auto& st = self->state;
   auto limit = std::max<uint32_t>(st.opts.max_in_flight, 1);
   size_t scan_budget = 4 * static_cast<size_t>(limit) + 16;
@@ -88,7 +88,7 @@ void pump(relay_pointer self) {
   }
 }
 
-void on_stored(relay_pointer self, uint64_t number) {
+void on_stored(event_relay_pointer self, uint64_t number) {
   auto& st = self->state;
   auto it = st.started.find(number);
   if (it == st.started.end())
@@ -100,7 +100,7 @@ void on_stored(relay_pointer self, uint64_t number) {
   check_drained(st);
 }
 
-void on_failed(relay_pointer self, uint64_t number, const caf::error& err) {
+void on_failed(event_relay_pointer self, uint64_t number, const caf::error& err) {
   auto& st = self->state;
   auto it = st.started.find(number);
   if (it == st.started.end())
@@ -113,7 +113,7 @@ void on_failed(relay_pointer self, uint64_t number, const caf::error& err) {
   self->delayed_send(self, delay, retry_atom::value, number);
 }
 
-void publish(relay_pointer self, uint64_t number) {
+void publish(event_relay_pointer self, uint64_t number) {
   auto& st = self->state;
   auto it = st.started.find(number);
   if (it == st.started.end())
@@ -126,7 +126,7 @@ void publish(relay_pointer self, uint64_t number) {
           [self, number](caf::error& err) { on_failed(self, number, err); });
 }
 
-relay_impl::behavior_type outbox_relay(relay_pointer self, outbox_options opts) {
+event_relay_impl::behavior_type outbox_relay(event_relay_pointer self, outbox_options opts) {
   self->state.opts = std::move(opts);
   return {
     [self](publish_atom, std::vector<events::envelope>& batch) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <random>
 
 #include <caf/all.hpp>
@@ -11,8 +12,12 @@
 #include "actors/webhooks/http_poster.hpp"
 #include "actors/webhooks/repo.hpp"
 #include "actors/webhooks/signature.hpp"
+#include "events/codec.hpp"
 #include "events/ids.hpp"
+#include "events/routes.hpp"
 #include "runtime/atoms.hpp"
+#include "runtime/event_bus.hpp"
+#include "runtime/metrics.hpp"
 #include "runtime/store.hpp"
 
 namespace weft::webhooks {
@@ -21,6 +26,8 @@ namespace {
 
 using dispatcher_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
+  caf::reacts_to<wake_atom>,   ///< record the attempts that ended
+  caf::reacts_to<stats_atom>,
   caf::reacts_to<posted_atom, uint64_t, int32_t, std::string, int32_t, int32_t>>;
 
 /// An attempt under way.
@@ -29,13 +36,32 @@ struct attempt {
   subscription_record sub;
 };
 
+/// An attempt that ended (its `attempts`th), waiting to be recorded.
+struct ended_attempt {
+  attempt a;
+  delivery_outcome o;
+  size_t attempts = 0;
+};
+
+/// Ended attempts recorded in one transaction at most (one commit for many:
+/// with fsync on, a commit per attempt would bound the rate).
+constexpr size_t record_batch = 64;
+/// How long an ended attempt waits for others to share its commit.
+constexpr auto record_delay = std::chrono::milliseconds{2};
+
 struct dispatcher_state {
   static inline const char* name = "weft.webhooks.dispatcher";
   std::shared_ptr<store_session> session;
   webhooks_settings settings;
   std::string owner;
+  event_bus_actor bus;          ///< where exhausted deliveries are dead-lettered
+  metrics* node_metrics = nullptr;
+  std::set<std::string> pending_reported; ///< subscriptions with a pending gauge set
   std::unique_ptr<http_poster> poster;
   std::map<uint64_t, attempt> in_flight;
+  std::vector<ended_attempt> ended;  ///< to record
+  bool record_scheduled = false;
+  bool more_due = false;             ///< the last claim was full: claim again when there is room
   uint64_t next_job = 1;
   std::minstd_rand rng{std::random_device{}()};
 
@@ -76,7 +102,8 @@ post_job job_for(const attempt& a, uint64_t id, const webhooks_settings& s) {
   return j;
 }
 
-void tick(self_ptr self) {
+/// Leases due rows for the room there is and starts their attempts.
+void claim(self_ptr self) {
   auto& st = self->state;
   auto room = st.settings.max_in_flight > st.in_flight.size()
                 ? st.settings.max_in_flight - st.in_flight.size()
@@ -90,7 +117,7 @@ void tick(self_ptr self) {
       std::map<std::string, subscription_record> by_id;
       std::vector<std::string> enabled, ordered;
       for (auto& s : *subs) {
-        if (!s.enabled)
+        if (!s.enabled || s.paused)
           continue;
         enabled.push_back(s.id);
         if (s.ordered)
@@ -109,6 +136,7 @@ void tick(self_ptr self) {
     });
     if (err)
       spdlog::warn("webhooks: cannot claim deliveries: {}", self->system().render(err));
+    st.more_due = !err && claimed.size() == room;
     for (auto& a : claimed) {
       auto id = st.next_job++;
       auto job = job_for(a, id, st.settings);
@@ -116,11 +144,169 @@ void tick(self_ptr self) {
       st.poster->submit(std::move(job));
     }
   }
-  self->delayed_send(self, std::chrono::milliseconds{st.settings.poll_ms}, tick_atom::value);
+}
+
+void tick(self_ptr self) {
+  claim(self);
+  self->delayed_send(self, std::chrono::milliseconds{self->state.settings.poll_ms},
+                     tick_atom::value);
 }
 
 std::string at_after(std::chrono::milliseconds d) {
   return events::format_rfc3339_ms(std::chrono::system_clock::now() + d);
+}
+
+/// How an attempt ended, for the metrics.
+const char* outcome_label(const delivery_outcome& o) {
+  if (o.status == "pending")
+    return "failed";
+  return o.status.c_str(); // delivered, gone, exhausted
+}
+
+/// Disables subscription `id` (if it is enabled) and says why in an event.
+caf::error disable(unit_of_work& w, const std::string& id, const std::string& reason,
+                   const std::string& cause) {
+  auto subs = open_repository(w);
+  auto cur = subs->find(id);
+  if (!cur)
+    return cur.error();
+  if (!*cur || !(*cur)->enabled)
+    return {};
+  auto s = **cur;
+  s.enabled = false;
+  s.disabled_reason = reason;
+  s.updated_at = events::now_rfc3339_ms();
+  auto ok = subs->replace(s);
+  if (!ok)
+    return ok.error();
+  w.emit(event_of(subscription_disabled{s.id, reason}, s.id, cause));
+  return {};
+}
+
+/// Records in the unit how attempt `e` ended, with what follows from it:
+/// the exhausted event, the subscription's failing time, disabling (then
+/// `disabled_why` says why).
+caf::error record_one(unit_of_work& w, const ended_attempt& e, const webhooks_settings& settings,
+                      std::string& disabled_why) {
+  const auto& a = e.a;
+  const auto& o = e.o;
+  disabled_why.clear();
+  if (auto err = open_delivery_repository(w)->settle(a.row.id, o))
+    return err;
+  if (o.status == "exhausted")
+    w.emit(event_of(attempt_exhausted{a.sub.id, a.row.event_id, a.sub.sink,
+                                      static_cast<int64_t>(e.attempts), o.code, o.error},
+                    a.sub.id, a.row.event_id));
+  if (o.status == "gone") {
+    disabled_why = "the sink answered 410 Gone";
+    return disable(w, a.sub.id, disabled_why, a.row.event_id);
+  }
+  auto subs = open_repository(w);
+  if (o.status == "delivered") {
+    if (!a.sub.failing_since.empty()) // a success ends the failing time
+      if (auto ok = subs->set_failing_since(a.sub.id, ""); !ok)
+        return ok.error();
+    return {};
+  }
+  // A failure: the failing time starts now unless it started before, and
+  // a subscription failing longer than disable_after_s is disabled.
+  auto now = std::chrono::system_clock::now();
+  std::chrono::system_clock::time_point since;
+  if (a.sub.failing_since.empty() || !events::parse_rfc3339(a.sub.failing_since, since)) {
+    auto ok = subs->set_failing_since(a.sub.id, events::format_rfc3339_ms(now));
+    return ok ? caf::error{} : ok.error();
+  }
+  if (settings.disable_after_s > 0
+      && now - since >= std::chrono::seconds{settings.disable_after_s}) {
+    disabled_why = "failing since " + a.sub.failing_since + " without a success"
+                   + " (webhooks.disable_after_s = " + std::to_string(settings.disable_after_s)
+                   + ")";
+    return disable(w, a.sub.id, disabled_why, a.row.event_id);
+  }
+  return {};
+}
+
+/// Records every ended attempt in one transaction, then claims again if
+/// more rows were due than there was room for.
+void record_ended(self_ptr self) {
+  auto& st = self->state;
+  st.record_scheduled = false;
+  if (st.ended.empty())
+    return;
+  auto batch = std::move(st.ended);
+  st.ended.clear();
+  std::vector<std::string> why(batch.size());
+  auto err = st.session->transact([&](unit_of_work& w) -> caf::error {
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (auto e = record_one(w, batch[i], st.settings, why[i]))
+        return e;
+    return {};
+  });
+  if (err) {
+    spdlog::warn("webhooks: cannot record {} deliveries: {} (their leases will expire)",
+                 batch.size(), self->system().render(err));
+    return;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto& e = batch[i];
+    if (st.node_metrics != nullptr) {
+      st.node_metrics->counter("weft_webhook_attempts_total",
+                               "Webhook delivery attempts, by outcome (delivered, failed: tried "
+                               "again later, gone, exhausted)",
+                               "outcome", outcome_label(e.o));
+      st.node_metrics->latency("weft_webhook_attempt_duration_seconds",
+                               "Webhook attempts from request to answer (or failure)", "", "",
+                               static_cast<double>(e.o.latency_ms) / 1000.0);
+      if (!why[i].empty())
+        st.node_metrics->counter("weft_webhook_subscriptions_disabled_total",
+                                 "Subscriptions the node disabled (410 Gone, or failing too long)",
+                                 "reason", e.o.status == "gone" ? "gone" : "failing");
+    }
+    if (!why[i].empty())
+      spdlog::warn("webhooks: subscription {} ({}) disabled: {}", e.a.sub.id, e.a.sub.sink,
+                   why[i]);
+  }
+  if (st.more_due)
+    claim(self);
+}
+
+/// Queues an ended attempt: recorded with others a moment later, or at
+/// once when the batch is full or nothing else is under way.
+void settle(self_ptr self, const attempt& a, const delivery_outcome& o, size_t attempts) {
+  auto& st = self->state;
+  st.ended.push_back(ended_attempt{a, o, attempts});
+  if (st.ended.size() >= record_batch || st.in_flight.empty()) {
+    record_ended(self);
+    return;
+  }
+  if (!st.record_scheduled) {
+    st.record_scheduled = true;
+    self->delayed_send(self, record_delay, wake_atom::value);
+  }
+}
+
+/// The dead letter of an exhausted delivery: the event as it was POSTed,
+/// on weft.dlq.webhooks, with the endpoint and the reason.
+caf::expected<bus_message> dead_letter_of(const attempt& a, const delivery_outcome& o,
+                                          size_t attempts) {
+  auto ev = events::decode(a.row.body);
+  if (!ev)
+    return ev.error();
+  bus_message m;
+  m.subject = events::dead_letter_subject("webhooks");
+  m.event = std::move(*ev);
+  m.headers = {
+    {"Weft-Dlq-Reason", o.error.empty() ? "answered " + std::to_string(o.code) : o.error},
+    {"Weft-Dlq-Consumer", "webhooks"},
+    {"Weft-Dlq-Deliveries", std::to_string(attempts)},
+    {"Weft-Dlq-Subject", "weft." + a.row.type},
+    {"Weft-Dlq-Endpoint", a.sub.sink},
+    {"Weft-Dlq-Subscription", a.sub.id},
+    {"Weft-Dlq-Time", events::now_rfc3339_ms()},
+    // Stable: a second try after a crash is stored once.
+    {dedupe_id_header, "dlq:webhooks:" + a.sub.id + ":" + a.row.event_id},
+  };
+  return m;
 }
 
 void posted(self_ptr self, const post_result& r) {
@@ -138,13 +324,11 @@ void posted(self_ptr self, const post_result& r) {
               ? "answered " + std::to_string(r.code)
               : r.error;
   auto attempts = static_cast<size_t>(a.row.attempts) + 1; // with this one
-  bool disable = false;
   if (r.code >= 200 && r.code < 300) {
     o.status = "delivered";
     o.error.clear();
   } else if (r.code == 410) {
     o.status = "gone";
-    disable = true;
   } else if (attempts < schedule.size()) {
     // The schedule counts from the event: the step's delay less the last.
     auto step = std::chrono::milliseconds{schedule[attempts]}
@@ -159,50 +343,104 @@ void posted(self_ptr self, const post_result& r) {
   } else {
     o.status = "exhausted";
   }
-  auto err = st.session->transact([&](unit_of_work& w) -> caf::error {
-    if (auto e = open_delivery_repository(w)->settle(a.row.id, o))
-      return e;
-    if (o.status == "exhausted")
-      w.emit(event_of(attempt_exhausted{a.sub.id, a.row.event_id, a.sub.sink,
-                                        static_cast<int64_t>(attempts), r.code, o.error},
-                      a.sub.id, a.row.event_id));
-    if (disable) {
-      auto subs = open_repository(w);
-      auto cur = subs->find(a.sub.id);
-      if (!cur)
-        return cur.error();
-      if (*cur && (*cur)->enabled) {
-        auto s = **cur;
-        s.enabled = false;
-        s.updated_at = events::now_rfc3339_ms();
-        auto ok = subs->replace(s);
-        if (!ok)
-          return ok.error();
-        w.emit(event_of(subscription_disabled{s.id, "the sink answered 410 Gone"}, s.id,
-                        a.row.event_id));
-      }
+  if (o.status != "exhausted" || !st.bus) {
+    settle(self, a, o, attempts);
+    return;
+  }
+  // Dead-lettered first, recorded after: a crash between the two sends the
+  // last attempt again (the lease expires) and stores the letter once.
+  auto letter = dead_letter_of(a, o, attempts);
+  if (!letter) {
+    spdlog::error("webhooks: delivery {} has an undecodable body, not dead-lettered: {}",
+                  a.row.id, self->system().render(letter.error()));
+    settle(self, a, o, attempts);
+    return;
+  }
+  self->request(st.bus, std::chrono::seconds{10}, publish_atom::value, std::move(*letter))
+    .then([self, a, o, attempts](uint64_t) { settle(self, a, o, attempts); },
+          [self, a](caf::error& e) {
+            spdlog::warn("webhooks: cannot dead-letter delivery {}: {} (its lease will expire "
+                         "and its last attempt is made again)",
+                         a.row.id, self->system().render(e));
+          });
+}
+
+/// Pending deliveries per subscription, and the disabled and paused ones,
+/// as gauges (every node reports the same, cluster-wide figures).
+void report(self_ptr self) {
+  auto& st = self->state;
+  self->delayed_send(self, std::chrono::milliseconds{st.settings.stats_ms}, stats_atom::value);
+  if (st.node_metrics == nullptr)
+    return;
+  std::vector<pending_summary> pending;
+  int64_t disabled = 0, paused = 0;
+  auto err = st.session->read([&](unit_of_work& w) -> caf::error {
+    auto subs = open_repository(w)->list({}, st.settings.max_subscriptions);
+    if (!subs)
+      return subs.error();
+    for (auto& s : *subs) {
+      disabled += s.enabled ? 0 : 1;
+      paused += s.paused ? 1 : 0;
     }
+    auto p = open_delivery_repository(w)->pending();
+    if (!p)
+      return p.error();
+    pending = std::move(*p);
     return {};
   });
-  if (err)
-    spdlog::warn("webhooks: cannot record delivery {}: {} (its lease will expire)", a.row.id,
-                 self->system().render(err));
+  if (err) {
+    spdlog::warn("webhooks: cannot read pending deliveries: {}", self->system().render(err));
+    return;
+  }
+  auto& m = *st.node_metrics;
+  m.gauge("weft_webhook_subscriptions_disabled", "Webhook subscriptions disabled", "", "",
+          static_cast<double>(disabled));
+  m.gauge("weft_webhook_subscriptions_paused", "Webhook subscriptions paused", "", "",
+          static_cast<double>(paused));
+  auto now = std::chrono::system_clock::now();
+  std::set<std::string> seen;
+  for (auto& p : pending) {
+    std::chrono::system_clock::time_point oldest;
+    double age = 0;
+    if (events::parse_rfc3339(p.oldest_created_at, oldest))
+      age = std::max(0.0, std::chrono::duration<double>(now - oldest).count());
+    m.gauge("weft_webhook_pending", "Webhook deliveries waiting, per subscription",
+            "subscription", p.subscription_id, static_cast<double>(p.pending));
+    m.gauge("weft_webhook_oldest_pending_seconds",
+            "Age of a subscription's oldest waiting delivery", "subscription", p.subscription_id,
+            age);
+    seen.insert(p.subscription_id);
+  }
+  for (auto& id : st.pending_reported)
+    if (!seen.contains(id)) {
+      m.gauge("weft_webhook_pending", "Webhook deliveries waiting, per subscription",
+              "subscription", id, 0);
+      m.gauge("weft_webhook_oldest_pending_seconds",
+              "Age of a subscription's oldest waiting delivery", "subscription", id, 0);
+    }
+  st.pending_reported = std::move(seen);
 }
 
 dispatcher_actor::behavior_type dispatcher(self_ptr self, std::shared_ptr<store_session> session,
-                                           webhooks_settings settings, std::string owner) {
+                                           webhooks_settings settings, std::string owner,
+                                           caf::actor bus, metrics* node_metrics) {
   auto& st = self->state;
   st.session = std::move(session);
   st.settings = std::move(settings);
   st.owner = std::move(owner);
+  st.bus = caf::actor_cast<event_bus_actor>(bus); // untyped through spawn (CAF 0.17)
+  st.node_metrics = node_metrics;
   auto me = caf::actor_cast<caf::actor>(self);
   st.poster = std::make_unique<http_poster>(st.settings.allow_hosts, [me](post_result r) {
     caf::anon_send(me, posted_atom::value, r.id, r.code, std::move(r.error), r.latency_ms,
                    r.retry_after_s);
   });
   self->send(self, tick_atom::value);
+  self->send(self, stats_atom::value);
   return {
     [self](tick_atom) { tick(self); },
+    [self](wake_atom) { record_ended(self); },
+    [self](stats_atom) { report(self); },
     [self](posted_atom, uint64_t id, int32_t code, std::string& error, int32_t latency,
            int32_t retry_after) {
       posted(self, post_result{id, code, std::move(error), latency, retry_after});
@@ -215,7 +453,7 @@ dispatcher_actor::behavior_type dispatcher(self_ptr self, std::shared_ptr<store_
 caf::actor spawn_dispatcher(service_context& ctx, const webhooks_settings& settings) {
   auto owner = ctx.node_name + ":" + events::new_uuid_v7();
   auto h = ctx.system.spawn<caf::detached>(dispatcher, ctx.data.open_session("webhooks-dispatch"),
-                                           settings, owner);
+                                           settings, owner, ctx.bus, &ctx.node_metrics);
   return caf::actor_cast<caf::actor>(h);
 }
 

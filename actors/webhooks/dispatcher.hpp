@@ -19,7 +19,12 @@
 // - anything else (3xx, 4xx, 5xx, timeout, refused, a forbidden address):
 //   tried again at the next step of webhooks.retry_schedule_ms (+-20%
 //   jitter), or later when a 429/503 says Retry-After; after the last step
-//   it is `exhausted` (event weft.webhook.attempt.exhausted).
+//   it is dead-lettered on weft.dlq.webhooks (the event, with the endpoint
+//   and the reason in Weft-Dlq-* headers), then `exhausted` (event
+//   weft.webhook.attempt.exhausted).
+// A subscription failing without a success for webhooks.disable_after_s is
+// disabled (event weft.webhook.subscription.disabled). Paused ones are not
+// claimed for. Every webhooks.stats_ms it sets the pending gauges.
 // Its store session may block (PostgreSQL): it runs on a thread of its own.
 namespace weft::webhooks {
 

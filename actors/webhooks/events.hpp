@@ -33,7 +33,7 @@ struct attempt_exhausted {
 };
 WEFT_WIRE(attempt_exhausted)
 
-/// A subscription was disabled (its sink answered 410 Gone).
+/// A subscription was disabled by the node (410 Gone, or failing too long).
 struct subscription_disabled {
   static constexpr std::string_view type_name = "weft.webhook.subscription.disabled";
   static constexpr int version = 1;

@@ -10,13 +10,14 @@
 #include "events/wire.hpp"
 #include "runtime/atoms.hpp"
 #include "runtime/cursor.hpp"
+#include "runtime/event_bus.hpp"
 #include "runtime/route.hpp"
 
 // The webhooks service: subscriptions of HTTP endpoints (sinks) to the
 // event stream, shaped like the CloudEvents Subscriptions API, managed by
 // admin and root. Each subscription has a signing secret (Standard
-// Webhooks), shown when it is created or rotated and never again. Delivery
-// of the matching events is the next part of this service (see the README).
+// Webhooks), shown when it is created or rotated and never again. The
+// matcher and the dispatcher (dispatcher.hpp) deliver the matching events.
 namespace weft::webhooks {
 
 /// Events whose CloudEvents `subject` is, starts with or ends with a value
@@ -103,8 +104,11 @@ struct subscription_view {
   subscription_filters filters;
   bool ordered = false;
   bool enabled = true;
+  bool paused = false;
   std::string created_at;
   std::string updated_at;
+  std::string failing_since;
+  std::string disabled_reason;
   std::string secret;
 
   static auto describe() {
@@ -116,8 +120,17 @@ struct subscription_view {
       wire::field("filters", &subscription_view::filters),
       wire::field("ordered", &subscription_view::ordered),
       wire::field("enabled", &subscription_view::enabled),
+      wire::field("paused", &subscription_view::paused)
+        .doc("events are recorded for it but not sent until it is resumed"),
       wire::field("created_at", &subscription_view::created_at).format("date-time"),
       wire::field("updated_at", &subscription_view::updated_at).format("date-time"),
+      wire::field("failing_since", &subscription_view::failing_since)
+        .nullable()
+        .format("date-time")
+        .doc("its first failure since its last success"),
+      wire::field("disabled_reason", &subscription_view::disabled_reason)
+        .nullable()
+        .doc("why the node disabled it (410 Gone, or failing for webhooks.disable_after_s)"),
       wire::field("secret", &subscription_view::secret)
         .nullable()
         .doc("the signing secret: shown once, when created"));
@@ -201,6 +214,32 @@ struct delivery_page {
 };
 WEFT_WIRE(delivery_page)
 
+/// `POST /v1/subscriptions/{id}/replay`: deliver again what was recorded
+/// for it since a time.
+struct replay_request {
+  std::string since;
+
+  static auto describe() {
+    return wire::object<replay_request>(
+      "weft.webhooks.replay_request", "Which deliveries to make again",
+      wire::field("since", &replay_request::since)
+        .format("date-time")
+        .doc("every event recorded for the subscription at or after this time"));
+  }
+};
+WEFT_WIRE(replay_request)
+
+struct replay_result {
+  int64_t replayed = 0;
+
+  static auto describe() {
+    return wire::object<replay_result>(
+      "weft.webhooks.replay_result", "How many deliveries are pending again",
+      wire::field("replayed", &replay_result::replayed));
+  }
+};
+WEFT_WIRE(replay_result)
+
 /// The front (admin and root; the routes check the role).
 using subscriptions_actor = caf::typed_actor<
   caf::replies_to<create_atom, subscription_request>::with<subscription_view>,
@@ -211,7 +250,14 @@ using subscriptions_actor = caf::typed_actor<
                   std::vector<std::string>>::with<subscription_view>,
   caf::replies_to<remove_atom, std::string>::with<ack_atom>,
   caf::replies_to<rotate_atom, std::string>::with<secret_rotation>,
-  caf::replies_to<list_atom, std::string, page_request>::with<delivery_page>>;
+  caf::replies_to<list_atom, std::string, page_request>::with<delivery_page>,
+  caf::replies_to<pause_atom, std::string>::with<subscription_view>,
+  caf::replies_to<resume_atom, std::string>::with<subscription_view>,
+  /// subscription id, event id
+  caf::replies_to<redeliver_atom, std::string, std::string>::with<delivery_view>,
+  caf::replies_to<replay_atom, std::string, replay_request>::with<replay_result>,
+  /// a dead letter of an exhausted delivery, redriven: pending again
+  caf::replies_to<redrive_atom, bus_message>::with<ack_atom>>;
 
 /// `/v1/subscriptions...` (admin, root).
 std::vector<route_decl> subscription_routes();

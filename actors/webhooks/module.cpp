@@ -3,7 +3,10 @@
 #include "actors/webhooks/events.hpp"
 #include "actors/webhooks/interface.hpp"
 #include "actors/webhooks/subscriptions.hpp"
+#include "runtime/event_bus.hpp"
 #include "runtime/service_kit.hpp"
+
+#include <algorithm>
 
 namespace weft::webhooks {
 
@@ -16,7 +19,7 @@ service_module module() {
                                          subscription_request, subscription_patch,
                                          subscription_view, subscription_page, secret_rotation,
                                          delivery_view, delivery_page, attempt_exhausted,
-                                         subscription_disabled>;
+                                         subscription_disabled, replay_request, replay_result>;
   m.declare = [](const config::settings& all) {
     auto settings = settings_of(all);
     service_decl d;
@@ -30,6 +33,12 @@ service_module module() {
       return match_event(w, ev, settings);
     };
     d.start = [settings](service_context& ctx) { return spawn_webhooks_group(ctx, settings); };
+    // A redriven letter of an exhausted delivery makes it pending again (its
+    // event is recorded by the matcher's inbox: publishing it would do nothing).
+    d.takes_back_letter = [](const bus_message& letter) {
+      return std::any_of(letter.headers.begin(), letter.headers.end(),
+                         [](const auto& h) { return h.first == "Weft-Dlq-Subscription"; });
+    };
     return d;
   };
   return m;

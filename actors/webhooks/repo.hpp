@@ -21,11 +21,14 @@ struct subscription_record {
   std::string filters_json;       ///< JSON object
   bool ordered = false;
   bool enabled = true;
+  bool paused = false;            ///< rows are recorded, none is claimed
   std::string secret;             ///< whsec_...
   std::string previous_secret;    ///< signs too until previous_until (empty: none)
   std::string previous_until;     ///< RFC 3339
   std::string created_at;
   std::string updated_at;
+  std::string failing_since;      ///< RFC 3339: first failure since the last success ("": none)
+  std::string disabled_reason;    ///< why it was disabled by the node ("": by a user or not)
 };
 
 class subscription_repository {
@@ -48,6 +51,11 @@ public:
                                                                size_t limit) = 0;
 
   virtual caf::expected<int64_t> count() = 0;
+
+  /// Sets when `id` started failing unless it is set (with "": clears it);
+  /// false if there is no such subscription. Apart from `replace`: the dispatcher writes it
+  /// while users may change the rest.
+  virtual caf::expected<bool> set_failing_since(std::string_view id, std::string_view since) = 0;
 };
 
 /// One event to deliver to one subscription, and how it went so far.
@@ -77,6 +85,13 @@ struct delivery_outcome {
   int32_t latency_ms = 0;
 };
 
+/// What waits to be delivered to one subscription.
+struct pending_summary {
+  std::string subscription_id;
+  int64_t pending = 0;
+  std::string oldest_created_at; ///< RFC 3339 of the oldest pending row
+};
+
 class delivery_repository {
 public:
   virtual ~delivery_repository() = default;
@@ -96,6 +111,19 @@ public:
 
   /// Deletes every row of a subscription (it was deleted).
   virtual caf::error remove_for(std::string_view subscription_id) = 0;
+
+  /// Makes the row of (subscription, event) pending again and due now, with
+  /// the whole retry schedule ahead (attempts 0); nullopt if there is none.
+  virtual caf::expected<std::optional<delivery_record>>
+  redeliver(std::string_view subscription_id, std::string_view event_id) = 0;
+
+  /// Makes every row of the subscription created at or after `since` (RFC
+  /// 3339) and not pending pending again, due now, attempts 0; how many.
+  virtual caf::expected<int64_t> replay(std::string_view subscription_id,
+                                        std::string_view since) = 0;
+
+  /// Pending rows per subscription that has any.
+  virtual caf::expected<std::vector<pending_summary>> pending() = 0;
 
   /// A subscription's rows with id > `after`, oldest first, at most `limit`.
   virtual caf::expected<std::vector<delivery_record>>

@@ -63,6 +63,16 @@ public:
 
   caf::expected<int64_t> count() override { return static_cast<int64_t>(d_.by_id.size()); }
 
+  caf::expected<bool> set_failing_since(std::string_view id, std::string_view since) override {
+    auto i = d_.by_id.find(id);
+    if (i == d_.by_id.end())
+      return false;
+    tables_.on_rollback([d = &d_, old = i->second] { d->by_id[old.id] = old; });
+    if (since.empty() || i->second.failing_since.empty())
+      i->second.failing_since = std::string{since};
+    return true;
+  }
+
 private:
   memory::memory_tables& tables_;
   subscription_table& d_;
@@ -171,6 +181,50 @@ public:
     return {};
   }
 
+  caf::expected<std::optional<delivery_record>>
+  redeliver(std::string_view subscription_id, std::string_view event_id) override {
+    auto key = std::string{subscription_id} + "|" + std::string{event_id};
+    auto k = d_.by_key.find(key);
+    if (k == d_.by_key.end())
+      return std::optional<delivery_record>{};
+    auto& row = d_.by_id.at(k->second);
+    again(row);
+    return std::optional<delivery_record>{row.r};
+  }
+
+  caf::expected<int64_t> replay(std::string_view subscription_id, std::string_view since) override {
+    std::chrono::system_clock::time_point from;
+    if (!events::parse_rfc3339(since, from))
+      return int64_t{0};
+    int64_t n = 0;
+    for (auto& [id, row] : d_.by_id) {
+      std::chrono::system_clock::time_point created;
+      if (row.r.subscription_id != subscription_id || row.r.status == "pending"
+          || !events::parse_rfc3339(row.r.created_at, created) || created < from)
+        continue;
+      again(row);
+      ++n;
+    }
+    return n;
+  }
+
+  caf::expected<std::vector<pending_summary>> pending() override {
+    std::map<std::string, pending_summary, std::less<>> by_sub;
+    for (auto& [id, row] : d_.by_id) {
+      if (row.r.status != "pending")
+        continue;
+      auto& p = by_sub[row.r.subscription_id];
+      if (p.pending++ == 0) { // rows are in creation order: the first is the oldest
+        p.subscription_id = row.r.subscription_id;
+        p.oldest_created_at = row.r.created_at;
+      }
+    }
+    std::vector<pending_summary> out;
+    for (auto& [k, p] : by_sub)
+      out.push_back(std::move(p));
+    return out;
+  }
+
   caf::error remove_for(std::string_view subscription_id) override {
     for (auto i = d_.by_id.begin(); i != d_.by_id.end();) {
       if (i->second.r.subscription_id != subscription_id) {
@@ -199,6 +253,16 @@ public:
   }
 
 private:
+  /// Pending again, due now, with the whole schedule ahead.
+  void again(delivery_row& row) {
+    tables_.on_rollback([d = &d_, old = row] { d->by_id[old.r.id] = old; });
+    row.r.status = "pending";
+    row.r.attempts = 0;
+    row.next = std::chrono::system_clock::now();
+    row.r.next_at = row.r.updated_at = events::format_rfc3339_ms(row.next);
+    row.locked_by.clear();
+  }
+
   memory::memory_tables& tables_;
   delivery_table& d_;
 };

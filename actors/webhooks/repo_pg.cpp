@@ -14,14 +14,15 @@ using pg::statement;
 #define WEFT_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 #define WEFT_COLUMNS                                                                             \
   "id, sink, types::text, filters::text, ordered, enabled, secret, previous_secret, "          \
-  "COALESCE(" WEFT_TS("previous_until") ", ''), " WEFT_TS("created_at") ", " WEFT_TS("updated_at")
+  "COALESCE(" WEFT_TS("previous_until") ", ''), " WEFT_TS("created_at") ", " WEFT_TS(         \
+    "updated_at") ", paused, COALESCE(" WEFT_TS("failing_since") ", ''), disabled_reason"
 
 constexpr statement add_sql{
   "webhooks_add",
   "INSERT INTO weft_webhook_subscriptions (id, sink, types, filters, ordered, enabled, secret,"
-  " previous_secret, previous_until, created_at, updated_at)"
+  " previous_secret, previous_until, created_at, updated_at, paused, disabled_reason)"
   " VALUES ($1::uuid, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $8, NULLIF($9, '')::timestamptz,"
-  " $10::timestamptz, $11::timestamptz)"};
+  " $10::timestamptz, $11::timestamptz, $12, $13)"};
 
 constexpr statement find_sql{
   "webhooks_find", "SELECT " WEFT_COLUMNS " FROM weft_webhook_subscriptions WHERE id = $1::uuid"};
@@ -30,7 +31,13 @@ constexpr statement replace_sql{
   "webhooks_replace",
   "UPDATE weft_webhook_subscriptions SET sink = $2, types = $3::jsonb, filters = $4::jsonb,"
   " ordered = $5, enabled = $6, secret = $7, previous_secret = $8,"
-  " previous_until = NULLIF($9, '')::timestamptz, updated_at = $10::timestamptz"
+  " previous_until = NULLIF($9, '')::timestamptz, updated_at = $10::timestamptz,"
+  " paused = $11, disabled_reason = $12 WHERE id = $1::uuid"};
+
+constexpr statement failing_sql{
+  "webhooks_failing",
+  "UPDATE weft_webhook_subscriptions SET failing_since ="
+  " CASE WHEN $2 = '' THEN NULL ELSE COALESCE(failing_since, $2::timestamptz) END"
   " WHERE id = $1::uuid"};
 
 constexpr statement remove_sql{
@@ -47,10 +54,22 @@ constexpr statement count_sql{"webhooks_count", "SELECT count(*) FROM weft_webho
 #undef WEFT_TS
 
 subscription_record row(const pg::result& r, int i) {
-  return {r.get<std::string>(i, 0), r.get<std::string>(i, 1), r.get<std::string>(i, 2),
-          r.get<std::string>(i, 3), r.get<bool>(i, 4),        r.get<bool>(i, 5),
-          r.get<std::string>(i, 6), r.get<std::string>(i, 7), r.get<std::string>(i, 8),
-          r.get<std::string>(i, 9), r.get<std::string>(i, 10)};
+  subscription_record s;
+  s.id = r.get<std::string>(i, 0);
+  s.sink = r.get<std::string>(i, 1);
+  s.types_json = r.get<std::string>(i, 2);
+  s.filters_json = r.get<std::string>(i, 3);
+  s.ordered = r.get<bool>(i, 4);
+  s.enabled = r.get<bool>(i, 5);
+  s.secret = r.get<std::string>(i, 6);
+  s.previous_secret = r.get<std::string>(i, 7);
+  s.previous_until = r.get<std::string>(i, 8);
+  s.created_at = r.get<std::string>(i, 9);
+  s.updated_at = r.get<std::string>(i, 10);
+  s.paused = r.get<bool>(i, 11);
+  s.failing_since = r.get<std::string>(i, 12);
+  s.disabled_reason = r.get<std::string>(i, 13);
+  return s;
 }
 
 class pg_subscription_repository final : public subscription_repository {
@@ -59,7 +78,8 @@ public:
 
   caf::error add(const subscription_record& s) override {
     auto r = conn_.exec(add_sql, s.id, s.sink, s.types_json, s.filters_json, s.ordered, s.enabled,
-                        s.secret, s.previous_secret, s.previous_until, s.created_at, s.updated_at);
+                        s.secret, s.previous_secret, s.previous_until, s.created_at, s.updated_at,
+                        s.paused, s.disabled_reason);
     return r ? caf::error{} : std::move(r.error());
   }
 
@@ -76,7 +96,8 @@ public:
 
   caf::expected<bool> replace(const subscription_record& s) override {
     auto r = conn_.exec(replace_sql, s.id, s.sink, s.types_json, s.filters_json, s.ordered,
-                        s.enabled, s.secret, s.previous_secret, s.previous_until, s.updated_at);
+                        s.enabled, s.secret, s.previous_secret, s.previous_until, s.updated_at,
+                        s.paused, s.disabled_reason);
     if (!r)
       return std::move(r.error());
     return r->affected() > 0;
@@ -107,6 +128,15 @@ public:
     if (!r)
       return std::move(r.error());
     return r->get<int64_t>(0, 0);
+  }
+
+  caf::expected<bool> set_failing_since(std::string_view id, std::string_view since) override {
+    if (!events::is_uuid(id))
+      return false;
+    auto r = conn_.exec(failing_sql, id, since);
+    if (!r)
+      return std::move(r.error());
+    return r->affected() > 0;
   }
 
 private:
@@ -170,6 +200,23 @@ constexpr pg::statement delivery_list_sql{
   "SELECT " WEFT_DCOLS("") " FROM weft_webhook_deliveries"
   " WHERE subscription_id = $1::uuid AND id > $2 ORDER BY id LIMIT $3"};
 
+constexpr pg::statement delivery_redeliver_sql{
+  "webhooks_delivery_redeliver",
+  "UPDATE weft_webhook_deliveries SET status = 'pending', attempts = 0, next_at = now(),"
+  " locked_by = NULL, locked_until = NULL, updated_at = now()"
+  " WHERE subscription_id = $1::uuid AND event_id = $2 RETURNING " WEFT_DCOLS("")};
+
+constexpr pg::statement delivery_replay_sql{
+  "webhooks_delivery_replay",
+  "UPDATE weft_webhook_deliveries SET status = 'pending', attempts = 0, next_at = now(),"
+  " locked_by = NULL, locked_until = NULL, updated_at = now()"
+  " WHERE subscription_id = $1::uuid AND created_at >= $2::timestamptz AND status <> 'pending'"};
+
+constexpr pg::statement delivery_pending_sql{
+  "webhooks_delivery_pending",
+  "SELECT subscription_id::text, count(*), " WEFT_TS("min(created_at)")
+  " FROM weft_webhook_deliveries WHERE status = 'pending' GROUP BY subscription_id"};
+
 #undef WEFT_DCOLS
 #undef WEFT_TS
 
@@ -228,6 +275,37 @@ public:
       return {};
     auto r = conn_.exec(delivery_remove_for_sql, subscription_id);
     return r ? caf::error{} : std::move(r.error());
+  }
+
+  caf::expected<std::optional<delivery_record>>
+  redeliver(std::string_view subscription_id, std::string_view event_id) override {
+    if (!events::is_uuid(subscription_id))
+      return std::optional<delivery_record>{};
+    auto r = conn_.exec(delivery_redeliver_sql, subscription_id, event_id);
+    if (!r)
+      return std::move(r.error());
+    if (r->rows() == 0)
+      return std::optional<delivery_record>{};
+    return std::optional<delivery_record>{delivery_row(*r, 0)};
+  }
+
+  caf::expected<int64_t> replay(std::string_view subscription_id, std::string_view since) override {
+    if (!events::is_uuid(subscription_id))
+      return int64_t{0};
+    auto r = conn_.exec(delivery_replay_sql, subscription_id, since);
+    if (!r)
+      return std::move(r.error());
+    return static_cast<int64_t>(r->affected());
+  }
+
+  caf::expected<std::vector<pending_summary>> pending() override {
+    auto r = conn_.exec(delivery_pending_sql);
+    if (!r)
+      return std::move(r.error());
+    std::vector<pending_summary> out;
+    for (int i = 0; i < r->rows(); ++i)
+      out.push_back({r->get<std::string>(i, 0), r->get<int64_t>(i, 1), r->get<std::string>(i, 2)});
+    return out;
   }
 
   caf::expected<std::vector<delivery_record>> list(std::string_view subscription_id, int64_t after,

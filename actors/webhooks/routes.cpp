@@ -53,6 +53,31 @@ std::vector<route_decl> subscription_routes() {
       .answers<delivery_page>(200, [](const api_request& r, page_request p) {
         return make_message(list_atom::value, r.params.at("id"), std::move(p));
       }),
+    post("/subscriptions/{id}/pause", "webhooks.subscriptions.pause",
+         "Stop sending: events are still recorded for it, and sent once it resumes")
+      .who(access::management)
+      .answers<subscription_view>(200, [](const api_request& r) {
+        return make_message(pause_atom::value, r.params.at("id"));
+      }),
+    post("/subscriptions/{id}/resume", "webhooks.subscriptions.resume",
+         "Send again what was recorded while it was paused, and what comes")
+      .who(access::management)
+      .answers<subscription_view>(200, [](const api_request& r) {
+        return make_message(resume_atom::value, r.params.at("id"));
+      }),
+    post("/subscriptions/{id}/deliveries/{event}/redeliver", "webhooks.deliveries.redeliver",
+         "Send an event again now, whatever became of it, with the whole retry schedule")
+      .who(access::management)
+      .answers<delivery_view>(202, [](const api_request& r) {
+        return make_message(redeliver_atom::value, r.params.at("id"), r.params.at("event"));
+      }),
+    post("/subscriptions/{id}/replay", "webhooks.subscriptions.replay",
+         "Send again every event recorded for it since a time")
+      .who(access::management)
+      .body<replay_request>()
+      .answers<replay_result>(202, [](const api_request& r, replay_request q) {
+        return make_message(replay_atom::value, r.params.at("id"), std::move(q));
+      }),
   };
 }
 

@@ -13,7 +13,9 @@ std::vector<config::section> config_sections() {
     .key("timeout_ms", &W::timeout_ms, config::range(10, 600000))
     .key("poll_ms", &W::poll_ms, config::range(5, 600000))
     .key("lease_ms", &W::lease_ms, config::range(100, 3600000))
-    .key("max_in_flight", &W::max_in_flight, config::range(1, 10000));
+    .key("max_in_flight", &W::max_in_flight, config::range(1, 10000))
+    .key("disable_after_s", &W::disable_after_s, config::range(0, 365 * 86400))
+    .key("stats_ms", &W::stats_ms, config::range(100, 3600000));
   return {s.build()};
 }
 

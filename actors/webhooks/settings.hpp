@@ -21,6 +21,9 @@ struct webhooks_settings {
   uint32_t poll_ms = 200;                 ///< how often a node looks for due deliveries
   uint32_t lease_ms = 30000;              ///< a claimed delivery is this node's this long
   uint32_t max_in_flight = 64;            ///< attempts under way per node
+  /// A subscription failing this long without a success is disabled (0: never).
+  uint32_t disable_after_s = 5 * 86400;
+  uint32_t stats_ms = 5000;               ///< how often pending counts are read for metrics
 };
 
 /// The section, with its checks.

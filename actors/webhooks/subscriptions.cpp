@@ -74,9 +74,38 @@ std::vector<std::string> types_of(const std::string& text) {
 }
 
 subscription_view to_view(const subscription_record& r) {
-  return {r.id,      r.sink,       types_of(r.types_json), filters_of(r.filters_json),
-          r.ordered, r.enabled,    r.created_at,           r.updated_at,
-          {}};
+  subscription_view v;
+  v.id = r.id;
+  v.sink = r.sink;
+  v.types = types_of(r.types_json);
+  v.filters = filters_of(r.filters_json);
+  v.ordered = r.ordered;
+  v.enabled = r.enabled;
+  v.paused = r.paused;
+  v.created_at = r.created_at;
+  v.updated_at = r.updated_at;
+  v.failing_since = r.failing_since;
+  v.disabled_reason = r.disabled_reason;
+  return v;
+}
+
+/// Changes subscription `id` with `change` (in the unit) and answers its view.
+template <class Change>
+caf::expected<subscription_view> change_subscription(unit_of_work& w, const std::string& id,
+                                                     Change change) {
+  auto repo = open_repository(w);
+  auto found = repo->find(id);
+  if (!found)
+    return found.error();
+  if (!*found)
+    return api_error(api_errc::not_found, "no subscription " + id);
+  auto r = **found;
+  change(r);
+  r.updated_at = events::now_rfc3339_ms();
+  auto ok = repo->replace(r);
+  if (!ok)
+    return ok.error();
+  return to_view(r);
 }
 
 caf::error not_found(const std::string& id) {
@@ -165,9 +194,15 @@ subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state
                              "already " + std::to_string(*n)
                                + " subscriptions (webhooks.max_subscriptions)");
           auto now = events::now_rfc3339_ms();
-          subscription_record r{events::new_uuid_v7(), req.sink,
-                                nlohmann::json(req.types).dump(), to_json(req.filters),
-                                req.ordered, req.enabled, new_secret(), {}, {}, now, now};
+          subscription_record r;
+          r.id = events::new_uuid_v7();
+          r.sink = req.sink;
+          r.types_json = nlohmann::json(req.types).dump();
+          r.filters_json = to_json(req.filters);
+          r.ordered = req.ordered;
+          r.enabled = req.enabled;
+          r.secret = new_secret();
+          r.created_at = r.updated_at = now;
           if (auto err = repo->add(r))
             return err;
           auto view = to_view(r);
@@ -221,8 +256,15 @@ subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state
             filters = patch.filters;
           if (has("ordered"))
             r.ordered = patch.ordered;
-          if (has("enabled"))
+          if (has("enabled")) {
+            if (patch.enabled && !r.enabled) { // enabled again: a fresh start
+              r.disabled_reason.clear();
+              if (auto ok = repo->set_failing_since(r.id, ""); !ok)
+                return ok.error();
+              r.failing_since.clear();
+            }
             r.enabled = patch.enabled;
+          }
           if (auto err = check(r.sink, types, filters, self->state.settings))
             return err;
           r.types_json = nlohmann::json(types).dump();
@@ -272,6 +314,68 @@ subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state
             return rows.error();
           return cursor::page_of<delivery_page>(std::move(*rows), p.limit, delivery_view_of,
                                                 [](const auto& d) { return std::to_string(d.id); });
+        });
+    },
+    [self](pause_atom, const std::string& id) -> caf::result<subscription_view> {
+      return transact<subscription_view>(*self->state.session, [&](unit_of_work& w) {
+        return change_subscription(w, id, [](subscription_record& r) { r.paused = true; });
+      });
+    },
+    [self](resume_atom, const std::string& id) -> caf::result<subscription_view> {
+      return transact<subscription_view>(*self->state.session, [&](unit_of_work& w) {
+        return change_subscription(w, id, [](subscription_record& r) { r.paused = false; });
+      });
+    },
+    [self](redeliver_atom, const std::string& id,
+           const std::string& event) -> caf::result<delivery_view> {
+      return transact<delivery_view>(
+        *self->state.session, [&](unit_of_work& w) -> caf::expected<delivery_view> {
+          auto sub = open_repository(w)->find(id);
+          if (!sub)
+            return sub.error();
+          if (!*sub)
+            return not_found(id);
+          auto d = open_delivery_repository(w)->redeliver(id, event);
+          if (!d)
+            return d.error();
+          if (!*d)
+            return api_error(api_errc::not_found,
+                             "no delivery of event " + event + " to subscription " + id);
+          return delivery_view_of(**d);
+        });
+    },
+    [self](replay_atom, const std::string& id,
+           const replay_request& q) -> caf::result<replay_result> {
+      std::chrono::system_clock::time_point since;
+      if (!events::parse_rfc3339(q.since, since))
+        return api_error(api_errc::bad_request, "since: not an RFC 3339 date-time", "/since");
+      auto since_text = events::format_rfc3339_ms(since);
+      return transact<replay_result>(
+        *self->state.session, [&](unit_of_work& w) -> caf::expected<replay_result> {
+          auto sub = open_repository(w)->find(id);
+          if (!sub)
+            return sub.error();
+          if (!*sub)
+            return not_found(id);
+          auto n = open_delivery_repository(w)->replay(id, since_text);
+          if (!n)
+            return n.error();
+          return replay_result{*n};
+        });
+    },
+    [self](redrive_atom, const bus_message& letter) -> caf::result<ack_atom> {
+      std::string id;
+      for (const auto& [k, v] : letter.headers)
+        if (k == "Weft-Dlq-Subscription")
+          id = v;
+      return transact<ack_atom>(
+        *self->state.session, [&](unit_of_work& w) -> caf::expected<ack_atom> {
+          auto d = open_delivery_repository(w)->redeliver(id, letter.event.id);
+          if (!d)
+            return d.error();
+          // No such delivery: its subscription was deleted since, and the
+          // letter has nothing left to go back to.
+          return ack_atom::value;
         });
     },
     [self](rotate_atom, const std::string& id) -> caf::result<secret_rotation> {

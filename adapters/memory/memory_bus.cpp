@@ -38,13 +38,15 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
       expire_dedupe(st, now);
       // Dedupe by event id, as JetStream does with Nats-Msg-Id: the outbox
       // retries after a lost answer and must not store the event twice.
-      const auto& id = msg.event.id;
+      const auto& id = dedupe_id_of(msg);
       if (!id.empty()) {
         if (auto it = st.dedupe.find(id); it != st.dedupe.end())
           return it->second;
       }
       auto type = msg.event.type;
       auto id_copy = id;
+      // A transport header, as on JetStream: consumers do not see it.
+      std::erase_if(msg.headers, [](const auto& h) { return h.first == dedupe_id_header; });
       auto seq = store(self, std::move(msg));
       if (!id_copy.empty()) {
         st.dedupe.emplace(id_copy, seq);
@@ -83,9 +85,52 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
         auto s = c.stats;
         s.pending = c.backlog.size() + c.ready.size() + c.backing_off.size();
         s.in_flight = c.in_flight.size();
+        s.paused = c.paused;
         out.push_back(std::move(s));
       }
       return out;
+    },
+    [self](pause_atom, const std::string& name) -> caf::result<ack_atom> {
+      auto it = self->state.consumers.find(name);
+      if (it == self->state.consumers.end())
+        return invalid("no consumer " + name + " on this bus");
+      it->second.paused = true;
+      return ack_atom::value;
+    },
+    [self](resume_atom, const std::string& name) -> caf::result<ack_atom> {
+      auto it = self->state.consumers.find(name);
+      if (it == self->state.consumers.end())
+        return invalid("no consumer " + name + " on this bus");
+      it->second.paused = false;
+      pump(self, it->second);
+      return ack_atom::value;
+    },
+    [self](list_atom, const dead_letter_query& q) -> caf::result<std::vector<delivery>> {
+      auto& st = self->state;
+      auto subject = events::dead_letter_subject(q.consumer);
+      std::vector<delivery> out;
+      for (uint64_t seq = q.after + 1; seq <= st.log.size() && out.size() < q.limit; ++seq)
+        if (st.log[seq - 1].subject == subject && !st.deleted.contains(seq))
+          out.push_back(delivery{st.log[seq - 1], seq, 0});
+      return out;
+    },
+    [self](redrive_atom, const std::string& name, const std::vector<uint64_t>& seqs,
+           bool republish) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto subject = events::dead_letter_subject(name);
+      uint64_t n = 0;
+      for (auto seq : seqs) {
+        if (seq == 0 || seq > st.log.size() || st.deleted.contains(seq)
+            || st.log[seq - 1].subject != subject)
+          continue;
+        auto again = redriven(st.log[seq - 1]);
+        st.deleted.insert(seq);
+        // Stored without dedupe: the event id is in the window on purpose.
+        if (republish)
+          store(self, std::move(again));
+        ++n;
+      }
+      return n;
     },
     [](assign_atom, std::string&, std::vector<uint32_t>&) -> caf::result<ack_atom> {
       // One node, one bus: there is nothing to share out.

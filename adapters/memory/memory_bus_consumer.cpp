@@ -11,6 +11,7 @@
 #include "runtime/backoff.hpp"
 #include "runtime/error_text.hpp"
 #include "events/errc.hpp"
+#include "events/ids.hpp"
 #include "events/routes.hpp"
 
 // Delivery of stored messages to consumers. Rules, per consumer:
@@ -55,6 +56,7 @@ void dead_letter(bus_pointer self, consumer_state& c, uint64_t seq,
   dl.headers.emplace_back("Weft-Dlq-Deliveries", std::to_string(deliveries));
   dl.headers.emplace_back("Weft-Dlq-Subject", orig.subject);
   dl.headers.emplace_back("Weft-Dlq-Stream-Seq", std::to_string(seq));
+  dl.headers.emplace_back("Weft-Dlq-Time", events::now_rfc3339_ms());
   // Stored without dedupe: it carries the original event id on purpose.
   store(self, std::move(dl));
 }
@@ -127,7 +129,8 @@ bool consumer_state::matches(std::string_view subject) const {
 
 void pump(bus_pointer self, consumer_state& c) {
   auto& st = self->state;
-  while (!st.draining && !c.handlers.empty() && c.in_flight.size() < c.cfg.max_ack_pending) {
+  while (!st.draining && !c.paused && !c.handlers.empty()
+         && c.in_flight.size() < c.cfg.max_ack_pending) {
     uint64_t seq;
     if (!c.ready.empty()) {
       seq = c.ready.front();
@@ -138,6 +141,8 @@ void pump(bus_pointer self, consumer_state& c) {
     } else {
       break;
     }
+    if (st.deleted.contains(seq)) // a redriven dead letter: gone from the stream
+      continue;
     deliver(self, c, seq);
   }
 }

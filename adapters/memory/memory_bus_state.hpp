@@ -44,6 +44,7 @@ struct consumer_state {
   std::unordered_map<uint64_t, in_flight_entry> in_flight;
   std::unordered_map<uint64_t, uint32_t> attempts; ///< deliveries so far, until done
   consumer_stats stats;
+  bool paused = false;                        ///< nothing new is delivered
 
   /// True if any filter matches (no filters: every subject).
   bool matches(std::string_view subject) const;
@@ -56,6 +57,7 @@ struct bus_state {
 
   memory_bus_options opts;
   std::vector<bus_message> log;                        ///< log[seq - 1]
+  std::unordered_set<uint64_t> deleted;                ///< redriven dead letters
   std::unordered_map<std::string, uint64_t> dedupe;    ///< event id -> first seq
   std::deque<std::pair<clock::time_point, std::string>> dedupe_order; ///< expiry order
   std::map<std::string, consumer_state> consumers;     ///< by durable name

@@ -33,6 +33,20 @@ jsOptions short_wait() {
   return jo;
 }
 
+
+/// The status code of a JetStream status message ("404", "408", ...), or
+/// empty for a message that carries data.
+std::string status_of(natsMsg* m) {
+  if (natsMsg_GetDataLength(m) > 0)
+    return {};
+  const char* code = nullptr;
+  if (natsMsgHeader_Get(m, "Status", &code) != NATS_OK || code == nullptr)
+    return {};
+  return code;
+}
+
+} // namespace
+
 header_list read_headers(natsMsg* m) {
   header_list out;
   const char** keys = nullptr;
@@ -51,19 +65,6 @@ header_list read_headers(natsMsg* m) {
   free(static_cast<void*>(keys));
   return out;
 }
-
-/// The status code of a JetStream status message ("404", "408", ...), or
-/// empty for a message that carries data.
-std::string status_of(natsMsg* m) {
-  if (natsMsg_GetDataLength(m) > 0)
-    return {};
-  const char* code = nullptr;
-  if (natsMsgHeader_Get(m, "Status", &code) != NATS_OK || code == nullptr)
-    return {};
-  return code;
-}
-
-} // namespace
 
 fetcher::fetcher(std::shared_ptr<connection> conn, consumer_config cfg, caf::actor sink,
                  uint32_t limit)

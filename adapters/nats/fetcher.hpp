@@ -26,6 +26,9 @@
 // gives credit back (release) as it acks, terms or naks them.
 namespace weft::nats {
 
+/// A message's headers, in order (every value of a repeated key).
+header_list read_headers(natsMsg* m);
+
 /// A consumer's fetch thread and its flow control.
 class fetcher {
 public:

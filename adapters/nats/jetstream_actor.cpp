@@ -45,34 +45,6 @@ caf::error validate_for_jetstream(const consumer_config& cfg) {
   return weft::validate(cfg);
 }
 
-/// The message on the wire: structured-mode CloudEvents (JSON payload,
-/// Content-Type), Nats-Msg-Id = event id, then the caller's own headers.
-caf::expected<unique_msg> make_nats_message(const bus_message& m, uint32_t partitions) {
-  auto payload = events::encode(m.event);
-  natsMsg* raw = nullptr;
-  std::string partitioned;
-  const std::string* subject = &m.subject;
-  if (partitions > 1) {
-    const auto& aggregate = m.event.subject.empty() ? m.event.id : m.event.subject;
-    partitioned =
-      events::partitioned_subject(m.subject, events::partition_of(aggregate, partitions));
-    subject = &partitioned;
-  }
-  natsStatus s = natsMsg_Create(&raw, subject->c_str(), nullptr, payload.data(),
-                                static_cast<int>(payload.size()));
-  if (s != NATS_OK)
-    return invalid("nats: cannot build a message on '" + m.subject + "': " + status_text(s));
-  auto msg = own_unique(raw);
-  s = natsMsgHeader_Set(raw, "Content-Type", cloudevents_json);
-  if (s == NATS_OK && !m.event.id.empty())
-    s = natsMsgHeader_Set(raw, "Nats-Msg-Id", m.event.id.c_str());
-  for (auto& [k, v] : m.headers)
-    if (s == NATS_OK && !transport_header(k))
-      s = natsMsgHeader_Add(raw, k.c_str(), v.c_str());
-  if (s != NATS_OK)
-    return invalid("nats: cannot set headers: " + status_text(s));
-  return msg;
-}
 
 void fail(bus_pointer self, pub_entry& e, const std::string& why) {
   if (e.rp)
@@ -247,6 +219,29 @@ consumer_rt* start_consumer(bus_pointer self, consumer_config cfg, uint32_t limi
   return &out;
 }
 
+/// Pauses or resumes fetching for consumer (or group) `name` here.
+caf::result<ack_atom> set_paused(bus_pointer self, const std::string& name, bool on) {
+  auto& st = self->state;
+  bool known = st.groups.contains(name);
+  for (auto& [n, c] : st.consumers)
+    if (pause_key(c) == name)
+      known = true;
+  if (!known)
+    return invalid("nats: no consumer " + name + " subscribed here");
+  if (on)
+    st.paused.insert(name);
+  else
+    st.paused.erase(name);
+  for (auto& [n, c] : st.consumers) {
+    if (pause_key(c) != name || c.releasing || st.draining)
+      continue;
+    c.fetch->pause(on);
+    if (!on)
+      advance_all(self, c); // what it held meanwhile goes out now
+  }
+  return ack_atom::value;
+}
+
 /// Reads partition `k` of `group` here.
 caf::error start_partition(bus_pointer self, consumer_group& grp, uint32_t k) {
   auto& st = self->state;
@@ -266,6 +261,8 @@ caf::error start_partition(bus_pointer self, consumer_group& grp, uint32_t k) {
   c->group = grp.cfg.name;
   c->partition = k;
   c->handlers = grp.handlers;
+  if (st.paused.contains(c->group))
+    c->fetch->pause(true);
   grp.unready++;
   return {};
 }
@@ -326,7 +323,7 @@ caf::result<ack_atom> assign(bus_pointer self, const std::string& group,
       // Taken away and given back before it settled: it reads on.
       it->second.releasing = false;
       it->second.fetch_quiet = false;
-      it->second.fetch->pause(false);
+      it->second.fetch->pause(st.paused.contains(group));
     }
   }
   auto wait = std::make_shared<release_wait>();
@@ -348,6 +345,35 @@ caf::result<ack_atom> assign(bus_pointer self, const std::string& group,
 
 } // namespace
 
+/// The message on the wire: structured-mode CloudEvents (JSON payload,
+/// Content-Type), Nats-Msg-Id = the dedupe id, then the caller's own headers.
+caf::expected<unique_msg> make_nats_message(const bus_message& m, uint32_t partitions) {
+  auto payload = events::encode(m.event);
+  natsMsg* raw = nullptr;
+  std::string partitioned;
+  const std::string* subject = &m.subject;
+  if (partitions > 1) {
+    const auto& aggregate = m.event.subject.empty() ? m.event.id : m.event.subject;
+    partitioned =
+      events::partitioned_subject(m.subject, events::partition_of(aggregate, partitions));
+    subject = &partitioned;
+  }
+  natsStatus s = natsMsg_Create(&raw, subject->c_str(), nullptr, payload.data(),
+                                static_cast<int>(payload.size()));
+  if (s != NATS_OK)
+    return invalid("nats: cannot build a message on '" + m.subject + "': " + status_text(s));
+  auto msg = own_unique(raw);
+  s = natsMsgHeader_Set(raw, "Content-Type", cloudevents_json);
+  if (const auto& dedupe = dedupe_id_of(m); s == NATS_OK && !dedupe.empty())
+    s = natsMsgHeader_Set(raw, "Nats-Msg-Id", dedupe.c_str());
+  for (auto& [k, v] : m.headers)
+    if (s == NATS_OK && !transport_header(k) && k != dedupe_id_header)
+      s = natsMsgHeader_Add(raw, k.c_str(), v.c_str());
+  if (s != NATS_OK)
+    return invalid("nats: cannot set headers: " + status_text(s));
+  return msg;
+}
+
 void submit(bus_pointer self, unique_msg msg, pub_entry entry) {
   auto& st = self->state;
   if (st.pubs.size() < st.opts().publish_window && st.queue.empty()) {
@@ -362,6 +388,8 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
                                               std::shared_ptr<fetcher_registry> registry) {
   self->state.conn = std::move(conn);
   self->state.registry = std::move(registry);
+  self->state.letters = spawn_dead_letters(self->system(), self->state.conn);
+  self->link_to(self->state.letters); // it goes with the bus
   self->set_down_handler([self](caf::down_msg& dm) { detach(self, dm.source); });
   return {
     [self](publish_atom, bus_message& m) -> caf::result<uint64_t> {
@@ -418,6 +446,8 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
         s.in_flight = c.in_flight;
         // Lag on the server plus what this instance holds but has not handed out.
         s.pending = c.fetch->num_pending() + (c.held_count - c.in_flight);
+        s.paused = self->state.paused.contains(pause_key(c));
+        s.group = c.group;
         out.push_back(std::move(s));
       }
       return out;
@@ -425,6 +455,16 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
     [self](assign_atom, std::string& group,
            std::vector<uint32_t>& owned) -> caf::result<ack_atom> {
       return assign(self, group, owned);
+    },
+    [self](pause_atom, const std::string& name) { return set_paused(self, name, true); },
+    [self](resume_atom, const std::string& name) { return set_paused(self, name, false); },
+    [self](list_atom, const dead_letter_query& q) -> caf::result<std::vector<delivery>> {
+      // Blocking requests: the reader's own thread answers the caller.
+      return self->delegate(self->state.letters, list_atom::value, q);
+    },
+    [self](redrive_atom, const std::string& name, const std::vector<uint64_t>& seqs,
+           bool republish) -> caf::result<uint64_t> {
+      return self->delegate(self->state.letters, redrive_atom::value, name, seqs, republish);
     },
     [self](drain_atom, uint32_t deadline_ms) -> caf::typed_response_promise<ack_atom> {
       auto& st = self->state;

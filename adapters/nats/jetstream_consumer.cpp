@@ -11,6 +11,7 @@
 #include "runtime/backoff.hpp"
 #include "runtime/error_text.hpp"
 #include "events/errc.hpp"
+#include "events/ids.hpp"
 #include "events/routes.hpp"
 
 // Delivery of fetched messages to handlers. Rules, per consumer:
@@ -142,6 +143,7 @@ bool dead_letter(bus_pointer self, consumer_rt& c, const std::string& key, lane&
   natsMsgHeader_Set(raw, "Weft-Dlq-Deliveries", std::to_string(h.dlq_deliveries).c_str());
   natsMsgHeader_Set(raw, "Weft-Dlq-Subject", h.f.subject.c_str());
   natsMsgHeader_Set(raw, "Weft-Dlq-Stream-Seq", std::to_string(h.f.stream_seq).c_str());
+  natsMsgHeader_Set(raw, "Weft-Dlq-Time", events::now_rfc3339_ms().c_str());
   // Its own id, not the event's (the original holds that one in the dedupe
   // window); stable, so a retry after a crash is stored once.
   auto id = "dlq:" + name + ":" + std::to_string(h.f.stream_seq);
@@ -252,6 +254,8 @@ void advance(bus_pointer self, consumer_rt& c, const std::string& key) {
     }
     if (c.handlers.empty())
       break; // waits for a handler to subscribe
+    if (st.paused.contains(pause_key(c)))
+      break; // held (kept alive) until it resumes
     deliver(self, c, key, l);
   }
   if (l.queue.empty() && l.phase == lane_phase::idle)

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,6 +19,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "adapters/nats/connection.hpp"
+#include "adapters/nats/dead_letters.hpp"
 #include "adapters/nats/fetcher.hpp"
 #include "adapters/nats/nats_types.hpp"
 #include "runtime/drain.hpp"
@@ -136,11 +138,18 @@ struct jetstream_state {
   bool draining = false;
   drain_waiters drains;
   std::minstd_rand rng{0x5eed}; ///< backoff jitter only
+  std::set<std::string> paused; ///< consumers (or groups) not fetching on purpose
+  dead_letters_actor letters;   ///< reads and redrives dead letters (blocking)
 
   const jetstream_options& opts() const { return conn->opts(); }
 };
 
 using bus_pointer = jetstream_impl::stateful_pointer<jetstream_state>;
+
+/// The name `pause` and `resume` know `c` by: its group's, or its own.
+inline const std::string& pause_key(const consumer_rt& c) {
+  return c.group.empty() ? c.cfg.name : c.group;
+}
 
 /// True when `c` takes nothing new: the bus drains, or its partition goes.
 inline bool stopping(const jetstream_state& st, const consumer_rt& c) {
@@ -152,6 +161,11 @@ inline bool stopping(const jetstream_state& st, const consumer_rt& c) {
 /// The bus actor's behaviour.
 jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<connection> conn,
                                               std::shared_ptr<fetcher_registry> registry);
+
+/// The message on the wire for `m`: structured-mode CloudEvents,
+/// Nats-Msg-Id = its dedupe id, on its partition's subject when
+/// `partitions` > 1.
+caf::expected<unique_msg> make_nats_message(const bus_message& m, uint32_t partitions);
 
 /// Sends `msg` now if the window has room, else queues it.
 void submit(bus_pointer self, unique_msg msg, pub_entry entry);

@@ -118,7 +118,7 @@ constexpr statement index_order{
 constexpr statement wake{"weft_outbox_wake", "SELECT pg_notify('weft_outbox', '')"};
 
 // The order keeps it on weft_outbox_pending_idx (an index-only scan).
-constexpr statement pending{"weft_outbox_pending",
+constexpr statement pending_count{"weft_outbox_pending",
                             "SELECT count(*) FROM (SELECT 1 FROM weft_outbox"
                             " WHERE published_at IS NULL AND id > 0 ORDER BY id, subject) p"};
 
@@ -290,7 +290,7 @@ caf::expected<int64_t> republish_since(connection& c,
 caf::expected<int64_t> outbox_pending(connection& c) {
   pipeline p{c};
   p.add(index_order);
-  p.add(pending);
+  p.add(pending_count);
   auto rs = p.run();
   if (!rs)
     return std::move(rs.error());
@@ -300,7 +300,7 @@ caf::expected<int64_t> outbox_pending(connection& c) {
 caf::expected<outbox_backlog> outbox_backlog_of(connection& c) {
   pipeline p{c};
   p.add(index_order);
-  p.add(pending);
+  p.add(pending_count);
   p.add(oldest_pending);
   auto rs = p.run();
   if (!rs)

@@ -29,22 +29,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/bench/bench_common.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/servers.hpp"
 #include "tests/support/sse_client.hpp"
 #include "tests/support/weft_node.hpp"
 
 using namespace weft::test;
+using namespace weft::bench;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::atoi(v) : fallback;
-}
 
 std::vector<int> env_list(const char* name, std::vector<int> fallback) {
   const char* v = std::getenv(name);
@@ -60,21 +57,6 @@ std::vector<int> env_list(const char* name, std::vector<int> fallback) {
 
 void log(const std::string& s) {
   std::cerr << "sse_bench: " << s << std::endl;
-}
-
-/// CPU seconds (user + system) of a process so far.
-double cpu_seconds(pid_t pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
-  std::istringstream rest{text.substr(close + 2)};
-  std::string field;
-  std::vector<std::string> f;
-  while (rest >> field)
-    f.push_back(field);
-  // After the command: state is field 3, utime 14, stime 15 (1-based, man proc).
-  double ticks = std::stod(f.at(11)) + std::stod(f.at(12));
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 /// One raw stream: its socket and what was read but not scanned yet.
@@ -145,14 +127,6 @@ void read_streams(std::vector<stream_conn>& conns, std::atomic<bool>& stop,
         b.erase(0, b.size() - 64); // heartbeats, heads: keep a possible partial marker
     }
   }
-}
-
-double pct(std::vector<double>& v, double p) {
-  if (v.empty())
-    return 0;
-  auto i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
-  return v[i];
 }
 
 } // namespace
@@ -257,10 +231,10 @@ int main(int argc, char** argv) {
     for (auto& g : got)
       if (auto f = first.find(g.id); f != first.end())
         spread.push_back(std::chrono::duration<double, std::milli>(g.at - f->second).count());
-    row r{clients, sent_at.size(), lat.size(), pct(lat, 0.5), pct(lat, 0.99),
+    row r{clients, sent_at.size(), lat.size(), percentile(lat, 0.5), percentile(lat, 0.99),
           lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end()),
           lat.empty() ? 0 : (cpu1 - cpu0) * 1e6 / static_cast<double>(lat.size()),
-          static_cast<double>(sent_at.size()) / write_secs, pct(spread, 0.99)};
+          static_cast<double>(sent_at.size()) / write_secs, percentile(spread, 0.99)};
     rows.push_back(r);
     std::this_thread::sleep_for(1s);
   }

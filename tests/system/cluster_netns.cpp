@@ -19,7 +19,7 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-int sh(const std::string& cmd) {
+int shell_status(const std::string& cmd) {
   return std::system((cmd + " > /dev/null 2>&1").c_str());
 }
 
@@ -37,24 +37,24 @@ struct veth_namespace {
     auto net = "10." + std::to_string(100 + pid % 100) + "." + std::to_string((pid / 100) % 250);
     there_ip = net + ".1";
     here_ip = net + ".2";
-    ok = sh("ip netns add " + ns) == 0
-         && sh("ip link add " + here_if + " type veth peer name " + there_if) == 0
-         && sh("ip link set " + there_if + " netns " + ns) == 0
-         && sh("ip addr add " + here_ip + "/24 dev " + here_if) == 0
-         && sh("ip link set " + here_if + " up") == 0
-         && sh("ip netns exec " + ns + " ip addr add " + there_ip + "/24 dev " + there_if) == 0
-         && sh("ip netns exec " + ns + " ip link set " + there_if + " up") == 0
-         && sh("ip netns exec " + ns + " ip link set lo up") == 0;
+    ok = shell_status("ip netns add " + ns) == 0
+         && shell_status("ip link add " + here_if + " type veth peer name " + there_if) == 0
+         && shell_status("ip link set " + there_if + " netns " + ns) == 0
+         && shell_status("ip addr add " + here_ip + "/24 dev " + here_if) == 0
+         && shell_status("ip link set " + here_if + " up") == 0
+         && shell_status("ip netns exec " + ns + " ip addr add " + there_ip + "/24 dev " + there_if) == 0
+         && shell_status("ip netns exec " + ns + " ip link set " + there_if + " up") == 0
+         && shell_status("ip netns exec " + ns + " ip link set lo up") == 0;
   }
 
   ~veth_namespace() {
-    sh("ip link del " + here_if);
-    sh("ip netns del " + ns);
+    shell_status("ip link del " + here_if);
+    shell_status("ip netns del " + ns);
   }
 
   /// The partition: the link goes down (packets are dropped, nothing closes).
-  void cut() { sh("ip link set " + here_if + " down"); }
-  void heal() { sh("ip link set " + here_if + " up"); }
+  void cut() { shell_status("ip link set " + here_if + " down"); }
+  void heal() { shell_status("ip link set " + here_if + " up"); }
 };
 
 } // namespace
@@ -76,7 +76,7 @@ TEST_CASE("cluster across network namespaces: a partition is detected, and the n
   temp_dir dir;
   auto wrapper = dir / "weft-in-ns";
   write_text(wrapper, "#!/bin/sh\nexec ip netns exec " + net.ns + " " + std::string{WEFT_BINARY} + " \"$@\"\n");
-  REQUIRE(sh("chmod +x " + wrapper.string()) == 0);
+  REQUIRE(shell_status("chmod +x " + wrapper.string()) == 0);
   auto so = node_options({{"node", {{"name", "svc-ns"}}},
                           {"cluster",
                            {{"listen", net.there_ip + ":" + std::to_string(svc_port)},

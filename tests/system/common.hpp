@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <ctime>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -74,6 +76,22 @@ inline weft_node_options node_options(const json& config = json::object()) {
   o.config.merge_patch(config);
   o.env = {{"WEFT_ROOT_EMAIL", root_email}, {"WEFT_ROOT_PASSWORD", root_password}};
   return o;
+}
+
+/// The sum of metric `name` over the series whose labels include `match` (0 if none).
+inline double metric(const weft_node& node, const std::string& name,
+                     const std::map<std::string, std::string>& match = {}) {
+  return metric_sum(node.metrics_text(), name, match).value_or(0.0);
+}
+
+/// `tp` as RFC 3339 in UTC, whole seconds.
+inline std::string rfc3339(std::chrono::system_clock::time_point tp) {
+  std::time_t t = std::chrono::system_clock::to_time_t(tp);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 /// A fresh e-mail address, unique within this process.

@@ -50,10 +50,6 @@ std::vector<expected_event> emit_events(const weft_node& node, const std::string
   return out;
 }
 
-double metric(const weft_node& node, const std::string& name, const std::map<std::string, std::string>& match = {}) {
-  return metric_sum(node.metrics_text(), name, match).value_or(0.0);
-}
-
 /// Waits until the audit consumer has settled (acked or dead-lettered)
 /// every published event, then until every expected request id shows up in
 /// the audit log; the whole log.

@@ -8,10 +8,6 @@ using namespace sys;
 
 namespace {
 
-double metric(const weft_node& node, const std::string& name, const std::map<std::string, std::string>& match = {}) {
-  return metric_sum(node.metrics_text(), name, match).value_or(0.0);
-}
-
 json fault_rules(const json& rules) {
   return {{"faults", {{"rules", rules}}}};
 }

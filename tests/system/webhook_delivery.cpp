@@ -9,47 +9,10 @@
 #include <atomic>
 
 #include "tests/support/http_receiver.hpp"
+#include "tests/system/webhooks_common.hpp"
 
 using namespace sys;
 using steady = std::chrono::steady_clock;
-
-namespace {
-
-json hooks_config(json schedule = json::array({0, 100, 200, 300})) {
-  return {{"webhooks", {{"allow_hosts", {"127.0.0.1"}}, {"retry_schedule_ms", std::move(schedule)},
-                        {"poll_ms", 20}}}};
-}
-
-struct subscribed {
-  std::string id;
-  std::string secret;
-};
-
-subscribed subscribe(const weft_node& node, const std::string& token, const std::string& sink,
-                     json types = json::array({"auth.user.created"})) {
-  auto r = node.post("/v1/subscriptions", {{"sink", sink}, {"types", std::move(types)}}, bearer(token));
-  INFO(r.body);
-  REQUIRE(r.status == 201);
-  return {r.json().at("id").get<std::string>(), r.json().at("secret").get<std::string>()};
-}
-
-/// The requests whose event is about `email` (root's own events may be
-/// matched too when the inbox reads them after the subscription exists).
-std::vector<received_request> about(const http_receiver& r, const std::string& email) {
-  std::vector<received_request> out;
-  for (auto& q : r.requests())
-    if (q.body.find(email) != std::string::npos)
-      out.push_back(q);
-  return out;
-}
-
-json deliveries(const weft_node& node, const std::string& token, const std::string& sub) {
-  auto r = node.get("/v1/subscriptions/" + sub + "/deliveries", bearer(token));
-  REQUIRE(r.status == 200);
-  return r.json().at("items");
-}
-
-} // namespace
 
 TEST_CASE("webhooks: a receiver failing its first attempts gets the event, signed, with the same "
           "webhook-id every time",

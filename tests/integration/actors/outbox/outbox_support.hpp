@@ -179,4 +179,14 @@ struct outbox_fixture {
   }
 };
 
+/// `n` events numbered from `offset`, spread over `subjects` subjects
+/// `<prefix><k>`.
+inline std::vector<events::envelope> batch_of(int n, int subjects, int offset = 0,
+                                              const std::string& prefix = "s") {
+  std::vector<events::envelope> out;
+  for (int i = 0; i < n; ++i)
+    out.push_back(make_event(prefix + std::to_string((offset + i) % subjects), offset + i));
+  return out;
+}
+
 } // namespace weft::outbox::test

@@ -13,13 +13,6 @@ namespace {
 
 using weft::test::wait_until;
 
-std::vector<events::envelope> batch_of(int n, int subjects, int offset = 0) {
-  std::vector<events::envelope> out;
-  for (int i = 0; i < n; ++i)
-    out.push_back(make_event("js" + std::to_string((offset + i) % subjects), offset + i));
-  return out;
-}
-
 } // namespace
 
 TEST_CASE("pg relay over JetStream: rows go out with their event id as Nats-Msg-Id, survive "
@@ -39,13 +32,13 @@ TEST_CASE("pg relay over JetStream: rows go out with their event id as Nats-Msg-
   o.lease = 10000ms;
   auto relay = fx.relay(o);
 
-  auto first = batch_of(500, 50);
+  auto first = batch_of(500, 50, 0, "js");
   fx.append(first);
   REQUIRE(wait_until([&] { return log->stored_count() == 500 && fx.pending() == 0; }, 20s));
 
   // The broker goes away: commits pile up in the outbox, then go out.
   server.stop();
-  fx.append(batch_of(100, 50, 500));
+  fx.append(batch_of(100, 50, 500, "js"));
   REQUIRE(wait_until([&] { return log->attempt_count() > 500; }, 10s));
   CHECK(fx.pending() > 0);
   server.start();
@@ -84,7 +77,7 @@ TEST_CASE("pg relay over JetStream: a burst of 10,000 events committed by 100-ro
   constexpr int total = 10000, per_tx = 100;
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < total / per_tx; ++i) {
-    fx.append(batch_of(per_tx, 1000, i * per_tx));
+    fx.append(batch_of(per_tx, 1000, i * per_tx, "js"));
     caf::anon_send(relay, wake_atom::value);
   }
   auto committed = std::chrono::steady_clock::now();

@@ -14,13 +14,6 @@ namespace {
 
 using weft::test::wait_until;
 
-std::vector<events::envelope> batch_of(int n, int subjects, int offset = 0) {
-  std::vector<events::envelope> out;
-  for (int i = 0; i < n; ++i)
-    out.push_back(make_event("s" + std::to_string((offset + i) % subjects), offset + i));
-  return out;
-}
-
 } // namespace
 
 TEST_CASE("pg relay: published rows are marked in batches") {

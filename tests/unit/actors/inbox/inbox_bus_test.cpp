@@ -23,13 +23,6 @@ struct bus_inbox_fixture : inbox_fixture {
   }
 };
 
-config::fault_rule rule(std::string handler, std::string mode, uint32_t first) {
-  config::fault_rule r;
-  r.handler = std::move(handler);
-  r.mode = std::move(mode);
-  r.first = first;
-  return r;
-}
 
 } // namespace
 

@@ -7,18 +7,6 @@
 using namespace weft;
 using namespace weft::test;
 
-namespace {
-
-config::fault_rule rule(std::string handler, std::string mode, uint32_t first) {
-  config::fault_rule r;
-  r.handler = std::move(handler);
-  r.mode = std::move(mode);
-  r.first = first;
-  return r;
-}
-
-} // namespace
-
 TEST_CASE("inbox: a duplicate event id is acked without running the handler", "[inbox]") {
   inbox_fixture fx;
   auto in = fx.inbox("audit");

@@ -68,4 +68,13 @@ inline std::string error_text(const caf::error& e) {
   return {};
 }
 
+/// A fault rule: `mode` for the first `first` deliveries to `handler`.
+inline config::fault_rule rule(std::string handler, std::string mode, uint32_t first) {
+  config::fault_rule r;
+  r.handler = std::move(handler);
+  r.mode = std::move(mode);
+  r.first = first;
+  return r;
+}
+
 } // namespace weft::test

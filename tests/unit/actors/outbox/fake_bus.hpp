@@ -105,6 +105,17 @@ inline event_bus_actor spawn_fake_bus(caf::actor_system& sys, std::shared_ptr<fa
       [](assign_atom, std::string&, std::vector<uint32_t>&) -> caf::result<ack_atom> {
         return caf::make_error(caf::sec::invalid_argument, "no partitions");
       },
+      // No consumers here: the control plane has nothing to act on.
+      [](pause_atom, const std::string&) -> caf::result<ack_atom> {
+        return caf::make_error(caf::sec::invalid_argument, "no consumers");
+      },
+      [](resume_atom, const std::string&) -> caf::result<ack_atom> {
+        return caf::make_error(caf::sec::invalid_argument, "no consumers");
+      },
+      [](list_atom, const dead_letter_query&) { return std::vector<delivery>{}; },
+      [](redrive_atom, const std::string&, const std::vector<uint64_t>&, bool) {
+        return uint64_t{0};
+      },
       [self, store](tick_atom, uint64_t id) {
         auto it = self->state.slow.find(id);
         if (it == self->state.slow.end())

@@ -102,19 +102,63 @@ inline caf::error subscribe(caf::scoped_actor& self, const event_bus_actor& bus,
   return result;
 }
 
-/// The stats of consumer `name`; a default with an empty name if unknown.
+/// The stats of consumer `name` (a partitioned one's partitions summed); a
+/// default with an empty name if unknown.
 inline consumer_stats stats_of(caf::scoped_actor& self, const event_bus_actor& bus,
                                const std::string& name) {
   consumer_stats out;
   self->request(bus, caf::infinite, stats_atom::value)
     .receive(
       [&](std::vector<consumer_stats>& all) {
-        for (auto& s : all)
-          if (s.name == name)
+        for (auto& s : all) {
+          if (s.name == name) {
             out = s;
+          } else if (s.group == name) {
+            out.name = name;
+            out.pending += s.pending;
+            out.in_flight += s.in_flight;
+            out.delivered += s.delivered;
+            out.acked += s.acked;
+            out.redelivered += s.redelivered;
+            out.dead_lettered += s.dead_lettered;
+            out.paused = out.paused || s.paused;
+          }
+        }
       },
       [](caf::error&) {});
   return out;
+}
+
+/// Pauses (`on`) or resumes consumer `name`: the error, none on success.
+inline caf::error set_paused(caf::scoped_actor& self, const event_bus_actor& bus,
+                             const std::string& name, bool on) {
+  caf::error result;
+  auto fail = [&](caf::error& e) { result = std::move(e); };
+  if (on)
+    self->request(bus, caf::infinite, pause_atom::value, name).receive([](ack_atom) {}, fail);
+  else
+    self->request(bus, caf::infinite, resume_atom::value, name).receive([](ack_atom) {}, fail);
+  return result;
+}
+
+/// The dead letters of `name` after position `after` (none on error).
+inline std::vector<delivery> dead_letters(caf::scoped_actor& self, const event_bus_actor& bus,
+                                          const std::string& name, uint64_t after = 0,
+                                          uint32_t limit = 100) {
+  std::vector<delivery> out;
+  self->request(bus, caf::infinite, list_atom::value, dead_letter_query{name, after, limit})
+    .receive([&](std::vector<delivery>& xs) { out = std::move(xs); }, [](caf::error&) {});
+  return out;
+}
+
+/// Redrives the letters of `name` at `seqs`: how many went (0 on error).
+inline uint64_t redrive(caf::scoped_actor& self, const event_bus_actor& bus,
+                        const std::string& name, std::vector<uint64_t> seqs,
+                        bool republish = true) {
+  uint64_t n = 0;
+  self->request(bus, caf::infinite, redrive_atom::value, name, std::move(seqs), republish)
+    .receive([&](uint64_t x) { n = x; }, [](caf::error&) {});
+  return n;
 }
 
 /// Polls the stats of `name` until `pred` holds or `timeout` passed.

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include <catch2/catch.hpp>
+
+#include "bus_probe.hpp"
+#include "tests/support/process.hpp"
+
+// The control plane's part of the bus contract (pause, resume, dead letters,
+// redrive), one body for both buses: the memory bus's unit test and the
+// JetStream bus's integration test run it on their fixtures.
+namespace weft::test {
+
+template <class Fixture>
+void check_pause_dead_letters_and_redrive(Fixture& fx) {
+  auto p = std::make_shared<probe>();
+  auto failing = std::make_shared<std::atomic<bool>>(true);
+  p->fail_text = "boom";
+  p->policy = [failing](const delivery& d) {
+    return d.message.event.id == "bad" && failing->load() ? reply::fail : reply::ack;
+  };
+  auto cfg = consumer("svc", {"weft.auth.>"});
+  cfg.max_deliver = 2;
+  cfg.backoff_ms = {5};
+  REQUIRE_FALSE(fx.sub(cfg, fx.probe_handler(p)));
+  auto other = std::make_shared<probe>();
+  REQUIRE_FALSE(fx.sub(consumer("other", {"weft.auth.>"}), fx.probe_handler(other)));
+
+  // A letter: read back with its headers, and only the consumer's own.
+  fx.pub(make_message("auth.user.created", "bad"));
+  fx.pub(make_message("auth.user.created", "good"));
+  REQUIRE(fx.wait_stats("svc", [](const consumer_stats& s) {
+    return s.dead_lettered == 1 && s.acked == 1;
+  }));
+  std::vector<delivery> letters;
+  REQUIRE(wait_until(
+    [&] {
+      letters = dead_letters(fx.self, fx.bus, "svc");
+      return !letters.empty();
+    },
+    std::chrono::milliseconds{10000}));
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0].message.event.id == "bad");
+  CHECK(letters[0].message.subject == "weft.dlq.svc");
+  CHECK(letters[0].stream_seq > 2);
+  CHECK(header(letters[0].message, "Weft-Dlq-Reason") == "boom");
+  CHECK(header(letters[0].message, "Weft-Dlq-Subject") == "weft.auth.user.created");
+  CHECK_FALSE(header(letters[0].message, "Weft-Dlq-Time").empty());
+  CHECK(dead_letters(fx.self, fx.bus, "other").empty());
+  CHECK(dead_letters(fx.self, fx.bus, "svc", letters[0].stream_seq).empty());
+
+  // Paused: what is published meanwhile reaches the other consumer only.
+  REQUIRE_FALSE(set_paused(fx.self, fx.bus, "svc", true));
+  CHECK(fx.stats("svc").paused);
+  CHECK_FALSE(fx.stats("other").paused);
+  CHECK(set_paused(fx.self, fx.bus, "nobody", true)); // an error: no such consumer here
+  fx.pub(make_message("auth.user.created", "while-paused"));
+  auto has = [](const std::string& id) {
+    return [id](const std::vector<delivery>& seen) {
+      return std::any_of(seen.begin(), seen.end(),
+                         [&](const delivery& d) { return d.message.event.id == id; });
+    };
+  };
+  REQUIRE(other->wait(has("while-paused")));
+  CHECK_FALSE(has("while-paused")(p->snapshot()));
+  REQUIRE_FALSE(set_paused(fx.self, fx.bus, "svc", false));
+  CHECK(p->wait(has("while-paused")));
+  CHECK_FALSE(fx.stats("svc").paused);
+
+  // Redriven: the consumer gets the event again (so does the other one,
+  // whose inbox skips it: it has the id recorded), and the letter is gone.
+  failing->store(false);
+  CHECK(redrive(fx.self, fx.bus, "other", {letters[0].stream_seq}) == 0); // not other's letter
+  CHECK(redrive(fx.self, fx.bus, "svc", {letters[0].stream_seq}) == 1);
+  REQUIRE(fx.wait_stats("svc", [](const consumer_stats& s) { return s.acked == 3; }));
+  auto again = p->snapshot().back();
+  CHECK(again.message.event.id == "bad");
+  CHECK(again.message.subject == "weft.auth.user.created");
+  CHECK(header(again.message, "Weft-Dlq-Reason").empty());
+  CHECK(dead_letters(fx.self, fx.bus, "svc").empty());
+  CHECK(redrive(fx.self, fx.bus, "svc", {letters[0].stream_seq}) == 0); // gone
+}
+
+} // namespace weft::test

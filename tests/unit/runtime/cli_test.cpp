@@ -1,0 +1,52 @@
+#include <catch2/catch.hpp>
+
+#include "runtime/cli.hpp"
+
+using weft::command_line;
+using weft::parse_command_line;
+using verb = command_line::verb;
+
+TEST_CASE("cli: the commands that call a running node, with their options", "[cli]") {
+  auto c = parse_command_line({"consumers", "pause", "audit", "--url", "http://n:1", "--token", "t"});
+  CHECK(c.what == verb::consumers);
+  CHECK(c.action == "pause");
+  CHECK(c.name == "audit");
+  CHECK(c.url == "http://n:1");
+  CHECK(c.token == "t");
+  CHECK(parse_command_line({"consumers", "list"}).what == verb::consumers);
+
+  c = parse_command_line({"dlq", "redrive", "auth", "--since", "2026-01-01T00:00:00Z"});
+  CHECK(c.what == verb::dlq);
+  CHECK(c.action == "redrive");
+  CHECK(c.since == "2026-01-01T00:00:00Z");
+  c = parse_command_line({"dlq", "list", "auth", "--limit", "20", "--config", "w.yaml"});
+  CHECK(c.limit == 20);
+  CHECK(c.config_path == "w.yaml");
+
+  c = parse_command_line({"events", "tail", "--types", "a.*,b.c", "--from", "earliest",
+                          "--subject", "s1"});
+  CHECK(c.what == verb::events_tail);
+  CHECK(c.types == "a.*,b.c");
+  CHECK(c.from == "earliest");
+  CHECK(c.subject == "s1");
+}
+
+TEST_CASE("cli: wrong words and options are refused with a reason", "[cli]") {
+  auto bad = [](std::vector<std::string> args) {
+    auto c = parse_command_line(args);
+    INFO(c.error);
+    CHECK(c.what == verb::invalid);
+    CHECK_FALSE(c.error.empty());
+  };
+  bad({"consumers"});
+  bad({"consumers", "pause"});
+  bad({"consumers", "pause", "--url", "x"});
+  bad({"dlq", "list"});
+  bad({"dlq", "purge", "auth"});
+  bad({"dlq", "list", "auth", "--id", "x"});          // --id is redrive's
+  bad({"dlq", "list", "auth", "--limit", "many"});
+  bad({"dlq", "redrive", "auth", "--id", "x", "--since", "2026-01-01T00:00:00Z"});
+  bad({"events", "tail", "--limit", "3"});
+  bad({"run", "--url", "http://x"});                  // only the node commands take --url
+  bad({"outbox", "republish"});                       // needs --since
+}
