@@ -124,6 +124,14 @@ bool valid_type_pattern(std::string_view p) {
   });
 }
 
+bool type_matches(std::string_view pattern, std::string_view type) {
+  if (pattern == "*")
+    return true;
+  if (pattern.ends_with(".*"))
+    return type.starts_with(pattern.substr(0, pattern.size() - 1)); // with the dot
+  return pattern == type;
+}
+
 bool subject_matches(std::string_view filter, std::string_view subject) {
   if (filter.empty() || subject.empty())
     return false;

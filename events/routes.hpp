@@ -47,6 +47,10 @@ std::string partition_filter(std::string_view filter, uint32_t partition);
 /// `_` and `-`.
 bool valid_type_pattern(std::string_view pattern);
 
+/// True if `type` is what a valid `pattern` names: itself, one under
+/// `prefix.` for `prefix.*`, anything for `*`.
+bool type_matches(std::string_view pattern, std::string_view type);
+
 /// NATS subject matching: `*` matches one token, `>` one or more trailing tokens.
 bool subject_matches(std::string_view filter, std::string_view subject);
 

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <iostream>
@@ -13,6 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/auth/settings.hpp"
+#include "adapters/nats/stream_tail.hpp"
+#include "events/routes.hpp"
+#include "runtime/event_feed.hpp"
 
 namespace weft {
 
@@ -266,7 +271,72 @@ int run_dlq(const config::settings& s, const command_line& cl) {
   return 0;
 }
 
+namespace {
+
+/// `weft events tail --nats URL`: the stream straight from NATS, filtered here.
+int tail_from_nats(const config::settings& s, const command_line& cl) {
+  std::vector<std::string> types;
+  for (size_t at = 0; !cl.types.empty() && at <= cl.types.size();) {
+    auto comma = cl.types.find(',', at);
+    auto item = cl.types.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    if (!events::valid_type_pattern(item)) {
+      std::cerr << "weft: events tail: not a type or `prefix.*`: '" << item << "'\n";
+      return 2;
+    }
+    types.push_back(item);
+    if (comma == std::string::npos)
+      break;
+    at = comma + 1;
+  }
+  nats::tail_options o;
+  o.url = cl.nats;
+  o.stream = s.nats.stream;
+  if (!cl.from.empty() && cl.from != "earliest") {
+    auto p = parse_feed_position(cl.from);
+    bool digits = cl.from.size() <= 19 && cl.from.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits && !p) {
+      std::cerr << "weft: events tail: --from takes earliest, a stream position or an event id\n";
+      return 2;
+    }
+    o.from = digits ? cl.from : std::to_string(p->position);
+  } else {
+    o.from = cl.from;
+  }
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  std::atomic<bool> stop{false};
+  std::thread watch{[&] {
+    while (!interrupted)
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    stop = true;
+  }};
+  auto err = nats::tail_stream(o, stop, [&](std::string_view text) {
+    auto ev = json::parse(text, nullptr, false);
+    if (!ev.is_object())
+      return;
+    auto type = ev.value("type", "");
+    if (!types.empty() && std::none_of(types.begin(), types.end(), [&](const std::string& t) {
+          return events::type_matches(t, type);
+        }))
+      return;
+    if (!cl.subject.empty() && ev.value("subject", "") != cl.subject)
+      return;
+    std::cout << text << std::endl;
+  });
+  interrupted = 1;
+  watch.join();
+  if (err) {
+    std::cerr << "weft: events tail: " << caf::to_string(err) << '\n';
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace
+
 int run_events_tail(const config::settings& s, const command_line& cl) {
+  if (!cl.nats.empty())
+    return tail_from_nats(s, cl);
   auto c = connect(s, cl);
   if (auto* code = std::get_if<int>(&c))
     return *code;

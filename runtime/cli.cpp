@@ -19,7 +19,8 @@ const char* usage() {
          "       weft dlq redrive NAME [--id ID | --since TIME]\n"
          "                                      hand dead letters back (default: all)\n"
          "       weft events tail [--types T,...] [--subject S] [--from POSITION|earliest]\n"
-         "                                      print events as JSON lines (SSE, resumes)\n";
+         "                        [--nats URL]  print events as JSON lines (SSE, resumes;\n"
+         "                                      or straight from NATS, no node needed)\n";
 }
 
 command_line parse_command_line(const std::vector<std::string>& args) {
@@ -116,6 +117,8 @@ command_line parse_command_line(const std::vector<std::string>& args) {
       cl.subject = args[++i];
     else if (takes("--from", v::events_tail))
       cl.from = args[++i];
+    else if (takes("--nats", v::events_tail))
+      cl.nats = args[++i];
     else
       return invalid("unknown argument: " + a);
   }

@@ -25,6 +25,7 @@ struct command_line {
   std::string types;       ///< `--types a.b.*,c.d`
   std::string subject;     ///< `--subject S`
   std::string from;        ///< `--from POSITION` (or `earliest`)
+  std::string nats;        ///< `--nats URL`: read the stream from NATS, not the node
   // the node to talk to
   std::string url;         ///< `--url URL` (WEFT_URL): else the config's http port on loopback
   std::string token;       ///< `--token T` (WEFT_TOKEN): else root's login from the config

@@ -122,6 +122,20 @@ typename Inspector::result_type inspect(Inspector& f, dead_letter_query& x) {
   return f(caf::meta::type_name("weft.dead_letter_query"), x.consumer, x.after, x.limit);
 }
 
+/// Which stored messages to read back: those on subjects `filter` matches
+/// (as handlers see them, e.g. `weft.auth.>`), at positions after `after`,
+/// at most `limit`, oldest first.
+struct stream_query {
+  std::string filter = "weft.>";
+  uint64_t after = 0;
+  uint32_t limit = 100;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_query& x) {
+  return f(caf::meta::type_name("weft.stream_query"), x.filter, x.after, x.limit);
+}
+
 /// The bus. `publish` answers the stream sequence once the message is stored
 /// (a duplicate event id within the dedupe window answers the first
 /// sequence and stores nothing). `drain` answers when no delivery is in flight
@@ -139,6 +153,9 @@ typename Inspector::result_type inspect(Inspector& f, dead_letter_query& x) {
 /// already and skip them), then deletes those letters: how many went. With
 /// `republish` false it only deletes them (their service took them back).
 ///
+/// `query` reads stored messages back (a replay from a position), as
+/// deliveries (`stream_seq`: the position; `attempt` 0).
+///
 /// `assign` (a bus with partitions, in a cluster): the partitions of consumer
 /// `name` this bus instance reads from now on. It answers once the
 /// partitions taken away are settled here (nothing of theirs held or at a
@@ -153,6 +170,7 @@ using event_bus_actor = caf::typed_actor<
   caf::replies_to<pause_atom, std::string>::with<ack_atom>,
   caf::replies_to<resume_atom, std::string>::with<ack_atom>,
   caf::replies_to<list_atom, dead_letter_query>::with<std::vector<delivery>>,
-  caf::replies_to<redrive_atom, std::string, std::vector<uint64_t>, bool>::with<uint64_t>>;
+  caf::replies_to<redrive_atom, std::string, std::vector<uint64_t>, bool>::with<uint64_t>,
+  caf::replies_to<query_atom, stream_query>::with<std::vector<delivery>>>;
 
 } // namespace weft

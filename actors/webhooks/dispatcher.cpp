@@ -435,6 +435,12 @@ dispatcher_actor::behavior_type dispatcher(self_ptr self, std::shared_ptr<store_
     caf::anon_send(me, posted_atom::value, r.id, r.code, std::move(r.error), r.latency_ms,
                    r.retry_after_s);
   });
+  // Stopping: what ended is recorded first (else its lease would run out
+  // and the attempt be made again).
+  self->set_exit_handler([self](caf::exit_msg& m) {
+    record_ended(self);
+    self->quit(m.reason);
+  });
   self->send(self, tick_atom::value);
   self->send(self, stats_atom::value);
   return {

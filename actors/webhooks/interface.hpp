@@ -215,16 +215,24 @@ struct delivery_page {
 WEFT_WIRE(delivery_page)
 
 /// `POST /v1/subscriptions/{id}/replay`: deliver again what was recorded
-/// for it since a time.
+/// for it since a time, or every event of its types on the stream after a
+/// position (one of the two).
 struct replay_request {
   std::string since;
+  std::string from;
 
   static auto describe() {
     return wire::object<replay_request>(
-      "weft.webhooks.replay_request", "Which deliveries to make again",
+      "weft.webhooks.replay_request", "Which deliveries to make again: since or from",
       wire::field("since", &replay_request::since)
+        .optional()
         .format("date-time")
-        .doc("every event recorded for the subscription at or after this time"));
+        .doc("every event recorded for the subscription at or after this time"),
+      wire::field("from", &replay_request::from)
+        .optional()
+        .max_length(128)
+        .doc("every matching event on the stream after this position (an SSE event id, a "
+             "stream sequence, or `earliest`), recorded for it or not"));
   }
 };
 WEFT_WIRE(replay_request)

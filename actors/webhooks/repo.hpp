@@ -117,6 +117,10 @@ public:
   virtual caf::expected<std::optional<delivery_record>>
   redeliver(std::string_view subscription_id, std::string_view event_id) = 0;
 
+  /// Adds the row, or makes the existing one of (subscription, event)
+  /// pending again, due now, attempts 0.
+  virtual caf::error requeue(const delivery_record& d) = 0;
+
   /// Makes every row of the subscription created at or after `since` (RFC
   /// 3339) and not pending pending again, due now, attempts 0; how many.
   virtual caf::expected<int64_t> replay(std::string_view subscription_id,

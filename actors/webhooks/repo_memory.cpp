@@ -192,6 +192,14 @@ public:
     return std::optional<delivery_record>{row.r};
   }
 
+  caf::error requeue(const delivery_record& d) override {
+    auto k = d_.by_key.find(d.subscription_id + "|" + d.event_id);
+    if (k == d_.by_key.end())
+      return add(d);
+    again(d_.by_id.at(k->second));
+    return {};
+  }
+
   caf::expected<int64_t> replay(std::string_view subscription_id, std::string_view since) override {
     std::chrono::system_clock::time_point from;
     if (!events::parse_rfc3339(since, from))

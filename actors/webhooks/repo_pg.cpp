@@ -206,6 +206,13 @@ constexpr pg::statement delivery_redeliver_sql{
   " locked_by = NULL, locked_until = NULL, updated_at = now()"
   " WHERE subscription_id = $1::uuid AND event_id = $2 RETURNING " WEFT_DCOLS("")};
 
+constexpr pg::statement delivery_requeue_sql{
+  "webhooks_delivery_requeue",
+  "INSERT INTO weft_webhook_deliveries (subscription_id, event_id, type, subject, body, status,"
+  " next_at) VALUES ($1::uuid, $2, $3, $4, $5, 'pending', now())"
+  " ON CONFLICT (subscription_id, event_id) DO UPDATE SET status = 'pending', attempts = 0,"
+  " next_at = now(), locked_by = NULL, locked_until = NULL, updated_at = now()"};
+
 constexpr pg::statement delivery_replay_sql{
   "webhooks_delivery_replay",
   "UPDATE weft_webhook_deliveries SET status = 'pending', attempts = 0, next_at = now(),"
@@ -287,6 +294,12 @@ public:
     if (r->rows() == 0)
       return std::optional<delivery_record>{};
     return std::optional<delivery_record>{delivery_row(*r, 0)};
+  }
+
+  caf::error requeue(const delivery_record& d) override {
+    auto r = conn_.exec(delivery_requeue_sql, d.subscription_id, d.event_id, d.type, d.subject,
+                        d.body);
+    return r ? caf::error{} : std::move(r.error());
   }
 
   caf::expected<int64_t> replay(std::string_view subscription_id, std::string_view since) override {

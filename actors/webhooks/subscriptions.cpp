@@ -13,6 +13,7 @@
 #include "events/ids.hpp"
 #include "events/routes.hpp"
 #include "runtime/api_error.hpp"
+#include "runtime/event_feed.hpp"
 #include "runtime/service_kit.hpp"
 
 namespace weft::webhooks {
@@ -119,13 +120,8 @@ delivery_view delivery_view_of(const delivery_record& d) {
 }
 
 bool type_matches(const std::vector<std::string>& patterns, const std::string& type) {
-  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-    if (p == "*")
-      return true;
-    if (p.ends_with(".*"))
-      return type.starts_with(std::string_view{p}.substr(0, p.size() - 1));
-    return p == type;
-  });
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const std::string& p) { return events::type_matches(p, type); });
 }
 
 bool subject_matches(const subject_filter& f, const std::string& subject) {
@@ -140,9 +136,13 @@ bool subject_matches(const subject_filter& f, const std::string& subject) {
 
 } // namespace
 
-bool matches(const subscription_record& s, const events::envelope& ev) {
-  return s.enabled && type_matches(types_of(s.types_json), ev.type)
+bool selects(const subscription_record& s, const events::envelope& ev) {
+  return type_matches(types_of(s.types_json), ev.type)
          && subject_matches(filters_of(s.filters_json).subject, ev.subject);
+}
+
+bool matches(const subscription_record& s, const events::envelope& ev) {
+  return s.enabled && selects(s, ev);
 }
 
 caf::error match_event(unit_of_work& w, const events::envelope& ev, const webhooks_settings& s) {
@@ -173,11 +173,84 @@ caf::error match_event(unit_of_work& w, const events::envelope& ev, const webhoo
   return {};
 }
 
+namespace {
+
+using front_ptr = subscriptions_actor::stateful_pointer<subscriptions_state>;
+
+/// Stream positions read per request while replaying.
+constexpr uint32_t replay_page = 500;
+
+/// A replay from a stream position under way.
+struct position_replay {
+  subscription_record sub;
+  uint64_t after = 0;
+  int64_t replayed = 0;
+  caf::typed_response_promise<replay_result> rp;
+};
+
+/// The position `from` names: `earliest`, a stream sequence, or an SSE
+/// event id (its epoch is not checked: a replay reads this stream).
+std::optional<uint64_t> position_of(const std::string& from) {
+  if (from == "earliest")
+    return uint64_t{0};
+  if (!from.empty() && from.size() <= 19
+      && from.find_first_not_of("0123456789") == std::string::npos)
+    return std::stoull(from);
+  if (auto p = parse_feed_position(from))
+    return p->position;
+  return std::nullopt;
+}
+
+/// Reads the stream page by page from `job->after` and makes a pending
+/// delivery of every event the subscription selects.
+void replay_from(front_ptr self, std::shared_ptr<position_replay> job) {
+  self->request(self->state.bus, std::chrono::seconds{30}, query_atom::value,
+                stream_query{"weft.>", job->after, replay_page})
+    .then(
+      [self, job](std::vector<delivery>& page) {
+        std::vector<delivery_record> rows;
+        for (auto& d : page) {
+          if (events::is_dead_letter_subject(d.message.subject) || !selects(job->sub, d.message.event))
+            continue;
+          delivery_record r;
+          r.subscription_id = job->sub.id;
+          r.event_id = d.message.event.id;
+          r.type = d.message.event.type;
+          r.subject = d.message.event.subject;
+          r.body = events::encode(d.message.event);
+          rows.push_back(std::move(r));
+        }
+        auto err = self->state.session->transact([&](unit_of_work& w) -> caf::error {
+          auto repo = open_delivery_repository(w);
+          for (auto& r : rows)
+            if (auto e = repo->requeue(r))
+              return e;
+          return {};
+        });
+        if (err) {
+          job->rp.deliver(std::move(err));
+          return;
+        }
+        job->replayed += static_cast<int64_t>(rows.size());
+        if (page.size() < replay_page) {
+          job->rp.deliver(replay_result{job->replayed});
+          return;
+        }
+        job->after = page.back().stream_seq;
+        replay_from(self, job);
+      },
+      [job](caf::error& err) { job->rp.deliver(std::move(err)); });
+}
+
+} // namespace
+
 subscriptions_actor::behavior_type
 subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state> self,
-                       std::shared_ptr<store_session> session, webhooks_settings settings) {
+                       std::shared_ptr<store_session> session, webhooks_settings settings,
+                       caf::actor bus) {
   self->state.session = std::move(session);
   self->state.settings = std::move(settings);
+  self->state.bus = caf::actor_cast<event_bus_actor>(bus);
   return {
     [self](create_atom, const subscription_request& req) -> caf::result<subscription_view> {
       const auto& s = self->state.settings;
@@ -346,6 +419,34 @@ subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state
     },
     [self](replay_atom, const std::string& id,
            const replay_request& q) -> caf::result<replay_result> {
+      if (q.since.empty() == q.from.empty())
+        return api_error(api_errc::bad_request, "give one of since (a time) or from (a position)");
+      if (!q.from.empty()) {
+        auto at = position_of(q.from);
+        if (!at)
+          return api_error(api_errc::bad_request,
+                           "from: not a stream position (an event id of GET /v1/events, a "
+                           "number, or earliest)",
+                           "/from");
+        auto found = read<subscription_record>(
+          *self->state.session, [&](unit_of_work& w) -> caf::expected<subscription_record> {
+            auto r = open_repository(w)->find(id);
+            if (!r)
+              return r.error();
+            if (!*r)
+              return not_found(id);
+            return **r;
+          });
+        if (!found)
+          return std::move(found.error());
+        auto job = std::make_shared<position_replay>();
+        job->sub = std::move(*found);
+        job->after = *at;
+        job->rp = self->make_response_promise<replay_result>();
+        auto rp = job->rp;
+        replay_from(self, job);
+        return rp;
+      }
       std::chrono::system_clock::time_point since;
       if (!events::parse_rfc3339(q.since, since))
         return api_error(api_errc::bad_request, "since: not an RFC 3339 date-time", "/since");
@@ -414,8 +515,9 @@ std::unique_ptr<delivery_repository> open_delivery_repository(unit_of_work& w) {
 
 caf::expected<service_instance> spawn_webhooks_group(service_context& ctx,
                                                      const webhooks_settings& settings) {
-  auto group = kit::spawn_front(ctx, "webhooks", kit::workers{2}, subscriptions_behavior, settings)
-                 .instance();
+  auto group =
+    kit::spawn_front(ctx, "webhooks", kit::workers{2}, subscriptions_behavior, settings, ctx.bus)
+      .instance();
   group.actors.push_back(spawn_dispatcher(ctx, settings)); // stops with the service
   return group;
 }

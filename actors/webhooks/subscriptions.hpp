@@ -18,14 +18,18 @@
 namespace weft::webhooks {
 
 struct subscriptions_state {
+  subscriptions_state() = default; // not an aggregate: CAF 0.17 would build it from `self`
   std::shared_ptr<store_session> session;
   webhooks_settings settings;
+  event_bus_actor bus; ///< read back for a replay from a position
   static inline const char* name = "weft.webhooks";
 };
 
+/// (`bus` is an event_bus_actor; CAF 0.17's spawn takes no typed handle here.)
 subscriptions_actor::behavior_type
 subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state> self,
-                       std::shared_ptr<store_session> session, webhooks_settings settings);
+                       std::shared_ptr<store_session> session, webhooks_settings settings,
+                       caf::actor bus);
 
 /// Spawns the front on the node's store.
 caf::expected<service_instance> spawn_webhooks_group(service_context& ctx,
@@ -38,7 +42,10 @@ struct subscription_record;
 /// match, in the inbox's unit of work (so once per event).
 caf::error match_event(unit_of_work& w, const events::envelope& ev, const webhooks_settings& s);
 
-/// True if `s` is enabled and `ev` is of its types and passes its filters.
+/// True if `ev` is of the types of `s` and passes its filters.
+bool selects(const subscription_record& s, const events::envelope& ev);
+
+/// True if `s` is enabled and selects `ev`.
 bool matches(const subscription_record& s, const events::envelope& ev);
 
 

@@ -114,6 +114,14 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
           out.push_back(delivery{st.log[seq - 1], seq, 0});
       return out;
     },
+    [self](query_atom, const stream_query& q) -> caf::result<std::vector<delivery>> {
+      auto& st = self->state;
+      std::vector<delivery> out;
+      for (uint64_t seq = q.after + 1; seq <= st.log.size() && out.size() < q.limit; ++seq)
+        if (!st.deleted.contains(seq) && events::subject_matches(q.filter, st.log[seq - 1].subject))
+          out.push_back(delivery{st.log[seq - 1], seq, 0});
+      return out;
+    },
     [self](redrive_atom, const std::string& name, const std::vector<uint64_t>& seqs,
            bool republish) -> caf::result<uint64_t> {
       auto& st = self->state;

@@ -18,13 +18,14 @@ namespace weft::nats {
 
 namespace {
 
-/// The subject filter of `consumer`'s letters: in every partition when the
-/// stream is partitioned (`weft.p<k>.dlq.<name>`).
-std::string letters_filter(const std::string& consumer, uint32_t partitions) {
-  auto subject = events::dead_letter_subject(consumer);
-  if (partitions <= 1)
-    return subject;
-  return "weft.*." + subject.substr(std::string_view{"weft."}.size());
+/// A filter as handlers see subjects (`weft.auth.>`) on the wire: across
+/// every partition when the stream is partitioned (`weft.*.auth.>`).
+std::string wire_filter(const std::string& filter, uint32_t partitions) {
+  if (partitions <= 1 || !filter.starts_with("weft."))
+    return filter;
+  if (filter == "weft.>")
+    return filter; // matches the partitioned subjects too
+  return "weft.*." + filter.substr(std::string_view{"weft."}.size());
 }
 
 /// A stored message as the port shows it: the subject without its
@@ -52,12 +53,12 @@ jsOptions api_options() {
   return jo;
 }
 
-caf::expected<std::vector<delivery>> list(connection& c, const dead_letter_query& q) {
+caf::expected<std::vector<delivery>> read(connection& c, const stream_query& q) {
   std::vector<delivery> out;
   if (q.limit == 0)
     return out;
   const auto& opts = c.opts();
-  auto filter = letters_filter(q.consumer, opts.partitions);
+  auto filter = wire_filter(q.filter, opts.partitions);
   auto jo = api_options();
   jsSubOptions so;
   jsSubOptions_Init(&so);
@@ -69,7 +70,7 @@ caf::expected<std::vector<delivery>> list(connection& c, const dead_letter_query
   jsErrCode jerr = static_cast<jsErrCode>(0);
   auto s = js_SubscribeSync(&sub, c.js(), filter.c_str(), &jo, &so, &jerr);
   if (s != NATS_OK)
-    return unavailable("nats: cannot read dead letters: " + status_text(s, jerr));
+    return unavailable("nats: cannot read the stream: " + status_text(s, jerr));
   std::unique_ptr<natsSubscription, void (*)(natsSubscription*)> guard{sub, [](natsSubscription* x) {
     natsSubscription_Unsubscribe(x);
     natsSubscription_Destroy(x);
@@ -79,7 +80,7 @@ caf::expected<std::vector<delivery>> list(connection& c, const dead_letter_query
   jsConsumerInfo* ci = nullptr;
   s = natsSubscription_GetConsumerInfo(&ci, sub, &jo, &jerr);
   if (s != NATS_OK)
-    return unavailable("nats: cannot read dead letters: " + status_text(s, jerr));
+    return unavailable("nats: cannot read the stream: " + status_text(s, jerr));
   // Those already pushed to us (not read yet) and those still to come.
   uint64_t left = ci->Delivered.Consumer + ci->NumPending;
   jsConsumerInfo_Destroy(ci);
@@ -87,7 +88,7 @@ caf::expected<std::vector<delivery>> list(connection& c, const dead_letter_query
     natsMsg* m = nullptr;
     s = natsSubscription_NextMsg(&m, sub, 5000);
     if (s != NATS_OK)
-      return unavailable("nats: reading dead letters: " + status_text(s));
+      return unavailable("nats: reading the stream: " + status_text(s));
     auto owned = own_unique(m);
     jsMsgMetaData* md = nullptr;
     if (natsMsg_GetMetaData(&md, m) != NATS_OK)
@@ -97,7 +98,7 @@ caf::expected<std::vector<delivery>> list(connection& c, const dead_letter_query
     jsMsgMetaData_Destroy(md);
     auto d = to_delivery(m, seq);
     if (!d) { // shown nonetheless, with what can be read of it
-      spdlog::warn("nats: dead letter {} does not decode", seq);
+      spdlog::warn("nats: stream message {} does not decode", seq);
       continue;
     }
     out.push_back(std::move(*d));
@@ -159,7 +160,13 @@ caf::expected<bool> redrive_one(connection& c, const std::string& consumer, uint
 dead_letters_actor::behavior_type dead_letters(std::shared_ptr<connection> conn) {
   return {
     [conn](list_atom, const dead_letter_query& q) -> caf::result<std::vector<delivery>> {
-      auto r = list(*conn, q);
+      auto r = read(*conn, stream_query{events::dead_letter_subject(q.consumer), q.after, q.limit});
+      if (!r)
+        return std::move(r.error());
+      return std::move(*r);
+    },
+    [conn](query_atom, const stream_query& q) -> caf::result<std::vector<delivery>> {
+      auto r = read(*conn, q);
       if (!r)
         return std::move(r.error());
       return std::move(*r);

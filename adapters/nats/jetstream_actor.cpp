@@ -462,6 +462,9 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
       // Blocking requests: the reader's own thread answers the caller.
       return self->delegate(self->state.letters, list_atom::value, q);
     },
+    [self](query_atom, const stream_query& q) -> caf::result<std::vector<delivery>> {
+      return self->delegate(self->state.letters, query_atom::value, q);
+    },
     [self](redrive_atom, const std::string& name, const std::vector<uint64_t>& seqs,
            bool republish) -> caf::result<uint64_t> {
       return self->delegate(self->state.letters, redrive_atom::value, name, seqs, republish);

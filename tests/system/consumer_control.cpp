@@ -169,4 +169,24 @@ TEST_CASE("weft events tail prints the stream's events as JSON lines, filtered, 
     ++lines;
   }
   CHECK(lines >= 2);
+
+  // Straight from NATS (durable mode: there is a NATS), without the node.
+  if (durable_mode()) {
+    child_options n;
+    n.args = {"events", "tail", "--nats", node.config()["nats"]["url"].get<std::string>(),
+              "--from", "earliest", "--types", "auth.user.*"};
+    n.unset_env = weft_env_to_unset();
+    n.stdout_path = dir / "nats-out";
+    n.stderr_path = dir / "nats-err";
+    child_process from_nats(WEFT_BINARY, n);
+    REQUIRE(wait_until([&] {
+      auto t = from_nats.stdout_text();
+      return t.find(email) != std::string::npos && t.find(later) != std::string::npos;
+    }, 15s));
+    from_nats.send_signal(SIGTERM);
+    CHECK(from_nats.wait_for(10s) == std::optional<int>{0});
+    auto t = from_nats.stdout_text();
+    CHECK(t.find("auth.user.login") != std::string::npos); // auth.user.*: logins too
+    CHECK(t.find("auth.apikey") == std::string::npos);
+  }
 }

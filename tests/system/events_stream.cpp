@@ -5,7 +5,9 @@
 // [flow] cases also run on PostgreSQL + JetStream (durable-flow/...).
 #include "tests/system/common.hpp"
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "tests/support/sse_client.hpp"
 
@@ -251,4 +253,41 @@ TEST_CASE("events: a reader that stops reading is cut off once it is too far beh
   // The stuck one, read now, ends without its last chunk: it was dropped.
   CHECK(stuck.wait_end(10s));
   CHECK_FALSE(stuck.clean_end());
+}
+
+TEST_CASE("events: 200 readers while writes go on each get every event once, in order",
+          "[system][flow][events]") {
+  weft_node node(node_options());
+  auto root = login_root(node);
+  constexpr int readers = 200;
+  constexpr int writes = 30;
+  std::vector<std::unique_ptr<sse_client>> clients;
+  for (int i = 0; i < readers; ++i) {
+    clients.push_back(std::make_unique<sse_client>(node.http_port(), "/v1/events?types=auth.user.created",
+                                                   bearer(root.access)));
+    REQUIRE(clients.back()->open());
+  }
+  std::vector<std::string> emails;
+  for (int i = 0; i < writes; ++i)
+    emails.push_back(unique_email("crowd"));
+  std::atomic<int> created{0}; // (no Catch assertions off the test's thread)
+  std::thread writer{[&] {
+    for (auto& e : emails)
+      if (node.post("/v1/auth/register", {{"email", e}, {"password", user_password}}).status == 201)
+        ++created;
+  }};
+  const std::set<std::string> ours(emails.begin(), emails.end());
+  std::vector<std::vector<std::string>> got(readers);
+  for (int i = 0; i < readers; ++i) {
+    auto events = read_until(*clients[i], [&](const std::vector<sse_event>& seen) {
+      return emails_in(seen, ours).size() >= emails.size();
+    }, 20s);
+    got[i] = emails_in(events, ours);
+  }
+  writer.join();
+  REQUIRE(created == writes);
+  for (int i = 0; i < readers; ++i) {
+    INFO("reader " << i);
+    CHECK(got[i] == emails); // every event, once, in the order written
+  }
 }

@@ -166,10 +166,26 @@ TEST_CASE("webhooks: a paused subscription records events and sends them once re
   REQUIRE(wait_until([&] { return about(held, email).size() == 3; }, 10s));
   CHECK(about(live, email).size() == 1); // the other subscription is left alone
 
+  // Replay from a stream position: read from the stream, recorded or not.
+  r = node.post("/v1/subscriptions/" + paused + "/replay", {{"from", "earliest"}}, auth);
+  INFO(r.body);
+  REQUIRE(r.status == 202);
+  CHECK(r.json().at("replayed") >= 1);
+  REQUIRE(wait_until([&] { return about(held, email).size() == 4; }, 10s));
+  CHECK(about(held, email)[3].headers.at("webhook-id") == event_id);
+  // A position past the event replays nothing of it.
+  r = node.post("/v1/subscriptions/" + paused + "/replay", {{"from", "999999999"}}, auth);
+  REQUIRE(r.status == 202);
+  CHECK(r.json().at("replayed") == 0);
+
   // Bad requests.
   check_problem(node.post("/v1/subscriptions/" + paused + "/replay", {{"since", "yesterday"}}, auth), 400);
   check_problem(node.post("/v1/subscriptions/" + paused + "/deliveries/nope/redeliver", json::object(), auth), 404);
   check_problem(node.post("/v1/subscriptions/" + paused + "/replay", {{"since", 5}}, auth), 400);
+  check_problem(node.post("/v1/subscriptions/" + paused + "/replay", {{"from", "nowhere"}}, auth), 400);
+  check_problem(node.post("/v1/subscriptions/" + paused + "/replay", json::object(), auth), 400);
+  check_problem(node.post("/v1/subscriptions/" + paused + "/replay",
+                          {{"from", "earliest"}, {"since", before}}, auth), 400);
   check_problem(node.post("/v1/subscriptions/0191e5a0-0000-7000-8000-000000000000/pause", json::object(), auth), 404);
 
   CHECK(metric(node, "weft_webhook_attempts_total", {{"outcome", "delivered"}}) >= 4);

@@ -83,6 +83,22 @@ void check_pause_dead_letters_and_redrive(Fixture& fx) {
   CHECK(header(again.message, "Weft-Dlq-Reason").empty());
   CHECK(dead_letters(fx.self, fx.bus, "svc").empty());
   CHECK(redrive(fx.self, fx.bus, "svc", {letters[0].stream_seq}) == 0); // gone
+
+  // The stream read back (a replay): what the filter selects, in order,
+  // from a position on; the letters are on other subjects.
+  auto ids = [](const std::vector<delivery>& ds) {
+    std::vector<std::string> out;
+    for (auto& d : ds)
+      out.push_back(d.message.event.id);
+    return out;
+  };
+  auto all = read_stream(fx.self, fx.bus, stream_query{"weft.auth.>", 0, 100});
+  CHECK(ids(all) == std::vector<std::string>{"bad", "good", "while-paused", "bad"});
+  REQUIRE(all.size() == 4);
+  CHECK(all[1].message.subject == "weft.auth.user.created");
+  CHECK(ids(read_stream(fx.self, fx.bus, stream_query{"weft.auth.>", all[0].stream_seq, 2}))
+        == std::vector<std::string>{"good", "while-paused"});
+  CHECK(read_stream(fx.self, fx.bus, stream_query{"weft.billing.>", 0, 100}).empty());
 }
 
 } // namespace weft::test

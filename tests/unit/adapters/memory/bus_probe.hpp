@@ -151,6 +151,15 @@ inline std::vector<delivery> dead_letters(caf::scoped_actor& self, const event_b
   return out;
 }
 
+/// The stored messages `q` selects (none on error).
+inline std::vector<delivery> read_stream(caf::scoped_actor& self, const event_bus_actor& bus,
+                                         stream_query q) {
+  std::vector<delivery> out;
+  self->request(bus, caf::infinite, query_atom::value, std::move(q))
+    .receive([&](std::vector<delivery>& xs) { out = std::move(xs); }, [](caf::error&) {});
+  return out;
+}
+
 /// Redrives the letters of `name` at `seqs`: how many went (0 on error).
 inline uint64_t redrive(caf::scoped_actor& self, const event_bus_actor& bus,
                         const std::string& name, std::vector<uint64_t> seqs,
