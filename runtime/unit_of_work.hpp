@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -59,6 +61,30 @@ public:
   /// the delivery is a duplicate. Ordering rule: record -> handle -> commit.
   virtual caf::expected<bool> record_delivery(std::string_view consumer,
                                               std::string_view event_key) = 0;
+
+  /// Runs `fn` once the unit has committed, never if it rolls back, on the
+  /// committing thread: for what must follow a change but is no part of it,
+  /// such as waking a local worker for the rows just written. Must not block.
+  void on_commit(std::function<void()> fn) { commit_hooks_.push_back(std::move(fn)); }
+
+  // For the stores: the hooks registered so far, to run after the commit;
+  // how many there are, and dropping those after the first `keep` (a
+  // handler that failed inside a shared transaction).
+  std::vector<std::function<void()>> take_commit_hooks() { return std::move(commit_hooks_); }
+  size_t commit_hook_count() const { return commit_hooks_.size(); }
+  void drop_commit_hooks(size_t keep) {
+    if (commit_hooks_.size() > keep)
+      commit_hooks_.resize(keep);
+  }
+
+private:
+  std::vector<std::function<void()>> commit_hooks_;
 };
+
+/// Runs hooks taken from a committed unit.
+inline void run_commit_hooks(std::vector<std::function<void()>> hooks) {
+  for (auto& h : hooks)
+    h();
+}
 
 } // namespace weft

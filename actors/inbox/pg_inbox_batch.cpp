@@ -74,6 +74,7 @@ caf::error call(pg::pg_unit& unit, const batch_handlers& h,
                 std::span<const events::envelope> evs, bool fail_after, batch_report& rep) {
   auto& c = unit.conn();
   auto emitted_before = unit.events().size();
+  auto hooks_before = unit.commit_hook_count();
   auto start = clock::now();
   caf::error err;
   try {
@@ -95,8 +96,10 @@ caf::error call(pg::pg_unit& unit, const batch_handlers& h,
                             "the handler returned success with its transaction aborted");
   if (!err && fail_after)
     err = injected_after();
-  if (err)
+  if (err) {
     unit.events().resize(emitted_before);
+    unit.drop_commit_hooks(hooks_before);
+  }
   return err;
 }
 
@@ -104,9 +107,11 @@ caf::error call(pg::pg_unit& unit, const batch_handlers& h,
 caf::error commit(pg::transaction& tx, pg::pg_unit& unit, batch_report& rep) {
   if (auto err = unit.append_events())
     return err;
+  auto hooks = unit.take_commit_hooks();
   if (auto err = tx.commit())
     return err;
   rep.emitted = rep.emitted || !unit.events().empty();
+  run_commit_hooks(std::move(hooks));
   return {};
 }
 

@@ -27,6 +27,7 @@ namespace {
 using dispatcher_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   caf::reacts_to<wake_atom>,   ///< record the attempts that ended
+  caf::reacts_to<ready_atom>,  ///< the matcher here committed deliveries
   caf::reacts_to<stats_atom>,
   caf::reacts_to<posted_atom, uint64_t, int32_t, std::string, int32_t, int32_t>>;
 
@@ -62,6 +63,7 @@ struct dispatcher_state {
   std::vector<ended_attempt> ended;  ///< to record
   bool record_scheduled = false;
   bool more_due = false;             ///< the last claim was full: claim again when there is room
+  std::shared_ptr<dispatch_wake> wake;
   uint64_t next_job = 1;
   std::minstd_rand rng{std::random_device{}()};
 
@@ -108,6 +110,8 @@ void claim(self_ptr self) {
   auto room = st.settings.max_in_flight > st.in_flight.size()
                 ? st.settings.max_in_flight - st.in_flight.size()
                 : 0;
+  if (room == 0)
+    st.more_due = true; // there may be more: look once attempts end
   if (room > 0) {
     std::vector<attempt> claimed;
     auto err = st.session->transact([&](unit_of_work& w) -> caf::error {
@@ -423,13 +427,15 @@ void report(self_ptr self) {
 
 dispatcher_actor::behavior_type dispatcher(self_ptr self, std::shared_ptr<store_session> session,
                                            webhooks_settings settings, std::string owner,
-                                           caf::actor bus, metrics* node_metrics) {
+                                           caf::actor bus, metrics* node_metrics,
+                                           std::shared_ptr<dispatch_wake> wake) {
   auto& st = self->state;
   st.session = std::move(session);
   st.settings = std::move(settings);
   st.owner = std::move(owner);
   st.bus = caf::actor_cast<event_bus_actor>(bus); // untyped through spawn (CAF 0.17)
   st.node_metrics = node_metrics;
+  st.wake = std::move(wake);
   auto me = caf::actor_cast<caf::actor>(self);
   st.poster = std::make_unique<http_poster>(st.settings.allow_hosts, [me](post_result r) {
     caf::anon_send(me, posted_atom::value, r.id, r.code, std::move(r.error), r.latency_ms,
@@ -446,6 +452,10 @@ dispatcher_actor::behavior_type dispatcher(self_ptr self, std::shared_ptr<store_
   return {
     [self](tick_atom) { tick(self); },
     [self](wake_atom) { record_ended(self); },
+    [self](ready_atom) {
+      self->state.wake->taken();
+      claim(self);
+    },
     [self](stats_atom) { report(self); },
     [self](posted_atom, uint64_t id, int32_t code, std::string& error, int32_t latency,
            int32_t retry_after) {
@@ -456,10 +466,27 @@ dispatcher_actor::behavior_type dispatcher(self_ptr self, std::shared_ptr<store_
 
 } // namespace
 
-caf::actor spawn_dispatcher(service_context& ctx, const webhooks_settings& settings) {
+void dispatch_wake::attach(caf::actor dispatcher) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  target_ = std::move(dispatcher);
+}
+
+void dispatch_wake::poke() {
+  if (queued_.exchange(true))
+    return; // one is on its way
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (target_)
+    caf::anon_send(target_, ready_atom::value);
+  else
+    queued_ = false;
+}
+
+caf::actor spawn_dispatcher(service_context& ctx, const webhooks_settings& settings,
+                            std::shared_ptr<dispatch_wake> wake) {
   auto owner = ctx.node_name + ":" + events::new_uuid_v7();
   auto h = ctx.system.spawn<caf::detached>(dispatcher, ctx.data.open_session("webhooks-dispatch"),
-                                           settings, owner, ctx.bus, &ctx.node_metrics);
+                                           settings, owner, ctx.bus, &ctx.node_metrics, wake);
+  wake->attach(caf::actor_cast<caf::actor>(h));
   return caf::actor_cast<caf::actor>(h);
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
@@ -28,7 +30,25 @@
 // Its store session may block (PostgreSQL): it runs on a thread of its own.
 namespace weft::webhooks {
 
-/// Spawns the node's dispatcher (detached).
-caf::actor spawn_dispatcher(service_context& ctx, const webhooks_settings& settings);
+/// Wakes this node's dispatcher when the matcher here committed deliveries,
+/// so they go out now rather than at its next poll (the poll still finds
+/// those another node's matcher wrote). Thread-safe; pokes coalesce.
+class dispatch_wake {
+public:
+  void attach(caf::actor dispatcher);
+  /// After a commit that added deliveries.
+  void poke();
+  /// The dispatcher took the poke: the next one sends again.
+  void taken() { queued_ = false; }
+
+private:
+  std::mutex mtx_;
+  caf::actor target_;
+  std::atomic<bool> queued_{false};
+};
+
+/// Spawns the node's dispatcher (detached), woken through `wake`.
+caf::actor spawn_dispatcher(service_context& ctx, const webhooks_settings& settings,
+                            std::shared_ptr<dispatch_wake> wake);
 
 } // namespace weft::webhooks

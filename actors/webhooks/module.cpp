@@ -1,6 +1,7 @@
 #include "actors/webhooks/module.hpp"
 
 #include "actors/webhooks/events.hpp"
+#include "actors/webhooks/dispatcher.hpp"
 #include "actors/webhooks/interface.hpp"
 #include "actors/webhooks/subscriptions.hpp"
 #include "runtime/event_bus.hpp"
@@ -29,10 +30,15 @@ service_module module() {
     // Every event of the stream goes past the matcher (one filter subject
     // per consumer on nats-server 2.9).
     d.subscribes = {"weft.>"};
-    d.on_event = [settings](unit_of_work& w, const events::envelope& ev) {
-      return match_event(w, ev, settings);
+    // The matcher takes many events in one transaction (one subscription
+    // read, one commit) and wakes this node's dispatcher after it.
+    auto wake = std::make_shared<dispatch_wake>();
+    d.on_events = [settings, wake](unit_of_work& w, std::span<const events::envelope> evs) {
+      return match_events(w, evs, settings, wake);
     };
-    d.start = [settings](service_context& ctx) { return spawn_webhooks_group(ctx, settings); };
+    d.start = [settings, wake](service_context& ctx) {
+      return spawn_webhooks_group(ctx, settings, wake);
+    };
     // A redriven letter of an exhausted delivery makes it pending again (its
     // event is recorded by the matcher's inbox: publishing it would do nothing).
     d.takes_back_letter = [](const bus_message& letter) {

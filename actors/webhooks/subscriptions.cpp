@@ -145,31 +145,35 @@ bool matches(const subscription_record& s, const events::envelope& ev) {
   return s.enabled && selects(s, ev);
 }
 
-caf::error match_event(unit_of_work& w, const events::envelope& ev, const webhooks_settings& s) {
-  // Our own events are not delivered back through the subscriptions they
-  // are about only if a subscription asks for them: they match like any.
+caf::error match_events(unit_of_work& w, std::span<const events::envelope> evs,
+                        const webhooks_settings& s, const std::shared_ptr<dispatch_wake>& wake) {
+  // The service's own events match like any (a subscription may ask for them).
   auto subs = open_repository(w)->list({}, s.max_subscriptions);
   if (!subs)
     return subs.error();
   std::unique_ptr<delivery_repository> deliveries;
-  std::string body;
-  for (const auto& sub : *subs) {
-    if (!matches(sub, ev))
-      continue;
-    if (!deliveries) {
-      deliveries = open_delivery_repository(w);
-      body = events::encode(ev);
+  for (const auto& ev : evs) {
+    std::string body;
+    for (const auto& sub : *subs) {
+      if (!matches(sub, ev))
+        continue;
+      if (!deliveries)
+        deliveries = open_delivery_repository(w);
+      if (body.empty())
+        body = events::encode(ev);
+      delivery_record d;
+      d.subscription_id = sub.id;
+      d.event_id = ev.id;
+      d.type = ev.type;
+      d.subject = ev.subject;
+      d.body = body;
+      d.status = "pending";
+      if (auto err = deliveries->add(d))
+        return err;
     }
-    delivery_record d;
-    d.subscription_id = sub.id;
-    d.event_id = ev.id;
-    d.type = ev.type;
-    d.subject = ev.subject;
-    d.body = body;
-    d.status = "pending";
-    if (auto err = deliveries->add(d))
-      return err;
   }
+  if (deliveries && wake)
+    w.on_commit([wake] { wake->poke(); });
   return {};
 }
 
@@ -514,11 +518,12 @@ std::unique_ptr<delivery_repository> open_delivery_repository(unit_of_work& w) {
 }
 
 caf::expected<service_instance> spawn_webhooks_group(service_context& ctx,
-                                                     const webhooks_settings& settings) {
+                                                     const webhooks_settings& settings,
+                                                     std::shared_ptr<dispatch_wake> wake) {
   auto group =
     kit::spawn_front(ctx, "webhooks", kit::workers{2}, subscriptions_behavior, settings, ctx.bus)
       .instance();
-  group.actors.push_back(spawn_dispatcher(ctx, settings)); // stops with the service
+  group.actors.push_back(spawn_dispatcher(ctx, settings, std::move(wake))); // stops with the service
   return group;
 }
 

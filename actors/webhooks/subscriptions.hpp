@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include <caf/expected.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -17,6 +18,8 @@
 // node's store.
 namespace weft::webhooks {
 
+class dispatch_wake;
+
 struct subscriptions_state {
   subscriptions_state() = default; // not an aggregate: CAF 0.17 would build it from `self`
   std::shared_ptr<store_session> session;
@@ -31,16 +34,19 @@ subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state
                        std::shared_ptr<store_session> session, webhooks_settings settings,
                        caf::actor bus);
 
-/// Spawns the front on the node's store.
+/// Spawns the front and the dispatcher (woken through `wake`) on the node's store.
 caf::expected<service_instance> spawn_webhooks_group(service_context& ctx,
-                                                     const webhooks_settings& settings);
+                                                     const webhooks_settings& settings,
+                                                     std::shared_ptr<dispatch_wake> wake);
 
 struct subscription_record;
 
-/// The matcher, run by the service's inbox for every event of the stream:
-/// a delivery row for each enabled subscription whose types and filters
-/// match, in the inbox's unit of work (so once per event).
-caf::error match_event(unit_of_work& w, const events::envelope& ev, const webhooks_settings& s);
+/// The matcher, run by the service's inbox for the events of the stream,
+/// many at once: a delivery row for each enabled subscription whose types
+/// and filters match, in the inbox's unit of work (so once per event); once
+/// it commits, `wake` (may be null) wakes the dispatcher of this node.
+caf::error match_events(unit_of_work& w, std::span<const events::envelope> evs,
+                        const webhooks_settings& s, const std::shared_ptr<dispatch_wake>& wake);
 
 /// True if `ev` is of the types of `s` and passes its filters.
 bool selects(const subscription_record& s, const events::envelope& ev);

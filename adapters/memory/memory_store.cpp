@@ -73,6 +73,7 @@ public:
     if (!events_.empty() && store_.relay_)
       caf::anon_send(store_.relay_, publish_atom::value, std::move(events_));
     events_.clear();
+    run_commit_hooks(take_commit_hooks());
   }
 
   /// Undoes every change, newest first, and drops the events.
@@ -81,6 +82,7 @@ public:
       (*i)();
     undo_.clear();
     events_.clear();
+    drop_commit_hooks(0);
   }
 
   bool wrote() const { return !undo_.empty() || !events_.empty(); }

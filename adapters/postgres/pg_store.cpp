@@ -38,16 +38,22 @@ public:
 
   caf::error transact(const work_fn& work) override {
     bool emitted = false;
+    std::vector<std::function<void()>> hooks;
     auto err = in_transaction(conn_, [&](connection& c) -> caf::error {
       pg_unit unit{c};
+      hooks.clear(); // (a retried transaction starts over)
       if (auto e = work(unit))
         return e;
       emitted = !unit.events().empty();
+      hooks = unit.take_commit_hooks();
       return unit.append_events();
     });
-    if (!err && emitted)
+    if (err)
+      return err;
+    if (emitted)
       wake();
-    return err;
+    run_commit_hooks(std::move(hooks));
+    return {};
   }
 
   caf::error read(const work_fn& work) override {
