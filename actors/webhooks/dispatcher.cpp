@@ -104,14 +104,18 @@ post_job job_for(const attempt& a, uint64_t id, const webhooks_settings& s) {
   return j;
 }
 
-/// Leases due rows for the room there is and starts their attempts.
-void claim(self_ptr self) {
+/// Leases due rows for the room there is and starts their attempts; not
+/// for less room than `min_room` (each claim is a round of queries).
+void claim(self_ptr self, size_t min_room = 1) {
   auto& st = self->state;
-  auto room = st.settings.max_in_flight > st.in_flight.size()
-                ? st.settings.max_in_flight - st.in_flight.size()
-                : 0;
-  if (room == 0)
+  // Twice what may be under way is leased: a second batch waits at the
+  // poster, so its connections stay busy while this actor talks to the store.
+  const size_t held = 2 * size_t{st.settings.max_in_flight};
+  auto room = held > st.in_flight.size() ? held - st.in_flight.size() : 0;
+  if (room < min_room) {
     st.more_due = true; // there may be more: look once attempts end
+    return;
+  }
   if (room > 0) {
     std::vector<attempt> claimed;
     auto err = st.session->transact([&](unit_of_work& w) -> caf::error {
@@ -130,8 +134,10 @@ void claim(self_ptr self) {
       }
       if (enabled.empty())
         return {};
-      auto rows =
-        open_delivery_repository(w)->claim(st.owner, room, st.settings.lease_ms, enabled, ordered);
+      auto deliveries = open_delivery_repository(w);
+      if (auto e = deliveries->commit_lazily()) // a lease forgotten in a crash: claimed again
+        return e;
+      auto rows = deliveries->claim(st.owner, room, st.settings.lease_ms, enabled, ordered);
       if (!rows)
         return rows.error();
       for (auto& r : *rows)
@@ -187,16 +193,14 @@ caf::error disable(unit_of_work& w, const std::string& id, const std::string& re
   return {};
 }
 
-/// Records in the unit how attempt `e` ended, with what follows from it:
-/// the exhausted event, the subscription's failing time, disabling (then
-/// `disabled_why` says why).
+/// Records in the unit what follows from how attempt `e` ended (its row is
+/// settled with the batch's): the exhausted event, the subscription's
+/// failing time, disabling (then `disabled_why` says why).
 caf::error record_one(unit_of_work& w, const ended_attempt& e, const webhooks_settings& settings,
                       std::string& disabled_why) {
   const auto& a = e.a;
   const auto& o = e.o;
   disabled_why.clear();
-  if (auto err = open_delivery_repository(w)->settle(a.row.id, o))
-    return err;
   if (o.status == "exhausted")
     w.emit(event_of(attempt_exhausted{a.sub.id, a.row.event_id, a.sub.sink,
                                       static_cast<int64_t>(e.attempts), o.code, o.error},
@@ -240,7 +244,16 @@ void record_ended(self_ptr self) {
   auto batch = std::move(st.ended);
   st.ended.clear();
   std::vector<std::string> why(batch.size());
+  std::vector<std::pair<int64_t, delivery_outcome>> ends;
+  ends.reserve(batch.size());
+  for (auto& e : batch)
+    ends.emplace_back(e.a.row.id, e.o);
   auto err = st.session->transact([&](unit_of_work& w) -> caf::error {
+    auto deliveries = open_delivery_repository(w);
+    if (auto e = deliveries->commit_lazily())
+      return e;
+    if (auto e = deliveries->settle_all(ends))
+      return e;
     for (size_t i = 0; i < batch.size(); ++i)
       if (auto e = record_one(w, batch[i], st.settings, why[i]))
         return e;
@@ -270,8 +283,8 @@ void record_ended(self_ptr self) {
       spdlog::warn("webhooks: subscription {} ({}) disabled: {}", e.a.sub.id, e.a.sub.sink,
                    why[i]);
   }
-  if (st.more_due)
-    claim(self);
+  if (st.more_due) // a batch's worth of room, not every ended attempt's
+    claim(self, st.settings.max_in_flight);
 }
 
 /// Queues an ended attempt: recorded with others a moment later, or at
@@ -437,7 +450,8 @@ dispatcher_actor::behavior_type dispatcher(self_ptr self, std::shared_ptr<store_
   st.node_metrics = node_metrics;
   st.wake = std::move(wake);
   auto me = caf::actor_cast<caf::actor>(self);
-  st.poster = std::make_unique<http_poster>(st.settings.allow_hosts, [me](post_result r) {
+  st.poster = std::make_unique<http_poster>(st.settings.allow_hosts, st.settings.max_in_flight,
+                                            [me](post_result r) {
     caf::anon_send(me, posted_atom::value, r.id, r.code, std::move(r.error), r.latency_ms,
                    r.retry_after_s);
   });
@@ -468,15 +482,15 @@ dispatcher_actor::behavior_type dispatcher(self_ptr self, std::shared_ptr<store_
 
 void dispatch_wake::attach(caf::actor dispatcher) {
   std::lock_guard<std::mutex> guard{mtx_};
-  target_ = std::move(dispatcher);
+  target_ = dispatcher.address();
 }
 
 void dispatch_wake::poke() {
   if (queued_.exchange(true))
     return; // one is on its way
   std::lock_guard<std::mutex> guard{mtx_};
-  if (target_)
-    caf::anon_send(target_, ready_atom::value);
+  if (auto target = caf::actor_cast<caf::actor>(target_))
+    caf::anon_send(target, ready_atom::value);
   else
     queued_ = false;
 }

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/expected.hpp>
 
 #include "actors/webhooks/settings.hpp"
@@ -43,7 +44,9 @@ public:
 
 private:
   std::mutex mtx_;
-  caf::actor target_;
+  // Weak: a strong handle held past the actor system's end would keep the
+  // detached dispatcher's thread waiting, and the node from exiting.
+  caf::actor_addr target_;
   std::atomic<bool> queued_{false};
 };
 

@@ -81,8 +81,10 @@ std::string checked_address(const sink_url& u, bool allowed, std::string& why) {
 
 } // namespace
 
-http_poster::http_poster(std::vector<std::string> allow_hosts, std::function<void(post_result)> done)
-  : allow_hosts_(std::move(allow_hosts)), done_(std::move(done)) {
+http_poster::http_poster(std::vector<std::string> allow_hosts, uint32_t parallel,
+                         std::function<void(post_result)> done)
+  : allow_hosts_(std::move(allow_hosts)), parallel_(std::max<uint32_t>(parallel, 1)),
+    done_(std::move(done)) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   multi_ = curl_multi_init();
@@ -137,7 +139,11 @@ void http_poster::run() {
       std::lock_guard<std::mutex> lk{mtx_};
       if (stop_)
         break;
-      fresh.swap(queue_);
+      // Those that fit; the rest start as these end (their clock starts then).
+      while (!queue_.empty() && active.size() + fresh.size() < parallel_) {
+        fresh.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
     }
     for (auto& job : fresh) {
       auto t = std::make_unique<transfer>();
@@ -200,7 +206,13 @@ void http_poster::run() {
       curl_slist_free_all(t.resolve);
       active.erase(it);
     }
-    curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+    bool waiting = false; // queued jobs that now fit: no sleeping
+    {
+      std::lock_guard<std::mutex> lk{mtx_};
+      waiting = !queue_.empty() && active.size() < parallel_;
+    }
+    if (!waiting)
+      curl_multi_poll(multi, nullptr, 0, 100, nullptr);
   }
   for (auto& [e, t] : active) {
     curl_multi_remove_handle(multi, e);

@@ -39,7 +39,9 @@ struct post_result {
 class http_poster {
 public:
   /// `done` is called on the poster's thread for every job; it must not block.
-  http_poster(std::vector<std::string> allow_hosts, std::function<void(post_result)> done);
+  /// At most `parallel` requests at once; more submitted wait in order.
+  http_poster(std::vector<std::string> allow_hosts, uint32_t parallel,
+              std::function<void(post_result)> done);
   ~http_poster();
   http_poster(const http_poster&) = delete;
   http_poster& operator=(const http_poster&) = delete;
@@ -53,6 +55,7 @@ private:
   void run();
 
   std::vector<std::string> allow_hosts_;
+  uint32_t parallel_;
   std::function<void(post_result)> done_;
   std::mutex mtx_;
   std::deque<post_job> queue_;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <caf/expected.hpp>
@@ -108,6 +109,17 @@ public:
 
   /// Records an attempt's end and releases the lease.
   virtual caf::error settle(int64_t id, const delivery_outcome& o) = 0;
+
+  /// Bookkeeping only: lets this unit commit without waiting for the disk
+  /// (PostgreSQL: synchronous_commit off for this transaction). A crash may
+  /// forget its last such commits; what they recorded (a lease, an attempt's
+  /// end) is then done again: an attempt made twice, with the same
+  /// webhook-id, as at-least-once delivery allows. Never for the rows that
+  /// say what must be delivered.
+  virtual caf::error commit_lazily() = 0;
+
+  /// `settle` for many rows at once (one statement on PostgreSQL).
+  virtual caf::error settle_all(const std::vector<std::pair<int64_t, delivery_outcome>>& ends) = 0;
 
   /// Deletes every row of a subscription (it was deleted).
   virtual caf::error remove_for(std::string_view subscription_id) = 0;

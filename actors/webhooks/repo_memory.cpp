@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "actors/webhooks/repo.hpp"
 #include "adapters/memory/memory_store.hpp"
@@ -102,8 +103,18 @@ struct delivery_row {
 struct delivery_table {
   std::map<int64_t, delivery_row> by_id;
   std::map<std::string, int64_t, std::less<>> by_key; ///< subscription|event
+  std::set<int64_t> pending;                           ///< ids of the pending rows: what a claim reads
   int64_t next_id = 1;
 };
+
+/// Puts `row` back as it was (an undo), in the pending index too.
+void restore_row(delivery_table& d, const delivery_row& row) {
+  d.by_id[row.r.id] = row;
+  if (row.r.status == "pending")
+    d.pending.insert(row.r.id);
+  else
+    d.pending.erase(row.r.id);
+}
 
 class memory_delivery_repository final : public delivery_repository {
 public:
@@ -121,10 +132,15 @@ public:
     row.r.next_at = row.r.created_at = row.r.updated_at = events::format_rfc3339_ms(row.next);
     d_.by_key.emplace(key, row.r.id);
     auto id = row.r.id;
+    if (row.r.status.empty() || row.r.status == "pending") {
+      row.r.status = "pending";
+      d_.pending.insert(id);
+    }
     d_.by_id.emplace(id, std::move(row));
     tables_.on_rollback([d = &d_, id, key] {
       d->by_id.erase(id);
       d->by_key.erase(key);
+      d->pending.erase(id);
     });
     return {};
   }
@@ -134,15 +150,16 @@ public:
         const std::vector<std::string>& enabled, const std::vector<std::string>& ordered) override {
     auto now = std::chrono::system_clock::now();
     std::vector<delivery_record> out;
+    std::set<std::string_view> is_enabled(enabled.begin(), enabled.end());
+    std::set<std::string_view> is_ordered_sub(ordered.begin(), ordered.end());
     std::map<std::string, bool, std::less<>> subject_taken; ///< ordered: sub|subject seen pending
-    for (auto& [id, row] : d_.by_id) {
+    for (auto id : d_.pending) {
       if (out.size() >= limit)
         break;
-      if (row.r.status != "pending"
-          || std::find(enabled.begin(), enabled.end(), row.r.subscription_id) == enabled.end())
+      auto& row = d_.by_id.at(id);
+      if (!is_enabled.contains(row.r.subscription_id))
         continue;
-      bool is_ordered =
-        std::find(ordered.begin(), ordered.end(), row.r.subscription_id) != ordered.end();
+      bool is_ordered = is_ordered_sub.contains(row.r.subscription_id);
       if (is_ordered) {
         auto key = row.r.subscription_id + "|" + row.r.subject;
         if (subject_taken.count(key))
@@ -163,9 +180,11 @@ public:
     if (i == d_.by_id.end())
       return {};
     auto old = i->second;
-    tables_.on_rollback([d = &d_, old] { d->by_id[old.r.id] = old; });
+    tables_.on_rollback([d = &d_, old] { restore_row(*d, old); });
     auto& row = i->second;
     row.r.status = o.status;
+    if (o.status != "pending")
+      d_.pending.erase(row.r.id);
     row.r.attempts++;
     if (!o.next_at.empty()) {
       std::chrono::system_clock::time_point t;
@@ -218,9 +237,8 @@ public:
 
   caf::expected<std::vector<pending_summary>> pending() override {
     std::map<std::string, pending_summary, std::less<>> by_sub;
-    for (auto& [id, row] : d_.by_id) {
-      if (row.r.status != "pending")
-        continue;
+    for (auto id : d_.pending) {
+      const auto& row = d_.by_id.at(id);
       auto& p = by_sub[row.r.subscription_id];
       if (p.pending++ == 0) { // rows are in creation order: the first is the oldest
         p.subscription_id = row.r.subscription_id;
@@ -233,6 +251,15 @@ public:
     return out;
   }
 
+  caf::error commit_lazily() override { return {}; } // nothing waits for a disk here
+
+  caf::error settle_all(const std::vector<std::pair<int64_t, delivery_outcome>>& ends) override {
+    for (const auto& [id, o] : ends)
+      if (auto err = settle(id, o))
+        return err;
+    return {};
+  }
+
   caf::error remove_for(std::string_view subscription_id) override {
     for (auto i = d_.by_id.begin(); i != d_.by_id.end();) {
       if (i->second.r.subscription_id != subscription_id) {
@@ -242,8 +269,9 @@ public:
       auto old = i->second;
       auto key = old.r.subscription_id + "|" + old.r.event_id;
       d_.by_key.erase(key);
+      d_.pending.erase(old.r.id);
       tables_.on_rollback([d = &d_, old, key] {
-        d->by_id[old.r.id] = old;
+        restore_row(*d, old);
         d->by_key[key] = old.r.id;
       });
       i = d_.by_id.erase(i);
@@ -263,8 +291,9 @@ public:
 private:
   /// Pending again, due now, with the whole schedule ahead.
   void again(delivery_row& row) {
-    tables_.on_rollback([d = &d_, old = row] { d->by_id[old.r.id] = old; });
+    tables_.on_rollback([d = &d_, old = row] { restore_row(*d, old); });
     row.r.status = "pending";
+    d_.pending.insert(row.r.id);
     row.r.attempts = 0;
     row.next = std::chrono::system_clock::now();
     row.r.next_at = row.r.updated_at = events::format_rfc3339_ms(row.next);

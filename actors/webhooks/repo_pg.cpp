@@ -191,6 +191,17 @@ constexpr pg::statement delivery_settle_sql{
   " last_latency_ms = $6, locked_by = NULL, locked_until = NULL, updated_at = now()"
   " WHERE id = $1"};
 
+// Many attempts' ends in one statement: parallel arrays, one element per row.
+constexpr pg::statement delivery_settle_all_sql{
+  "webhooks_delivery_settle_all",
+  "UPDATE weft_webhook_deliveries d SET status = v.status, attempts = d.attempts + 1,"
+  " next_at = COALESCE(NULLIF(v.next_at, '')::timestamptz, d.next_at), last_code = v.code,"
+  " last_error = v.error, last_latency_ms = v.latency, locked_by = NULL, locked_until = NULL,"
+  " updated_at = now()"
+  " FROM unnest($1::text[]::bigint[], $2::text[], $3::text[], $4::text[]::int[], $5::text[],"
+  "   $6::text[]::int[]) AS v(id, status, next_at, code, error, latency)"
+  " WHERE d.id = v.id"};
+
 constexpr pg::statement delivery_remove_for_sql{
   "webhooks_delivery_remove_for",
   "DELETE FROM weft_webhook_deliveries WHERE subscription_id = $1::uuid"};
@@ -274,6 +285,29 @@ public:
   caf::error settle(int64_t id, const delivery_outcome& o) override {
     auto r = conn_.exec(delivery_settle_sql, id, o.status, o.next_at, static_cast<int64_t>(o.code),
                         o.error, static_cast<int64_t>(o.latency_ms));
+    return r ? caf::error{} : std::move(r.error());
+  }
+
+  caf::error commit_lazily() override {
+    auto r = conn_.exec("SET LOCAL synchronous_commit TO off");
+    return r ? caf::error{} : std::move(r.error());
+  }
+
+  caf::error settle_all(const std::vector<std::pair<int64_t, delivery_outcome>>& ends) override {
+    if (ends.empty())
+      return {};
+    std::vector<std::string> ids, status, next_at, code, error, latency;
+    for (const auto& [id, o] : ends) {
+      ids.push_back(std::to_string(id));
+      status.push_back(o.status);
+      next_at.push_back(o.next_at);
+      code.push_back(std::to_string(o.code));
+      error.push_back(o.error);
+      latency.push_back(std::to_string(o.latency_ms));
+    }
+    auto r = conn_.exec(delivery_settle_all_sql, pg::text_array(ids), pg::text_array(status),
+                        pg::text_array(next_at), pg::text_array(code), pg::text_array(error),
+                        pg::text_array(latency));
     return r ? caf::error{} : std::move(r.error());
   }
 
