@@ -171,6 +171,7 @@ TEST_CASE("webhooks: a paused subscription records events and sends them once re
   INFO(r.body);
   REQUIRE(r.status == 202);
   CHECK(r.json().at("replayed") >= 1);
+  INFO("requests so far: " << held.requests().size());
   REQUIRE(wait_until([&] { return about(held, email).size() == 4; }, 10s));
   CHECK(about(held, email)[3].headers.at("webhook-id") == event_id);
   // A position past the event replays nothing of it.
