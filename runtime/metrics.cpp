@@ -210,73 +210,57 @@ void metrics::outbox_batch(std::string_view relay, uint64_t published, uint64_t 
   }
 }
 
+namespace {
+
+/// The family `name` of `families` (guarded by `mtx`), registered with
+/// `build()` the first time it is asked for.
+template <class T, class Build>
+prometheus::Family<T>& family_named(std::mutex& mtx,
+                                    std::map<std::string, prometheus::Family<T>*, std::less<>>& families,
+                                    prometheus::Registry& registry, std::string_view name,
+                                    std::string_view help, Build build) {
+  std::lock_guard<std::mutex> guard{mtx};
+  auto i = families.find(name);
+  if (i != families.end())
+    return *i->second;
+  auto* f = &build().Name(std::string{name}).Help(std::string{help}).Register(registry);
+  families.emplace(std::string{name}, f);
+  return *f;
+}
+
+/// The labels of a series owned by one caller: none, or one.
+std::map<std::string, std::string> labels_of(std::string_view label, std::string_view value) {
+  if (label.empty())
+    return {};
+  return {{std::string{label}, std::string{value}}};
+}
+
+} // namespace
+
 void metrics::gauge(std::string_view name, std::string_view help,
                     std::string_view label, std::string_view label_value,
                     double value) {
-  prometheus::Family<prometheus::Gauge>* family = nullptr;
-  {
-    std::lock_guard<std::mutex> guard{impl_->gauges_mtx};
-    auto i = impl_->gauges.find(name);
-    if (i == impl_->gauges.end()) {
-      family = &prometheus::BuildGauge()
-                  .Name(std::string{name})
-                  .Help(std::string{help})
-                  .Register(*impl_->registry);
-      impl_->gauges.emplace(std::string{name}, family);
-    } else {
-      family = i->second;
-    }
-  }
-  if (label.empty())
-    family->Add({}).Set(value);
-  else
-    family->Add({{std::string{label}, std::string{label_value}}}).Set(value);
+  family_named(impl_->gauges_mtx, impl_->gauges, *impl_->registry, name, help,
+               [] { return prometheus::BuildGauge(); })
+    .Add(labels_of(label, label_value))
+    .Set(value);
 }
 
 void metrics::counter(std::string_view name, std::string_view help,
                       std::string_view label, std::string_view label_value,
                       double increment) {
-  prometheus::Family<prometheus::Counter>* family = nullptr;
-  {
-    std::lock_guard<std::mutex> guard{impl_->counters_mtx};
-    auto i = impl_->counters.find(name);
-    if (i == impl_->counters.end()) {
-      family = &prometheus::BuildCounter()
-                  .Name(std::string{name})
-                  .Help(std::string{help})
-                  .Register(*impl_->registry);
-      impl_->counters.emplace(std::string{name}, family);
-    } else {
-      family = i->second;
-    }
-  }
-  if (label.empty())
-    family->Add({}).Increment(increment);
-  else
-    family->Add({{std::string{label}, std::string{label_value}}}).Increment(increment);
+  family_named(impl_->counters_mtx, impl_->counters, *impl_->registry, name, help,
+               [] { return prometheus::BuildCounter(); })
+    .Add(labels_of(label, label_value))
+    .Increment(increment);
 }
 
 void metrics::latency(std::string_view name, std::string_view help, std::string_view label,
                       std::string_view label_value, double seconds) {
-  prometheus::Family<prometheus::Histogram>* family = nullptr;
-  {
-    std::lock_guard<std::mutex> guard{impl_->latencies_mtx};
-    auto i = impl_->latencies.find(name);
-    if (i == impl_->latencies.end()) {
-      family = &prometheus::BuildHistogram()
-                  .Name(std::string{name})
-                  .Help(std::string{help})
-                  .Register(*impl_->registry);
-      impl_->latencies.emplace(std::string{name}, family);
-    } else {
-      family = i->second;
-    }
-  }
-  if (label.empty())
-    family->Add({}, outbox_latency_buckets()).Observe(seconds);
-  else
-    family->Add({{std::string{label}, std::string{label_value}}}, outbox_latency_buckets())
-      .Observe(seconds);
+  family_named(impl_->latencies_mtx, impl_->latencies, *impl_->registry, name, help,
+               [] { return prometheus::BuildHistogram(); })
+    .Add(labels_of(label, label_value), outbox_latency_buckets())
+    .Observe(seconds);
 }
 
 std::shared_ptr<prometheus::Registry> metrics::registry() const {

@@ -3,15 +3,21 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/support/http_client.hpp"
+
 // What the benchmark programs share: their knobs from the environment, a
-// percentile, and a process's CPU time.
+// percentile, a process's CPU time, and a writer at a steady rate.
 namespace weft::bench {
 
 /// The integer in environment variable `name`, or `fallback`.
@@ -42,6 +48,42 @@ inline double cpu_seconds(pid_t pid) {
   // After the command: state is field 3, utime 14, stime 15 (1-based, man proc).
   double ticks = std::stod(f.at(11)) + std::stod(f.at(12));
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+/// POST /v1/auth/api-keys at `rate` per second for `seconds`, from `writers`
+/// keep-alive connections each on a fixed schedule (so a slow answer does
+/// not lower the rate): each created key's id and when its request was sent.
+inline std::map<std::string, std::chrono::steady_clock::time_point>
+write_api_keys(uint16_t port, const std::string& token, int rate, int seconds,
+               const std::string& tag, int writers = 16) {
+  using steady = std::chrono::steady_clock;
+  std::mutex mtx;
+  std::map<std::string, steady::time_point> sent_at;
+  auto t0 = steady::now();
+  std::vector<std::thread> ws;
+  for (int w = 0; w < writers; ++w)
+    ws.emplace_back([&, w] {
+      test::http_client c("127.0.0.1", port, true);
+      auto per = std::chrono::duration<double>(static_cast<double>(writers) / rate);
+      auto next = t0 + std::chrono::duration_cast<steady::duration>(per * (static_cast<double>(w) / writers));
+      auto end = t0 + std::chrono::seconds{seconds};
+      int i = 0;
+      while (next < end) {
+        std::this_thread::sleep_until(next);
+        auto at = steady::now();
+        auto r = c.post("/v1/auth/api-keys",
+                        {{"name", tag + std::to_string(w) + "-" + std::to_string(i++)}, {"role", "user"}},
+                        test::bearer(token));
+        if (r.status == 201) {
+          std::lock_guard<std::mutex> lk{mtx};
+          sent_at[r.json().at("id").get<std::string>()] = at;
+        }
+        next += std::chrono::duration_cast<steady::duration>(per);
+      }
+    });
+  for (auto& t : ws)
+    t.join();
+  return sent_at;
 }
 
 } // namespace weft::bench

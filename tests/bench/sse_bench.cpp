@@ -175,33 +175,9 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(1s); // the heads are in
 
     // The writer: 16 connections, each at rate/16, on a fixed schedule.
-    constexpr int writers = 16;
-    std::mutex mtx;
-    std::map<std::string, steady::time_point> sent_at;
     auto cpu0 = cpu_seconds(node.pid());
     auto t0 = steady::now();
-    std::vector<std::thread> ws;
-    for (int w = 0; w < writers; ++w)
-      ws.emplace_back([&, w] {
-        http_client c("127.0.0.1", node.http_port(), true);
-        auto per = std::chrono::duration<double>(static_cast<double>(writers) / rate);
-        auto next = t0 + std::chrono::duration_cast<steady::duration>(per * (static_cast<double>(w) / writers));
-        auto end = t0 + std::chrono::seconds{seconds};
-        int i = 0;
-        while (next < end) {
-          std::this_thread::sleep_until(next);
-          auto at = steady::now();
-          auto r = c.post("/v1/auth/api-keys", {{"name", "b" + std::to_string(w) + "-" + std::to_string(i++)}, {"role", "user"}},
-                          bearer(token));
-          if (r.status == 201) {
-            std::lock_guard<std::mutex> lk{mtx};
-            sent_at[r.json().at("id").get<std::string>()] = at;
-          }
-          next += std::chrono::duration_cast<steady::duration>(per);
-        }
-      });
-    for (auto& t : ws)
-      t.join();
+    auto sent_at = write_api_keys(node.http_port(), token, rate, seconds, "b");
     auto write_secs = std::chrono::duration<double>(steady::now() - t0).count();
     // Let the streams catch up (or give up after 10 s).
     auto want = sent_at.size() * static_cast<size_t>(clients);

@@ -219,36 +219,12 @@ mode_result run_mode(const std::string& binary, const std::string& mode, const n
     node.del("/v1/subscriptions/" + id, auth);
 
   // 2. Latency at a steady rate, to a receiver here.
-  std::mutex mtx;
-  std::map<std::string, steady::time_point> sent_at;
   http_receiver receiver([](size_t, const received_request&) { return receiver_answer{204, {}}; });
   auto r = node.post("/v1/subscriptions", {{"sink", receiver.url()}, {"types", {"auth.apikey.created"}}}, auth);
   if (r.status != 201)
     throw std::runtime_error("subscribe: " + r.body);
   log(mode + ": latency at " + std::to_string(rate) + "/s for " + std::to_string(seconds) + " s ...");
-  constexpr int writers = 16;
-  auto start = steady::now();
-  std::vector<std::thread> ws;
-  for (int w = 0; w < writers; ++w)
-    ws.emplace_back([&, w] {
-      http_client c("127.0.0.1", node.http_port(), true);
-      auto per = std::chrono::duration<double>(static_cast<double>(writers) / rate);
-      auto next = start + std::chrono::duration_cast<steady::duration>(per * (static_cast<double>(w) / writers));
-      auto end = start + std::chrono::seconds{seconds};
-      int i = 0;
-      while (next < end) {
-        std::this_thread::sleep_until(next);
-        auto at = steady::now();
-        auto a = c.post("/v1/auth/api-keys", {{"name", "l" + std::to_string(w) + "-" + std::to_string(i++)}, {"role", "user"}}, auth);
-        if (a.status == 201) {
-          std::lock_guard<std::mutex> lk{mtx};
-          sent_at[a.json().at("id").get<std::string>()] = at;
-        }
-        next += std::chrono::duration_cast<steady::duration>(per);
-      }
-    });
-  for (auto& t : ws)
-    t.join();
+  auto sent_at = write_api_keys(node.http_port(), token, rate, seconds, "l");
   out.sent = sent_at.size();
   receiver.wait_count(out.sent, 30s);
   std::vector<double> ms;
