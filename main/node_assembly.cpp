@@ -406,7 +406,7 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       if (!p.hosted.contains("consumers"))
         return {};
       p.control = caf::actor_cast<caf::actor>(
-        inbox::spawn_consumer_control(*p.sys, p.bus, registry));
+        inbox::spawn_consumer_control(*p.sys, p.bus, registry, &node_metrics));
       registry.bind("consumers", p.control);
       return {};
     },

@@ -11,6 +11,7 @@
 
 #include "events/ids.hpp"
 #include "runtime/api_error.hpp"
+#include "runtime/metrics.hpp"
 #include "runtime/registry.hpp"
 #include "runtime/route_kit.hpp"
 
@@ -113,6 +114,7 @@ struct control_state {
   static inline const char* name = "weft.consumer_control";
   event_bus_actor bus;
   const service_registry* services = nullptr;
+  metrics* node_metrics = nullptr;
 };
 
 using state_ptr = consumer_control_actor::stateful_pointer<control_state>;
@@ -213,11 +215,35 @@ caf::result<consumer_view> set_paused(state_ptr self, const std::string& name, b
   return rp;
 }
 
+/// The consumers' lag and whether they are paused, as gauges (a paused
+/// consumer's lag grows where the dashboards look).
+void export_lag(state_ptr self) {
+  self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
+  if (self->state.node_metrics == nullptr)
+    return;
+  self->request(self->state.bus, bus_timeout, stats_atom::value)
+    .then(
+      [self](std::vector<consumer_stats>& stats) {
+        auto& m = *self->state.node_metrics;
+        for (auto& v : views_of(stats).items) {
+          m.gauge("weft_consumer_pending", "Events stored and not yet handed to a consumer here",
+                  "consumer", v.name, static_cast<double>(v.pending));
+          m.gauge("weft_consumer_paused", "1 while a consumer is paused on this node",
+                  "consumer", v.name, v.paused ? 1.0 : 0.0);
+        }
+      },
+      [](caf::error&) {}); // the next tick tries again
+}
+
 consumer_control_actor::behavior_type control(state_ptr self, caf::actor bus,
-                                              const service_registry* services) {
+                                              const service_registry* services,
+                                              metrics* node_metrics) {
   self->state.bus = caf::actor_cast<event_bus_actor>(bus);
   self->state.services = services;
+  self->state.node_metrics = node_metrics;
+  self->send(self, tick_atom::value);
   return {
+    [self](tick_atom) { export_lag(self); },
     [self](list_atom) -> caf::result<consumer_list> {
       auto rp = self->make_response_promise<consumer_list>();
       self->request(self->state.bus, bus_timeout, stats_atom::value)
@@ -263,8 +289,9 @@ consumer_control_actor::behavior_type control(state_ptr self, caf::actor bus,
 } // namespace
 
 consumer_control_actor spawn_consumer_control(caf::actor_system& sys, event_bus_actor bus,
-                                              const service_registry& services) {
-  return sys.spawn(control, caf::actor_cast<caf::actor>(bus), &services);
+                                              const service_registry& services,
+                                              metrics* node_metrics) {
+  return sys.spawn(control, caf::actor_cast<caf::actor>(bus), &services, node_metrics);
 }
 
 service_decl consumer_control_decl() {

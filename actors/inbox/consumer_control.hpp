@@ -25,6 +25,7 @@
 // attempts is made pending again by the webhooks service).
 namespace weft {
 class service_registry;
+class metrics;
 } // namespace weft
 
 namespace weft::inbox {
@@ -133,6 +134,7 @@ struct redrive_result {
 WEFT_WIRE(redrive_result)
 
 using consumer_control_actor = caf::typed_actor<
+  caf::reacts_to<tick_atom>, ///< time to export the consumers' lag
   caf::replies_to<list_atom>::with<consumer_list>,
   caf::replies_to<pause_atom, std::string>::with<consumer_view>,
   caf::replies_to<resume_atom, std::string>::with<consumer_view>,
@@ -140,9 +142,12 @@ using consumer_control_actor = caf::typed_actor<
   caf::replies_to<redrive_atom, std::string, redrive_request>::with<redrive_result>>;
 
 /// Spawns the control plane on the node's bus; `services` tells it which
-/// service takes its letters back (it outlives the actor).
+/// service takes its letters back (it outlives the actor). Every second it
+/// sets `weft_consumer_pending{consumer}` and `weft_consumer_paused{consumer}`
+/// in `node_metrics` (may be null), on either bus.
 consumer_control_actor spawn_consumer_control(caf::actor_system& sys, event_bus_actor bus,
-                                              const service_registry& services);
+                                              const service_registry& services,
+                                              metrics* node_metrics);
 
 /// The routes (service `consumers`, root only): GET /v1/consumers,
 /// POST /v1/consumers/{name}/pause|resume, GET

@@ -62,12 +62,18 @@ TEST_CASE("consumers: a paused inbox takes nothing until resumed while the other
     return n.is_object() && !n.value("items", json::array()).empty();
   }, 15s));
   CHECK(wait_until([&] { return consumer(node, root, "audit").value("pending", 0) >= 1; }, 10s));
+  // The lag shows in the metrics too.
+  CHECK(wait_until([&] {
+    return metric(node, "weft_consumer_paused", {{"consumer", "audit"}}) == 1
+           && metric(node, "weft_consumer_pending", {{"consumer", "audit"}}) >= 1;
+  }, 10s));
   CHECK_FALSE(in_trail(node, root, "while-paused"));
 
   r = weft_cli(node, token, {"consumers", "resume", "audit"});
   REQUIRE(r.exit_code == 0);
   CHECK(wait_until([&] { return in_trail(node, root, "while-paused"); }, 15s));
   CHECK(consumer(node, root, "audit").at("paused") == false);
+  CHECK(wait_until([&] { return metric(node, "weft_consumer_paused", {{"consumer", "audit"}}) == 0; }, 10s));
 
   // Bad input and who may.
   check_problem(node.post("/v1/consumers/nobody/pause", json::object(), root), 404);
