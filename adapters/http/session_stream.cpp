@@ -56,6 +56,28 @@ void append_event(std::string& out, std::string_view epoch, uint64_t position,
   out += "\n\n";
 }
 
+/// The `weft.gap` event naming positions `from`..`to` as lost (none when
+/// `from` is 0: unknown), as a chunk at `cursor`.
+std::string gap_chunk(std::string_view epoch, uint64_t cursor, uint64_t from, uint64_t to,
+                      const std::string& reason) {
+  nlohmann::json data{{"reason", reason}};
+  if (from > 0) {
+    data["from"] = feed_position_id(epoch, from);
+    data["to"] = feed_position_id(epoch, to);
+    data["lost"] = to - from + 1;
+  }
+  nlohmann::json ev{{"specversion", "1.0"},
+                    {"id", events::new_uuid_v7()},
+                    {"source", "/weft/sse"},
+                    {"type", "weft.gap"},
+                    {"time", events::now_rfc3339_ms()},
+                    {"datacontenttype", "application/json"},
+                    {"data", std::move(data)}};
+  std::string chunk;
+  append_event(chunk, epoch, cursor, "weft.gap", ev.dump());
+  return chunk;
+}
+
 } // namespace
 
 void session::start_stream() {
@@ -165,12 +187,9 @@ void session::start_stream() {
       gap = lost_range{0, 0, "the stream was recreated (epoch " + pos->epoch + ", now "
                                + feed->epoch() + "): everything since that id is unknown"};
       st->cursor = now.oldest > 0 ? now.oldest - 1 : 0;
-    } else if (now.oldest > 0 && pos->position + 1 < now.oldest) {
-      gap = lost_range{pos->position + 1, now.oldest - 1,
-                       "older than this node keeps (sse.history)"};
-      st->cursor = now.oldest - 1;
-      st->strict = true;
     } else {
+      // Older than what is kept: the first read tells the reader what was
+      // lost (what is kept by then, as writes may go on meanwhile).
       st->cursor = pos->position;
       st->strict = true;
     }
@@ -206,24 +225,8 @@ void session::start_stream() {
   stream_->out = head_;
   stream_->last_write = clock::now();
   queue_stream("retry: " + std::to_string(core_.deps.sse.retry_ms) + "\n\n");
-  if (gap) {
-    nlohmann::json data{{"reason", gap->reason}};
-    if (gap->from > 0) {
-      data["from"] = feed_position_id(feed->epoch(), gap->from);
-      data["to"] = feed_position_id(feed->epoch(), gap->to);
-      data["lost"] = gap->to - gap->from + 1;
-    }
-    nlohmann::json ev{{"specversion", "1.0"},
-                      {"id", events::new_uuid_v7()},
-                      {"source", "/weft/sse"},
-                      {"type", "weft.gap"},
-                      {"time", events::now_rfc3339_ms()},
-                      {"datacontenttype", "application/json"},
-                      {"data", std::move(data)}};
-    std::string chunk;
-    append_event(chunk, feed->epoch(), stream_->cursor, "weft.gap", ev.dump());
-    queue_stream(chunk);
-  }
+  if (gap)
+    queue_stream(gap_chunk(feed->epoch(), stream_->cursor, gap->from, gap->to, gap->reason));
   watch_peer();
   pull_stream();
 }
@@ -246,6 +249,17 @@ void session::pull_stream() {
     auto slice = st.feed->read(st.cursor, pull_batch);
     if (slice.events.empty())
       break;
+    if (st.strict && slice.oldest > st.cursor + 1 && st.opening) {
+      // A resume point older than what is kept (at this first read): a
+      // gap event names what was lost, then the stream goes on.
+      auto from = st.cursor + 1;
+      st.cursor = slice.oldest - 1;
+      queue_stream(gap_chunk(st.feed->epoch(), st.cursor, from, st.cursor,
+                             "older than this node keeps (sse.history)"));
+      st.opening = false;
+      continue;
+    }
+    st.opening = false;
     if (st.strict && slice.oldest > st.cursor + 1) {
       // The node no longer has what this reader missed: it resumes with
       // its last id and gets a gap event.

@@ -17,6 +17,7 @@ struct session::stream_state {
   std::shared_ptr<event_feed> feed;
   uint64_t cursor = 0;              ///< last position passed (sent or filtered out)
   bool strict = false;              ///< cursor is a position the reader holds: a hole is a loss
+  bool opening = true;              ///< nothing read from the feed yet
   std::vector<std::string> exact;   ///< types
   std::vector<std::string> prefixes;///< `a.b.` of `a.b.*`
   bool any_type = true;
