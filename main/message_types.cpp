@@ -25,7 +25,6 @@ void register_message_types(caf::actor_system_config& cfg,
     .add_message_type<consumer_config>("weft.consumer_config")
     .add_message_type<consumer_stats>("weft.consumer_stats")
     .add_message_type<std::vector<consumer_stats>>("std::vector<weft.consumer_stats>")
-    .add_message_type<dead_letter_query>("weft.dead_letter_query")
     .add_message_type<stream_query>("weft.stream_query")
     .add_message_type<std::vector<delivery>>("std::vector<weft.delivery>")
     .add_message_type<cluster::member_record>("weft.member_record");

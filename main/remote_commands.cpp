@@ -167,10 +167,12 @@ int print_pages(const node_client& node, const std::string& path, uint32_t limit
 
 // -- events tail ---------------------------------------------------------------
 
-volatile std::sig_atomic_t interrupted = 0;
+// Set by SIGINT/SIGTERM (a lock-free atomic may be stored from a handler).
+std::atomic<bool> interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 extern "C" void on_interrupt(int) {
-  interrupted = 1;
+  interrupted = true;
 }
 
 /// Reads an SSE stream: each event's data printed as one line, its id kept.
@@ -291,26 +293,16 @@ int tail_from_nats(const config::settings& s, const command_line& cl) {
   nats::tail_options o;
   o.url = cl.nats;
   o.stream = s.nats.stream;
-  if (!cl.from.empty() && cl.from != "earliest") {
-    auto p = parse_feed_position(cl.from);
-    bool digits = cl.from.size() <= 19 && cl.from.find_first_not_of("0123456789") == std::string::npos;
-    if (!digits && !p) {
+  if (!cl.from.empty()) {
+    o.after = stream_position_of(cl.from);
+    if (!o.after) {
       std::cerr << "weft: events tail: --from takes earliest, a stream position or an event id\n";
       return 2;
     }
-    o.from = digits ? cl.from : std::to_string(p->position);
-  } else {
-    o.from = cl.from;
   }
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  std::atomic<bool> stop{false};
-  std::thread watch{[&] {
-    while (!interrupted)
-      std::this_thread::sleep_for(std::chrono::milliseconds{50});
-    stop = true;
-  }};
-  auto err = nats::tail_stream(o, stop, [&](std::string_view text) {
+  auto err = nats::tail_stream(o, interrupted, [&](std::string_view text) {
     auto ev = json::parse(text, nullptr, false);
     if (!ev.is_object())
       return;
@@ -323,8 +315,6 @@ int tail_from_nats(const config::settings& s, const command_line& cl) {
       return;
     std::cout << text << std::endl;
   });
-  interrupted = 1;
-  watch.join();
   if (err) {
     std::cerr << "weft: events tail: " << caf::to_string(err) << '\n';
     return 1;

@@ -29,10 +29,6 @@ caf::error validate(const consumer_config& cfg) {
   return caf::none;
 }
 
-} // namespace weft
-
-namespace weft {
-
 bus_message redriven(const bus_message& letter) {
   bus_message m;
   m.event = letter.event;

@@ -27,9 +27,6 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 /// dead letter of it) must not be taken for a repeat of the event.
 inline constexpr const char* dedupe_id_header = "Weft-Dedupe-Id";
 
-/// The id `publish` dedupes `m` by: its Weft-Dedupe-Id header, else its event id.
-inline const std::string& dedupe_id_of(const struct bus_message& m);
-
 /// A message on the bus: the event, its subject and NATS-style headers.
 struct bus_message {
   std::string subject;         ///< `weft.<type>`, or `weft.dlq.<service>`
@@ -42,6 +39,7 @@ typename Inspector::result_type inspect(Inspector& f, bus_message& x) {
   return f(caf::meta::type_name("weft.bus_message"), x.subject, x.event, x.headers);
 }
 
+/// The id `publish` dedupes `m` by: its Weft-Dedupe-Id header, else its event id.
 inline const std::string& dedupe_id_of(const bus_message& m) {
   for (const auto& [k, v] : m.headers)
     if (k == dedupe_id_header)
@@ -109,19 +107,6 @@ typename Inspector::result_type inspect(Inspector& f, consumer_stats& x) {
            x.delivered, x.acked, x.redelivered, x.dead_lettered, x.paused, x.group);
 }
 
-/// Which dead letters of a consumer to read: positions after `after`, at
-/// most `limit`, oldest first.
-struct dead_letter_query {
-  std::string consumer;
-  uint64_t after = 0;
-  uint32_t limit = 100;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, dead_letter_query& x) {
-  return f(caf::meta::type_name("weft.dead_letter_query"), x.consumer, x.after, x.limit);
-}
-
 /// Which stored messages to read back: those on subjects `filter` matches
 /// (as handlers see them, e.g. `weft.auth.>`), at positions after `after`,
 /// at most `limit`, oldest first.
@@ -145,16 +130,14 @@ typename Inspector::result_type inspect(Inspector& f, stream_query& x) {
 /// deliveries on this bus instance (what a handler has finishes); its lag
 /// grows meanwhile. A name not subscribed here answers `sec::invalid_argument`.
 ///
-/// Dead letters (the stream's `weft.dlq.<name>`, with their Weft-Dlq-*
-/// headers) are read with `list` as deliveries (`stream_seq`: the letter's
-/// position; `message.subject`: the letter's subject); `redrive` publishes
+/// `query` reads stored messages back as deliveries (`stream_seq`: the
+/// position; `attempt` 0): a replay from a position, or a consumer's dead
+/// letters (filter `weft.dlq.<name>`, with their Weft-Dlq-* headers).
+/// `redrive` publishes
 /// the events of the letters at the given positions again on their original
 /// subjects (the consumer's inbox takes them; others have them recorded
 /// already and skip them), then deletes those letters: how many went. With
 /// `republish` false it only deletes them (their service took them back).
-///
-/// `query` reads stored messages back (a replay from a position), as
-/// deliveries (`stream_seq`: the position; `attempt` 0).
 ///
 /// `assign` (a bus with partitions, in a cluster): the partitions of consumer
 /// `name` this bus instance reads from now on. It answers once the
@@ -169,7 +152,6 @@ using event_bus_actor = caf::typed_actor<
   caf::replies_to<assign_atom, std::string, std::vector<uint32_t>>::with<ack_atom>,
   caf::replies_to<pause_atom, std::string>::with<ack_atom>,
   caf::replies_to<resume_atom, std::string>::with<ack_atom>,
-  caf::replies_to<list_atom, dead_letter_query>::with<std::vector<delivery>>,
   caf::replies_to<redrive_atom, std::string, std::vector<uint64_t>, bool>::with<uint64_t>,
   caf::replies_to<query_atom, stream_query>::with<std::vector<delivery>>>;
 

@@ -112,6 +112,18 @@ std::string feed_position_id(std::string_view epoch, uint64_t position) {
   return out;
 }
 
+std::optional<uint64_t> stream_position_of(std::string_view text) {
+  if (text == "earliest")
+    return uint64_t{0};
+  uint64_t seq = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
+  if (!text.empty() && ec == std::errc{} && end == text.data() + text.size())
+    return seq;
+  if (auto p = parse_feed_position(text))
+    return p->position;
+  return std::nullopt;
+}
+
 std::optional<feed_position> parse_feed_position(std::string_view id) {
   auto dash = id.rfind('-');
   if (dash == std::string_view::npos || dash == 0 || dash + 1 == id.size() || id.size() > 64)

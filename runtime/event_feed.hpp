@@ -101,4 +101,9 @@ struct feed_position {
 };
 std::optional<feed_position> parse_feed_position(std::string_view id);
 
+/// The stream position a reader names to start after: `earliest` (0), a
+/// stream sequence, or an event id of GET /v1/events (its epoch is not
+/// checked); nullopt for anything else.
+std::optional<uint64_t> stream_position_of(std::string_view text);
+
 } // namespace weft

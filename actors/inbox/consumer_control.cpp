@@ -10,6 +10,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "events/ids.hpp"
+#include "events/routes.hpp"
 #include "runtime/api_error.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/registry.hpp"
@@ -172,8 +173,8 @@ void take_back(state_ptr self, job_ptr job) {
 
 /// Reads the consumer's letters from `job->after` on and keeps those wanted.
 void collect(state_ptr self, job_ptr job) {
-  self->request(self->state.bus, bus_timeout, list_atom::value,
-                dead_letter_query{job->consumer, job->after, scan_page})
+  self->request(self->state.bus, bus_timeout, query_atom::value,
+                stream_query{events::dead_letter_subject(job->consumer), job->after, scan_page})
     .then(
       [self, job](std::vector<delivery>& page) {
         for (auto& d : page)
@@ -260,8 +261,9 @@ consumer_control_actor::behavior_type control(state_ptr self, caf::actor bus,
         return std::move(after.error());
       auto rp = self->make_response_promise<dead_letter_page>();
       auto limit = p.limit;
-      self->request(self->state.bus, bus_timeout, list_atom::value,
-                    dead_letter_query{name, static_cast<uint64_t>(*after), limit + 1})
+      self->request(self->state.bus, bus_timeout, query_atom::value,
+                    stream_query{events::dead_letter_subject(name), static_cast<uint64_t>(*after),
+                                 limit + 1})
         .then(
           [rp, limit](std::vector<delivery>& letters) mutable {
             rp.deliver(cursor::page_of<dead_letter_page>(

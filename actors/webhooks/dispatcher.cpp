@@ -116,43 +116,41 @@ void claim(self_ptr self, size_t min_room = 1) {
     st.more_due = true; // there may be more: look once attempts end
     return;
   }
-  if (room > 0) {
-    std::vector<attempt> claimed;
-    auto err = st.session->transact([&](unit_of_work& w) -> caf::error {
-      auto subs = open_repository(w)->list({}, st.settings.max_subscriptions);
-      if (!subs)
-        return subs.error();
-      std::map<std::string, subscription_record> by_id;
-      std::vector<std::string> enabled, ordered;
-      for (auto& s : *subs) {
-        if (!s.enabled || s.paused)
-          continue;
-        enabled.push_back(s.id);
-        if (s.ordered)
-          ordered.push_back(s.id);
-        by_id.emplace(s.id, s);
-      }
-      if (enabled.empty())
-        return {};
-      auto deliveries = open_delivery_repository(w);
-      if (auto e = deliveries->commit_lazily()) // a lease forgotten in a crash: claimed again
-        return e;
-      auto rows = deliveries->claim(st.owner, room, st.settings.lease_ms, enabled, ordered);
-      if (!rows)
-        return rows.error();
-      for (auto& r : *rows)
-        claimed.push_back({r, by_id.at(r.subscription_id)});
-      return {};
-    });
-    if (err)
-      spdlog::warn("webhooks: cannot claim deliveries: {}", self->system().render(err));
-    st.more_due = !err && claimed.size() == room;
-    for (auto& a : claimed) {
-      auto id = st.next_job++;
-      auto job = job_for(a, id, st.settings);
-      st.in_flight.emplace(id, std::move(a));
-      st.poster->submit(std::move(job));
+  std::vector<attempt> claimed;
+  auto err = st.session->transact([&](unit_of_work& w) -> caf::error {
+    auto subs = open_repository(w)->list({}, st.settings.max_subscriptions);
+    if (!subs)
+      return subs.error();
+    std::map<std::string, subscription_record> by_id;
+    std::vector<std::string> enabled, ordered;
+    for (auto& s : *subs) {
+      if (!s.enabled || s.paused)
+        continue;
+      enabled.push_back(s.id);
+      if (s.ordered)
+        ordered.push_back(s.id);
+      by_id.emplace(s.id, s);
     }
+    if (enabled.empty())
+      return {};
+    auto deliveries = open_delivery_repository(w);
+    if (auto e = deliveries->commit_lazily()) // a lease forgotten in a crash: claimed again
+      return e;
+    auto rows = deliveries->claim(st.owner, room, st.settings.lease_ms, enabled, ordered);
+    if (!rows)
+      return rows.error();
+    for (auto& r : *rows)
+      claimed.push_back({r, by_id.at(r.subscription_id)});
+    return {};
+  });
+  if (err)
+    spdlog::warn("webhooks: cannot claim deliveries: {}", self->system().render(err));
+  st.more_due = !err && claimed.size() == room;
+  for (auto& a : claimed) {
+    auto id = st.next_job++;
+    auto job = job_for(a, id, st.settings);
+    st.in_flight.emplace(id, std::move(a));
+    st.poster->submit(std::move(job));
   }
 }
 

@@ -107,9 +107,6 @@ public:
   claim(std::string_view owner, size_t limit, uint32_t lease_ms,
         const std::vector<std::string>& enabled, const std::vector<std::string>& ordered) = 0;
 
-  /// Records an attempt's end and releases the lease.
-  virtual caf::error settle(int64_t id, const delivery_outcome& o) = 0;
-
   /// Bookkeeping only: lets this unit commit without waiting for the disk
   /// (PostgreSQL: synchronous_commit off for this transaction). A crash may
   /// forget its last such commits; what they recorded (a lease, an attempt's
@@ -118,7 +115,8 @@ public:
   /// say what must be delivered.
   virtual caf::error commit_lazily() = 0;
 
-  /// `settle` for many rows at once (one statement on PostgreSQL).
+  /// Records attempts' ends (row id, how it went) and releases their leases
+  /// (one statement on PostgreSQL).
   virtual caf::error settle_all(const std::vector<std::pair<int64_t, delivery_outcome>>& ends) = 0;
 
   /// Deletes every row of a subscription (it was deleted).

@@ -175,30 +175,13 @@ public:
     return out; // leases are not undone by a rollback: they expire
   }
 
-  caf::error settle(int64_t id, const delivery_outcome& o) override {
-    auto i = d_.by_id.find(id);
-    if (i == d_.by_id.end())
-      return {};
-    auto old = i->second;
-    tables_.on_rollback([d = &d_, old] { restore_row(*d, old); });
-    auto& row = i->second;
-    row.r.status = o.status;
-    if (o.status != "pending")
-      d_.pending.erase(row.r.id);
-    row.r.attempts++;
-    if (!o.next_at.empty()) {
-      std::chrono::system_clock::time_point t;
-      if (events::parse_rfc3339(o.next_at, t))
-        row.next = t;
-      row.r.next_at = o.next_at;
-    }
-    row.r.last_code = o.code;
-    row.r.last_error = o.error;
-    row.r.last_latency_ms = o.latency_ms;
-    row.r.updated_at = events::now_rfc3339_ms();
-    row.locked_by.clear();
+  caf::error settle_all(const std::vector<std::pair<int64_t, delivery_outcome>>& ends) override {
+    for (const auto& [id, o] : ends)
+      settle_one(id, o);
     return {};
   }
+
+
 
   caf::expected<std::optional<delivery_record>>
   redeliver(std::string_view subscription_id, std::string_view event_id) override {
@@ -253,13 +236,6 @@ public:
 
   caf::error commit_lazily() override { return {}; } // nothing waits for a disk here
 
-  caf::error settle_all(const std::vector<std::pair<int64_t, delivery_outcome>>& ends) override {
-    for (const auto& [id, o] : ends)
-      if (auto err = settle(id, o))
-        return err;
-    return {};
-  }
-
   caf::error remove_for(std::string_view subscription_id) override {
     for (auto i = d_.by_id.begin(); i != d_.by_id.end();) {
       if (i->second.r.subscription_id != subscription_id) {
@@ -289,6 +265,31 @@ public:
   }
 
 private:
+  /// One attempt's end recorded, its lease released.
+  void settle_one(int64_t id, const delivery_outcome& o) {
+    auto i = d_.by_id.find(id);
+    if (i == d_.by_id.end())
+      return;
+    auto old = i->second;
+    tables_.on_rollback([d = &d_, old] { restore_row(*d, old); });
+    auto& row = i->second;
+    row.r.status = o.status;
+    if (o.status != "pending")
+      d_.pending.erase(row.r.id);
+    row.r.attempts++;
+    if (!o.next_at.empty()) {
+      std::chrono::system_clock::time_point t;
+      if (events::parse_rfc3339(o.next_at, t))
+        row.next = t;
+      row.r.next_at = o.next_at;
+    }
+    row.r.last_code = o.code;
+    row.r.last_error = o.error;
+    row.r.last_latency_ms = o.latency_ms;
+    row.r.updated_at = events::now_rfc3339_ms();
+    row.locked_by.clear();
+  }
+
   /// Pending again, due now, with the whole schedule ahead.
   void again(delivery_row& row) {
     tables_.on_rollback([d = &d_, old = row] { restore_row(*d, old); });

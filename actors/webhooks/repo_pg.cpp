@@ -184,13 +184,6 @@ constexpr pg::statement delivery_claim_sql{
   "   locked_until = now() + make_interval(secs => $3::double precision / 1000)"
   " FROM due WHERE w.id = due.id RETURNING " WEFT_DCOLS("w.")};
 
-constexpr pg::statement delivery_settle_sql{
-  "webhooks_delivery_settle",
-  "UPDATE weft_webhook_deliveries SET status = $2, attempts = attempts + 1,"
-  " next_at = COALESCE(NULLIF($3, '')::timestamptz, next_at), last_code = $4, last_error = $5,"
-  " last_latency_ms = $6, locked_by = NULL, locked_until = NULL, updated_at = now()"
-  " WHERE id = $1"};
-
 // Many attempts' ends in one statement: parallel arrays, one element per row.
 constexpr pg::statement delivery_settle_all_sql{
   "webhooks_delivery_settle_all",
@@ -280,12 +273,6 @@ public:
     for (int i = 0; i < r->rows(); ++i)
       out.push_back(delivery_row(*r, i));
     return out;
-  }
-
-  caf::error settle(int64_t id, const delivery_outcome& o) override {
-    auto r = conn_.exec(delivery_settle_sql, id, o.status, o.next_at, static_cast<int64_t>(o.code),
-                        o.error, static_cast<int64_t>(o.latency_ms));
-    return r ? caf::error{} : std::move(r.error());
   }
 
   caf::error commit_lazily() override {

@@ -192,19 +192,6 @@ struct position_replay {
   caf::typed_response_promise<replay_result> rp;
 };
 
-/// The position `from` names: `earliest`, a stream sequence, or an SSE
-/// event id (its epoch is not checked: a replay reads this stream).
-std::optional<uint64_t> position_of(const std::string& from) {
-  if (from == "earliest")
-    return uint64_t{0};
-  if (!from.empty() && from.size() <= 19
-      && from.find_first_not_of("0123456789") == std::string::npos)
-    return std::stoull(from);
-  if (auto p = parse_feed_position(from))
-    return p->position;
-  return std::nullopt;
-}
-
 /// Reads the stream page by page from `job->after` and makes a pending
 /// delivery of every event the subscription selects.
 void replay_from(front_ptr self, std::shared_ptr<position_replay> job) {
@@ -426,7 +413,7 @@ subscriptions_behavior(subscriptions_actor::stateful_pointer<subscriptions_state
       if (q.since.empty() == q.from.empty())
         return api_error(api_errc::bad_request, "give one of since (a time) or from (a position)");
       if (!q.from.empty()) {
-        auto at = position_of(q.from);
+        auto at = stream_position_of(q.from);
         if (!at)
           return api_error(api_errc::bad_request,
                            "from: not a stream position (an event id of GET /v1/events, a "

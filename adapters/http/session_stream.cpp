@@ -165,11 +165,7 @@ void session::start_stream() {
   auto header = req["Last-Event-ID"];
   std::string last = header.empty() ? param("lastEventID") : std::string{header};
   auto now = feed->read(UINT64_MAX, 0);
-  struct lost_range {
-    uint64_t from = 0, to = 0;
-    std::string reason;
-  };
-  std::optional<lost_range> gap;
+  std::string recreated; ///< why everything since the reader's id is unknown ("" : it is not)
   if (last.empty()) {
     st->cursor = now.last;
     st->strict = true;
@@ -184,12 +180,12 @@ void session::start_stream() {
       return;
     }
     if (pos->epoch != feed->epoch()) {
-      gap = lost_range{0, 0, "the stream was recreated (epoch " + pos->epoch + ", now "
-                               + feed->epoch() + "): everything since that id is unknown"};
+      recreated = "the stream was recreated (epoch " + pos->epoch + ", now " + feed->epoch()
+                  + "): everything since that id is unknown";
       st->cursor = now.oldest > 0 ? now.oldest - 1 : 0;
     } else {
-      // Older than what is kept: the first read tells the reader what was
-      // lost (what is kept by then, as writes may go on meanwhile).
+      // If older than what is kept, the first read tells the reader what
+      // was lost (against what is kept by then: writes may go on meanwhile).
       st->cursor = pos->position;
       st->strict = true;
     }
@@ -225,8 +221,8 @@ void session::start_stream() {
   stream_->out = head_;
   stream_->last_write = clock::now();
   queue_stream("retry: " + std::to_string(core_.deps.sse.retry_ms) + "\n\n");
-  if (gap)
-    queue_stream(gap_chunk(feed->epoch(), stream_->cursor, gap->from, gap->to, gap->reason));
+  if (!recreated.empty())
+    queue_stream(gap_chunk(feed->epoch(), stream_->cursor, 0, 0, recreated));
   watch_peer();
   pull_stream();
 }

@@ -19,6 +19,17 @@ caf::error invalid(std::string what) {
 }
 
 
+/// Pauses (`on`) or resumes consumer `name`; resuming delivers what waited.
+caf::result<ack_atom> set_paused(bus_pointer self, const std::string& name, bool on) {
+  auto it = self->state.consumers.find(name);
+  if (it == self->state.consumers.end())
+    return invalid("no consumer " + name + " on this bus");
+  it->second.paused = on;
+  if (!on)
+    pump(self, it->second);
+  return ack_atom::value;
+}
+
 /// Forgets event ids older than the dedupe window.
 void expire_dedupe(bus_state& st, bus_state::clock::time_point now) {
   auto window = std::chrono::seconds{st.opts.dedupe_window_s};
@@ -90,30 +101,8 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
       }
       return out;
     },
-    [self](pause_atom, const std::string& name) -> caf::result<ack_atom> {
-      auto it = self->state.consumers.find(name);
-      if (it == self->state.consumers.end())
-        return invalid("no consumer " + name + " on this bus");
-      it->second.paused = true;
-      return ack_atom::value;
-    },
-    [self](resume_atom, const std::string& name) -> caf::result<ack_atom> {
-      auto it = self->state.consumers.find(name);
-      if (it == self->state.consumers.end())
-        return invalid("no consumer " + name + " on this bus");
-      it->second.paused = false;
-      pump(self, it->second);
-      return ack_atom::value;
-    },
-    [self](list_atom, const dead_letter_query& q) -> caf::result<std::vector<delivery>> {
-      auto& st = self->state;
-      auto subject = events::dead_letter_subject(q.consumer);
-      std::vector<delivery> out;
-      for (uint64_t seq = q.after + 1; seq <= st.log.size() && out.size() < q.limit; ++seq)
-        if (st.log[seq - 1].subject == subject && !st.deleted.contains(seq))
-          out.push_back(delivery{st.log[seq - 1], seq, 0});
-      return out;
-    },
+    [self](pause_atom, const std::string& name) { return set_paused(self, name, true); },
+    [self](resume_atom, const std::string& name) { return set_paused(self, name, false); },
     [self](query_atom, const stream_query& q) -> caf::result<std::vector<delivery>> {
       auto& st = self->state;
       std::vector<delivery> out;

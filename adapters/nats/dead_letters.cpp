@@ -159,12 +159,6 @@ caf::expected<bool> redrive_one(connection& c, const std::string& consumer, uint
 
 dead_letters_actor::behavior_type dead_letters(std::shared_ptr<connection> conn) {
   return {
-    [conn](list_atom, const dead_letter_query& q) -> caf::result<std::vector<delivery>> {
-      auto r = read(*conn, stream_query{events::dead_letter_subject(q.consumer), q.after, q.limit});
-      if (!r)
-        return std::move(r.error());
-      return std::move(*r);
-    },
     [conn](query_atom, const stream_query& q) -> caf::result<std::vector<delivery>> {
       auto r = read(*conn, q);
       if (!r)

@@ -13,12 +13,11 @@
 // consumer's letters (or any part of the stream, for a replay) and
 // redriving letters are blocking requests to the server (an ordered
 // consumer over the subjects, get, publish and delete by sequence), so they
-// run on a detached actor of their own; the bus actor delegates `list`,
-// `query` and `redrive` to it.
+// run on a detached actor of their own; the bus actor delegates `query`
+// and `redrive` to it.
 namespace weft::nats {
 
 using dead_letters_actor = caf::typed_actor<
-  caf::replies_to<list_atom, dead_letter_query>::with<std::vector<delivery>>,
   caf::replies_to<redrive_atom, std::string, std::vector<uint64_t>, bool>::with<uint64_t>,
   caf::replies_to<query_atom, stream_query>::with<std::vector<delivery>>>;
 

@@ -458,11 +458,8 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
     },
     [self](pause_atom, const std::string& name) { return set_paused(self, name, true); },
     [self](resume_atom, const std::string& name) { return set_paused(self, name, false); },
-    [self](list_atom, const dead_letter_query& q) -> caf::result<std::vector<delivery>> {
-      // Blocking requests: the reader's own thread answers the caller.
-      return self->delegate(self->state.letters, list_atom::value, q);
-    },
     [self](query_atom, const stream_query& q) -> caf::result<std::vector<delivery>> {
+      // Blocking requests: the reader's own thread answers the caller.
       return self->delegate(self->state.letters, query_atom::value, q);
     },
     [self](redrive_atom, const std::string& name, const std::vector<uint64_t>& seqs,

@@ -25,13 +25,11 @@ caf::error tail_stream(const tail_options& opts, const std::atomic<bool>& stop,
   jsSubOptions_Init(&so);
   so.Stream = opts.stream.c_str();
   so.Ordered = true;
-  if (opts.from.empty()) {
+  if (!opts.after) {
     so.Config.DeliverPolicy = js_DeliverNew;
-  } else if (opts.from == "earliest") {
-    so.Config.DeliverPolicy = js_DeliverAll;
   } else {
     so.Config.DeliverPolicy = js_DeliverByStartSequence;
-    so.Config.OptStartSeq = std::stoull(opts.from) + 1; // after that position, as SSE resumes
+    so.Config.OptStartSeq = *opts.after + 1; // after that position, as SSE resumes
   }
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,7 +18,7 @@ namespace weft::nats {
 struct tail_options {
   std::string url;              ///< nats://host:port
   std::string stream = "WEFT";
-  std::string from;             ///< "" : new events only; `earliest`; or a stream sequence
+  std::optional<uint64_t> after; ///< none: new events only; else those after this position
 };
 
 /// Calls `print` with each event's structured CloudEvent (dead letters left

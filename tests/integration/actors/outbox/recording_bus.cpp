@@ -77,7 +77,6 @@ event_bus_actor::behavior_type recording_bus(recording_pointer self, std::shared
     [](resume_atom, const std::string&) -> caf::result<ack_atom> {
       return caf::make_error(caf::sec::invalid_argument, "no consumers");
     },
-    [](list_atom, const dead_letter_query&) { return std::vector<delivery>{}; },
       [](query_atom, const stream_query&) { return std::vector<delivery>{}; },
     [](redrive_atom, const std::string&, const std::vector<uint64_t>&, bool) {
         return uint64_t{0};

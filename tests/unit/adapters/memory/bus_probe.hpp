@@ -10,6 +10,7 @@
 
 #include <caf/all.hpp>
 
+#include "events/routes.hpp"
 #include "runtime/event_bus.hpp"
 
 // Test helpers for the bus: a probe handler whose replies a test scripts,
@@ -146,7 +147,8 @@ inline std::vector<delivery> dead_letters(caf::scoped_actor& self, const event_b
                                           const std::string& name, uint64_t after = 0,
                                           uint32_t limit = 100) {
   std::vector<delivery> out;
-  self->request(bus, caf::infinite, list_atom::value, dead_letter_query{name, after, limit})
+  self->request(bus, caf::infinite, query_atom::value,
+                stream_query{events::dead_letter_subject(name), after, limit})
     .receive([&](std::vector<delivery>& xs) { out = std::move(xs); }, [](caf::error&) {});
   return out;
 }
