@@ -247,16 +247,13 @@ void session::pull_stream() {
       break;
     if (st.strict && slice.oldest > st.cursor + 1 && st.opening) {
       // A resume point older than what is kept (at this first read): a
-      // gap event names what was lost, then the stream goes on.
+      // gap event names what was lost, then this same slice goes out (it
+      // starts at `oldest`; reading again could find more evicted).
       auto from = st.cursor + 1;
       st.cursor = slice.oldest - 1;
       queue_stream(gap_chunk(st.feed->epoch(), st.cursor, from, st.cursor,
                              "older than this node keeps (sse.history)"));
-      st.opening = false;
-      continue;
-    }
-    st.opening = false;
-    if (st.strict && slice.oldest > st.cursor + 1) {
+    } else if (st.strict && slice.oldest > st.cursor + 1) {
       // The node no longer has what this reader missed: it resumes with
       // its last id and gets a gap event.
       spdlog::info("http: event stream {} fell behind the history; disconnecting it",
@@ -267,6 +264,7 @@ void session::pull_stream() {
       close();
       return;
     }
+    st.opening = false;
     std::string chunk;
     for (const auto& e : slice.events) {
       st.cursor = e->position;
