@@ -1,9 +1,31 @@
 # The two commands of the README. Everything else is CMake.
-BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test bench-programs bench bench-durable bench-cluster bench-sse bench-webhooks clean
+# `make test SANITIZE=address,undefined` (or `thread`): the unit and
+# integration suites built with those sanitizers, in build-<sanitizers>/.
+SANITIZE ?=
+comma := ,
+ifneq ($(SANITIZE),)
+BUILD_DIR ?= build-$(subst $(comma),-,$(SANITIZE))
+CMAKE_FLAGS += -DWEFT_SANITIZE=$(SANITIZE)
+TEST_TARGETS := --target weft_unit_tests weft_integration_tests
+TEST_LABELS := -L 'unit|integration'
+else
+BUILD_DIR ?= build
+endif
+# Findings in third-party code are suppressed in these files, each with its reason.
+export ASAN_OPTIONS ?= detect_leaks=0:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
+
+# `make fuzz FUZZ_SECONDS=60`: every libFuzzer target (clang, ASan+UBSan) for
+# that long each; `make fuzz-smoke` is CI's: the unit suite of that build,
+# then 30 s per target.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR ?= build-fuzz
+
+.PHONY: setup build run test fuzz-build fuzz fuzz-smoke bench-programs bench bench-durable bench-cluster bench-sse bench-webhooks clean
 
 setup:
 	@./scripts/setup.sh
@@ -18,8 +40,30 @@ build: setup $(BUILD_DIR)/build.ninja
 run: build
 	$(BUILD_DIR)/main/weft run $(if $(CONFIG),--config $(CONFIG))
 
+ifeq ($(SANITIZE),)
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 600
+else
+test: setup $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) $(TEST_TARGETS)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 900 $(TEST_LABELS)
+endif
+
+$(FUZZ_DIR)/build.ninja:
+	@$(MAKE) --no-print-directory setup
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DWEFT_FUZZ=ON -DWEFT_SANITIZE=address,undefined
+
+fuzz-build: setup $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target weft_fuzzers
+
+fuzz: fuzz-build
+	./tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+fuzz-smoke: setup $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target weft_fuzzers weft_unit_tests
+	cd $(FUZZ_DIR) && ctest --output-on-failure -j 2 --timeout 900 -L unit
+	./tests/fuzz/run.sh $(FUZZ_DIR) 30
 
 # The benchmark programs are not part of `build` (make test does not need them).
 bench-programs: build

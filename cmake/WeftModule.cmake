@@ -24,6 +24,7 @@ function(weft_module folder)
     add_executable(${target}_tests ${test_sources})
     target_link_libraries(${target}_tests PRIVATE ${target} weft_test_support Catch2::Catch2WithMain ${M_TEST_DEPS})
     catch_discover_tests(${target}_tests TEST_PREFIX "unit/${M_NAME}/" PROPERTIES LABELS unit)
+    set_property(GLOBAL APPEND PROPERTY weft_unit_test_targets ${target}_tests)
   endif()
 
   # Integration tests (real nats-server / PostgreSQL started by fixtures in
@@ -34,6 +35,7 @@ function(weft_module folder)
     target_link_libraries(${target}_integration_tests PRIVATE ${target} weft_test_support Catch2::Catch2WithMain ${M_TEST_DEPS})
     catch_discover_tests(${target}_integration_tests TEST_PREFIX "integration/${M_NAME}/"
                          PROPERTIES LABELS integration RUN_SERIAL TRUE)
+    set_property(GLOBAL APPEND PROPERTY weft_integration_test_targets ${target}_integration_tests)
   endif()
 endfunction()
 

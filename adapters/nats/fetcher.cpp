@@ -66,6 +66,35 @@ header_list read_headers(natsMsg* m) {
   return out;
 }
 
+header_list visible_headers(const header_list& wire) {
+  header_list out;
+  for (auto& [k, v] : wire)
+    if (!transport_header(k))
+      out.emplace_back(k, v);
+  return out;
+}
+
+fetched decode_fetched(natsMsg* m) {
+  fetched f;
+  f.msg = own(m);
+  jsMsgMetaData* md = nullptr;
+  if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
+    f.stream_seq = md->Sequence.Stream;
+    f.delivered = static_cast<uint32_t>(std::max<uint64_t>(md->NumDelivered, 1));
+    f.pending = md->NumPending;
+    jsMsgMetaData_Destroy(md);
+  }
+  // Handlers, lanes and dead letters see the subject without its partition.
+  f.subject = events::unpartitioned_subject(natsMsg_GetSubject(m));
+  f.headers = read_headers(m);
+  std::string_view data{natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m))};
+  if (auto ev = events::decode(data))
+    f.event = std::move(*ev);
+  else
+    f.decode_error = events::describe(ev.error());
+  return f;
+}
+
 fetcher::fetcher(std::shared_ptr<connection> conn, consumer_config cfg, caf::actor sink,
                  uint32_t limit)
   : conn_(std::move(conn)), cfg_(std::move(cfg)), sink_(std::move(sink)),
@@ -242,24 +271,10 @@ void fetcher::hand_off(std::vector<natsMsg*>& msgs) {
   batch->reserve(msgs.size());
   uint64_t pending = num_pending_.load();
   for (natsMsg* m : msgs) {
-    fetched f;
-    f.msg = own(m);
+    auto f = decode_fetched(m);
     f.conn = conn_->nc();
-    jsMsgMetaData* md = nullptr;
-    if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
-      f.stream_seq = md->Sequence.Stream;
-      f.delivered = static_cast<uint32_t>(std::max<uint64_t>(md->NumDelivered, 1));
-      pending = md->NumPending;
-      jsMsgMetaData_Destroy(md);
-    }
-    // Handlers, lanes and dead letters see the subject without its partition.
-    f.subject = events::unpartitioned_subject(natsMsg_GetSubject(m));
-    f.headers = read_headers(m);
-    std::string_view data{natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m))};
-    if (auto ev = events::decode(data))
-      f.event = std::move(*ev);
-    else
-      f.decode_error = events::describe(ev.error());
+    if (f.stream_seq != 0)
+      pending = f.pending;
     batch->push_back(std::move(f));
   }
   msgs.clear();

@@ -15,6 +15,7 @@
 #include <caf/error.hpp>
 
 #include "adapters/nats/connection.hpp"
+#include "adapters/nats/nats_types.hpp"
 #include "runtime/event_bus.hpp"
 
 // Internal: one durable pull consumer read by a dedicated thread. The thread
@@ -28,6 +29,15 @@ namespace weft::nats {
 
 /// A message's headers, in order (every value of a repeated key).
 header_list read_headers(natsMsg* m);
+
+/// The headers a handler sees: the wire's, without transport headers.
+header_list visible_headers(const header_list& wire);
+
+/// A fetched message as the consumer sees it (takes `m`; `conn` left
+/// unset): its metadata, its subject without the partition, its headers,
+/// and its CloudEvent or why the payload is not one. The inbox's front door
+/// for every byte that arrives from the stream.
+fetched decode_fetched(natsMsg* m);
 
 /// A consumer's fetch thread and its flow control.
 class fetcher {

@@ -57,15 +57,6 @@ std::chrono::milliseconds backoff(jetstream_state& st, const consumer_config& cf
   return backoff_delay(cfg.backoff_ms, attempt, st.rng);
 }
 
-/// The headers a handler sees: the wire's, without transport headers.
-header_list visible_headers(const header_list& wire) {
-  header_list out;
-  for (auto& [k, v] : wire)
-    if (!transport_header(k))
-      out.emplace_back(k, v);
-  return out;
-}
-
 /// A header value on one line (NATS headers end at CR/LF).
 std::string one_line(std::string s) {
   std::replace_if(s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n'; }, ' ');

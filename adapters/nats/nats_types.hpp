@@ -42,6 +42,7 @@ struct fetched {
   natsConnection* conn = nullptr;         ///< where its acks go (outlives the bus actor)
   uint64_t stream_seq = 0;
   uint32_t delivered = 1;                 ///< the server's NumDelivered
+  uint64_t pending = 0;                   ///< the server's NumPending when it was sent
   std::string subject;                    ///< NATS subject
   std::optional<events::envelope> event;  ///< empty if the payload did not decode
   std::string decode_error;               ///< why it did not
