@@ -32,7 +32,8 @@ setup:
 
 $(BUILD_DIR)/build.ninja:
 	@$(MAKE) --no-print-directory setup
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  $(if $(SANITIZE),-DCMAKE_CXX_FLAGS_RELEASE=-O1) $(CMAKE_FLAGS)
 
 build: setup $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -52,7 +53,7 @@ endif
 $(FUZZ_DIR)/build.ninja:
 	@$(MAKE) --no-print-directory setup
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
-	  -DWEFT_FUZZ=ON -DWEFT_SANITIZE=address,undefined
+	  -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DWEFT_FUZZ=ON -DWEFT_SANITIZE=address,undefined
 
 fuzz-build: setup $(FUZZ_DIR)/build.ninja
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target weft_fuzzers

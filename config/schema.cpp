@@ -52,6 +52,17 @@ void check_outbox(const settings& x, sink& s) {
                                + "), got " + std::to_string(o.lease_ms));
 }
 
+// An inbox record must outlive every delivery of its event: JetStream keeps
+// (and may redeliver or replay) an event for nats.max_age_s.
+void check_retention(const settings& x, sink& s) {
+  const auto& r = x.retention;
+  if (r.inbox_s != 0 && r.inbox_s < x.nats.max_age_s)
+    s.add("retention.inbox_s", "must be 0 or at least nats.max_age_s ("
+                                 + std::to_string(x.nats.max_age_s) + "): an event redelivered "
+                                 "after its inbox record is gone would be handled twice, got "
+                                 + std::to_string(r.inbox_s));
+}
+
 void check_metrics(const settings& x, sink& s) {
   if (x.metrics.enabled && x.metrics.port != 0 && x.metrics.port == x.http.port)
     s.add("metrics.port", "must differ from http.port (" + std::to_string(x.http.port) + ")");
@@ -211,6 +222,14 @@ std::vector<section> make_schema() {
                    key("backoff_ms", &S::outbox, &outbox_section::backoff_ms, non_empty_list()),
                  },
                  check_outbox, {}});
+  out.push_back({"retention",
+                 {
+                   key("interval_s", &S::retention, &retention_section::interval_s,
+                       range(1, 86400)),
+                   key("batch", &S::retention, &retention_section::batch, range(1, 100000)),
+                   key("inbox_s", &S::retention, &retention_section::inbox_s),
+                 },
+                 check_retention, {}});
   out.push_back({"nats",
                  {
                    key("stream", &S::nats, &nats_section::stream, stream_name()),

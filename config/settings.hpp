@@ -98,6 +98,16 @@ struct outbox_section {
   std::vector<uint32_t> backoff_ms{100, 500, 2000, 5000}; ///< retry delays; the last repeats; +-20% jitter
 };
 
+/// The retention sweeper (nothing grows without bound): how often it runs,
+/// how much one delete removes, and how long inbox records are kept. The
+/// rules come from the services (expired refresh tokens, audit.retention_s)
+/// and the node (inbox records, expired idempotency answers).
+struct retention_section {
+  uint32_t interval_s = 300;               ///< between sweeps
+  uint32_t batch = 1000;                   ///< rows one delete removes at most (each its own short transaction)
+  uint32_t inbox_s = 0;                    ///< inbox records kept this long; 0 = nats.max_age_s (never less: a redelivery must find its record)
+};
+
 struct nats_section {
   std::string stream = "WEFT";             ///< JetStream stream holding every event
   std::vector<std::string> subjects{"weft.>"}; ///< the stream's subjects
@@ -150,6 +160,7 @@ struct settings {
   faults_section faults;
   database_section database;
   outbox_section outbox;
+  retention_section retention;
   nats_section nats;
   cluster_section cluster;
 

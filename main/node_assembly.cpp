@@ -18,6 +18,7 @@
 #include "actors/outbox/outbox_relay.hpp"
 #include "actors/outbox/pg_outbox_relay.hpp"
 #include "actors/outbox/settings.hpp"
+#include "actors/retention/retention_sweeper.hpp"
 #include "adapters/cluster/cluster_node.hpp"
 #include "adapters/cluster/partition_leases.hpp"
 #include "adapters/http/http_server.hpp"
@@ -91,6 +92,7 @@ struct node_assembly::parts {
   std::map<std::string, std::vector<caf::actor>> services;
   std::vector<caf::actor> inboxes;
   caf::actor control; ///< the consumers' control plane
+  caf::actor sweeper; ///< retention
   // The cluster: this node's services and where the others' answer.
   std::set<std::string> hosted;
   std::shared_ptr<cluster::member_list> members;
@@ -400,6 +402,28 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       stop_actors(p.inboxes);
     });
 
+  // Retention runs where services run (their tables and their inboxes').
+  life.add(
+    "retention",
+    [this, &p]() -> std::string {
+      std::vector<retention_rule> rules;
+      for (const auto& decl : registry.services())
+        if (p.hosted.contains(decl.name))
+          rules.insert(rules.end(), decl.retention.begin(), decl.retention.end());
+      if (rules.empty() && p.services.empty())
+        return {};
+      auto node = retention::node_rules(settings_);
+      rules.insert(rules.end(), node.begin(), node.end());
+      p.sweeper = retention::spawn_retention_sweeper(
+        *p.sys, p.data(), std::move(rules), retention::options_from(settings_, &node_metrics));
+      return {};
+    },
+    [&p](time_point) {
+      if (p.sweeper)
+        caf::anon_send_exit(p.sweeper, caf::exit_reason::user_shutdown);
+      p.sweeper = nullptr;
+    });
+
   life.add(
     "consumer control",
     [this, &p]() -> std::string {
@@ -559,6 +583,9 @@ void node_assembly::release() {
   if (p.cluster)
     p.cluster->leave();
   p.cluster.reset();
+  if (p.sweeper)
+    caf::anon_send_exit(p.sweeper, caf::exit_reason::user_shutdown);
+  p.sweeper = nullptr;
   stop_actors(p.inboxes);
   for (auto& [name, actors] : p.services)
     stop_actors(actors);

@@ -13,6 +13,7 @@
 
 #include "events/envelope.hpp"
 #include "runtime/principal.hpp"
+#include "runtime/retention.hpp"
 #include "runtime/route.hpp"
 
 // What a service declares about itself, and what it is given to start. The
@@ -82,6 +83,8 @@ struct service_decl {
   /// has them recorded): true for such a `letter`, which its front is then
   /// sent as `(redrive_atom, bus_message)` and answers `ack_atom`. May be empty.
   std::function<bool(const bus_message& letter)> takes_back_letter;
+  /// What it keeps only for a while, pruned by the node's sweeper.
+  std::vector<retention_rule> retention;
   /// Spawns the service; called once, on the node that hosts it.
   std::function<caf::expected<service_instance>(service_context&)> start;
 };

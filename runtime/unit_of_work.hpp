@@ -62,6 +62,14 @@ public:
   virtual caf::expected<bool> record_delivery(std::string_view consumer,
                                               std::string_view event_key) = 0;
 
+  /// Retention: forgets at most `limit` inbox records made before `before`
+  /// (unix seconds); how many. Only records older than anything the stream
+  /// can still deliver may go, or a redelivery would be handled twice.
+  virtual caf::expected<int64_t> prune_deliveries(int64_t before, int64_t limit) = 0;
+
+  /// Retention: deletes at most `limit` expired idempotency answers; how many.
+  virtual caf::expected<int64_t> prune_answers(int64_t limit) = 0;
+
   /// Runs `fn` once the unit has committed, never if it rolls back, on the
   /// committing thread: for what must follow a change but is no part of it,
   /// such as waking a local worker for the rows just written. Must not block.

@@ -20,6 +20,9 @@ public:
   /// The same for many events (one statement on PostgreSQL).
   virtual caf::error append_batch(std::span<const events::envelope> evs) = 0;
   virtual caf::expected<audit_page> query(const audit_query& q) = 0;
+  /// Retention: deletes at most `limit` events whose time is before `before`
+  /// (unix seconds), oldest first; how many.
+  virtual caf::expected<int64_t> prune_before(int64_t before, int64_t limit) = 0;
 };
 
 /// The trail as the unit of work's store keeps it (memory or PostgreSQL).

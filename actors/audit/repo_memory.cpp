@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <chrono>
+#include <deque>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -16,7 +18,8 @@ namespace weft::audit {
 namespace {
 
 struct trail_table {
-  std::vector<events::envelope> trail;
+  std::deque<events::envelope> trail;
+  uint64_t first = 0; ///< the arrival position of trail.front() (retention removes the oldest)
   std::unordered_set<std::string> ids;
 };
 
@@ -66,8 +69,9 @@ public:
     if (!q.since.empty() && !events::parse_rfc3339(q.since, since))
       return api_error(api_errc::bad_request, "since must be an RFC 3339 time");
     audit_page page;
-    for (auto pos = static_cast<size_t>(*from); pos < data_.trail.size(); ++pos) {
-      const auto& ev = data_.trail[pos];
+    auto end = data_.first + data_.trail.size();
+    for (auto pos = std::max<uint64_t>(*from, data_.first); pos < end; ++pos) {
+      const auto& ev = data_.trail[pos - data_.first];
       if (!matches(ev, q, since))
         continue;
       if (page.items.size() == q.limit) {
@@ -77,6 +81,29 @@ public:
       page.items.push_back(ev);
     }
     return page;
+  }
+
+  caf::expected<int64_t> prune_before(int64_t before, int64_t limit) override {
+    auto cutoff = std::chrono::system_clock::time_point{std::chrono::seconds{before}};
+    int64_t n = 0;
+    // In arrival order, up to the first event that is not old enough:
+    // nothing younger goes, even when times arrive out of order.
+    while (n < limit && !data_.trail.empty()) {
+      std::chrono::system_clock::time_point t;
+      if (!events::parse_rfc3339(data_.trail.front().time, t) || t >= cutoff)
+        break;
+      auto ev = std::move(data_.trail.front());
+      data_.trail.pop_front();
+      data_.ids.erase(ev.id);
+      data_.first++;
+      tables_.on_rollback([d = &data_, ev = std::move(ev)]() mutable {
+        d->ids.insert(ev.id);
+        d->trail.push_front(std::move(ev));
+        d->first--;
+      });
+      ++n;
+    }
+    return n;
   }
 
 private:

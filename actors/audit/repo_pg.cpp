@@ -32,6 +32,12 @@ constexpr statement append_batch_sql{
   " ON CONFLICT (event_id) DO NOTHING"};
 
 // Keyset paging on position; empty filters match everything.
+// Oldest first, by the time index, in batches.
+constexpr statement prune_sql{
+  "audit_prune",
+  "DELETE FROM weft_audit_trail WHERE position = ANY(ARRAY(SELECT position FROM"
+  " weft_audit_trail WHERE time < to_timestamp($1) ORDER BY time LIMIT $2))"};
+
 constexpr statement query_sql{
   "audit_query",
   "SELECT position, envelope::text FROM weft_audit_trail"
@@ -86,6 +92,13 @@ public:
         page.next = cursor::encode(r->get<std::string>(i, 0));
     }
     return page;
+  }
+
+  caf::expected<int64_t> prune_before(int64_t before, int64_t limit) override {
+    auto r = conn_.exec(prune_sql, before, limit);
+    if (!r)
+      return std::move(r.error());
+    return r->affected();
   }
 
 private:

@@ -5,6 +5,7 @@
 #include "actors/auth/events.hpp"
 #include "actors/auth/group.hpp"
 #include "actors/auth/interface.hpp"
+#include "actors/auth/repo.hpp"
 #include "runtime/api_error.hpp"
 #include "runtime/service_kit.hpp"
 
@@ -48,6 +49,12 @@ service_module module() {
     d.verify_token = verifier(jwt);
     d.resolves_api_keys = true;
     d.start = [s, root, jwt](service_context& ctx) { return spawn_auth_group(ctx, s, root, jwt); };
+    d.retention.push_back({"auth.refresh_tokens", [](unit_of_work& w, int64_t limit) {
+                             auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count();
+                             return open_repository(w)->prune_expired_refresh(now, limit);
+                           }});
     return d;
   };
   return m;

@@ -70,6 +70,9 @@ public:
                                              const refresh_record& next) = 0;
   /// Deletes every token of the family.
   virtual caf::error revoke_family(std::string_view family_id) = 0;
+  /// Retention: deletes at most `limit` tokens expired before `now` (unix
+  /// seconds), used or not (a revoked family is deleted at once); how many.
+  virtual caf::expected<int64_t> prune_expired_refresh(int64_t now, int64_t limit) = 0;
 
   /// API keys.
   virtual caf::error insert_api_key(const api_key_record& k) = 0;

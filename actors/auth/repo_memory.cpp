@@ -121,6 +121,25 @@ public:
     return {};
   }
 
+  caf::expected<int64_t> prune_expired_refresh(int64_t now, int64_t limit) override {
+    std::vector<refresh_record> gone;
+    for (auto i = d_.refresh.begin();
+         i != d_.refresh.end() && static_cast<int64_t>(gone.size()) < limit;) {
+      if (i->second.expires_at < now) {
+        gone.push_back(i->second);
+        i = d_.refresh.erase(i);
+      } else {
+        ++i;
+      }
+    }
+    auto n = static_cast<int64_t>(gone.size());
+    undo([d = &d_, gone = std::move(gone)] {
+      for (const auto& r : gone)
+        d->refresh.emplace(r.token_hash, r);
+    });
+    return n;
+  }
+
   caf::error insert_api_key(const api_key_record& k) override {
     d_.keys.emplace(k.id, k);
     d_.key_by_hash.emplace(k.key_hash, k.id);

@@ -45,6 +45,10 @@ constexpr statement use_refresh_sql{
   "UPDATE weft_refresh_tokens SET used = true WHERE token_hash = $1 AND NOT used"};
 constexpr statement revoke_family_sql{
   "auth_revoke_family", "DELETE FROM weft_refresh_tokens WHERE family_id = $1::uuid"};
+constexpr statement prune_refresh_sql{
+  "auth_prune_refresh",
+  "DELETE FROM weft_refresh_tokens WHERE token_hash = ANY(ARRAY(SELECT token_hash FROM"
+  " weft_refresh_tokens WHERE expires_at < to_timestamp($1) LIMIT $2))"};
 constexpr statement insert_key_sql{
   "auth_insert_key",
   "INSERT INTO weft_api_keys (id, name, role, key_hash, created_by, created_at)"
@@ -173,6 +177,14 @@ public:
     auto r = conn_.exec(revoke_family_sql, family_id);
     return r ? caf::error{} : r.error();
   }
+
+  caf::expected<int64_t> prune_expired_refresh(int64_t now, int64_t limit) override {
+    auto r = conn_.exec(prune_refresh_sql, now, limit);
+    if (!r)
+      return std::move(r.error());
+    return r->affected();
+  }
+
 
   caf::error insert_api_key(const api_key_record& k) override {
     auto r = conn_.exec(insert_key_sql, k.id, k.name, k.role, k.key_hash, k.created_by,

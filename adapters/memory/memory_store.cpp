@@ -59,10 +59,48 @@ public:
   caf::expected<bool> record_delivery(std::string_view consumer,
                                       std::string_view event_key) override {
     auto k = std::pair{std::string{consumer}, std::string{event_key}};
-    if (!store_.deliveries_.insert(k).second)
+    auto now = unix_now();
+    if (!store_.deliveries_.emplace(k, now).second)
       return false;
-    on_rollback([this, k] { store_.deliveries_.erase(k); });
+    auto t = store_.deliveries_by_time_.emplace(now, k);
+    on_rollback([this, k, t] {
+      store_.deliveries_.erase(k);
+      store_.deliveries_by_time_.erase(t);
+    });
     return true;
+  }
+
+  caf::expected<int64_t> prune_deliveries(int64_t before, int64_t limit) override {
+    int64_t n = 0;
+    auto& by_time = store_.deliveries_by_time_;
+    while (n < limit && !by_time.empty() && by_time.begin()->first < before) {
+      auto i = by_time.begin();
+      auto time = i->first;
+      auto k = i->second;
+      store_.deliveries_.erase(k);
+      by_time.erase(i);
+      on_rollback([this, time, k] {
+        store_.deliveries_.emplace(k, time);
+        store_.deliveries_by_time_.emplace(time, k);
+      });
+      ++n;
+    }
+    return n;
+  }
+
+  caf::expected<int64_t> prune_answers(int64_t limit) override {
+    int64_t n = 0;
+    auto now = unix_now();
+    for (auto i = store_.answers_.begin(); i != store_.answers_.end() && n < limit;) {
+      if (i->second.expires_at > now) {
+        ++i;
+        continue;
+      }
+      on_rollback([this, k = i->first, r = i->second] { store_.answers_[k] = r; });
+      i = store_.answers_.erase(i);
+      ++n;
+    }
+    return n;
   }
 
   void on_rollback(std::function<void()> undo) override { undo_.push_back(std::move(undo)); }

@@ -70,7 +70,10 @@ private:
   std::map<std::string, std::shared_ptr<void>, std::less<>> tables_;
   std::map<std::pair<std::string, std::string>, idempotency_record, std::less<>>
     answers_;                                           ///< by (key, operation)
-  std::set<std::pair<std::string, std::string>> deliveries_; ///< (consumer, event key)
+  /// (consumer, event key) -> when it was recorded (unix seconds), and the
+  /// same in time order for retention.
+  std::map<std::pair<std::string, std::string>, int64_t> deliveries_;
+  std::multimap<int64_t, std::pair<std::string, std::string>> deliveries_by_time_;
 };
 
 } // namespace weft::memory

@@ -30,6 +30,19 @@ constexpr statement record_delivery_sql{
   "INSERT INTO weft_inbox (consumer, event_id) VALUES ($1, $2::uuid)"
   " ON CONFLICT DO NOTHING"};
 
+// Retention, in batches: ctid lists keep each DELETE short (no long lock,
+// no huge snapshot); the inbox has a BRIN index on processed_at (cheap for
+// an append-mostly table), idempotency keys a b-tree on expires_at.
+constexpr statement prune_deliveries_sql{
+  "weft_inbox_prune",
+  "DELETE FROM weft_inbox WHERE ctid = ANY(ARRAY(SELECT ctid FROM weft_inbox"
+  " WHERE processed_at < to_timestamp($1) LIMIT $2))"};
+
+constexpr statement prune_answers_sql{
+  "weft_idempotency_prune",
+  "DELETE FROM weft_idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM"
+  " weft_idempotency_keys WHERE expires_at <= now() LIMIT $1))"};
+
 /// One connection, one thread at a time.
 class pg_session final : public store_session {
 public:
@@ -110,6 +123,20 @@ caf::expected<bool> pg_unit::record_delivery(std::string_view consumer,
   if (!r)
     return std::move(r.error());
   return r->affected() == 1;
+}
+
+caf::expected<int64_t> pg_unit::prune_deliveries(int64_t before, int64_t limit) {
+  auto r = conn_.exec(prune_deliveries_sql, before, limit);
+  if (!r)
+    return std::move(r.error());
+  return r->affected();
+}
+
+caf::expected<int64_t> pg_unit::prune_answers(int64_t limit) {
+  auto r = conn_.exec(prune_answers_sql, limit);
+  if (!r)
+    return std::move(r.error());
+  return r->affected();
 }
 
 caf::error pg_unit::append_events() {

@@ -31,6 +31,8 @@ public:
   caf::error record_answer(const idempotency_record& r) override;
   caf::expected<bool> record_delivery(std::string_view consumer,
                                       std::string_view event_key) override;
+  caf::expected<int64_t> prune_deliveries(int64_t before, int64_t limit) override;
+  caf::expected<int64_t> prune_answers(int64_t limit) override;
 
   connection& conn() { return conn_; }
   std::vector<events::envelope>& events() { return events_; }

@@ -39,6 +39,8 @@ struct recording_unit final : unit_of_work {
   }
   caf::error record_answer(const idempotency_record&) override { return {}; }
   caf::expected<bool> record_delivery(std::string_view, std::string_view) override { return true; }
+  caf::expected<int64_t> prune_deliveries(int64_t, int64_t) override { return 0; }
+  caf::expected<int64_t> prune_answers(int64_t) override { return 0; }
 };
 
 struct thing_done {
