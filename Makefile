@@ -16,7 +16,7 @@ BUILD_DIR ?= build
 endif
 # Findings in third-party code are suppressed in these files, each with its reason.
 export ASAN_OPTIONS ?= detect_leaks=0:abort_on_error=1:strict_string_checks=1
-export UBSAN_OPTIONS ?= print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
 
 # `make fuzz FUZZ_SECONDS=60`: every libFuzzer target (clang, ASan+UBSan) for

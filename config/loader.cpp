@@ -72,9 +72,24 @@ using origins = detail::origin_map;
 
 // A variable that could not be read leaves the file's value, so it does not
 // become that value's origin.
+/// True for valid UTF-8: the settings are JSON, which cannot hold anything
+/// else (found by fuzzing: `weft config` then threw on such a value).
+bool is_utf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
 void apply_var(const std::string& var, const std::string& value, const std::string& path,
                const detail::field& f, settings& out, sink& s, origins& from) {
   auto src = s.with_source(var);
+  if (!is_utf8(value)) {
+    src.add(path, "is not valid UTF-8 text");
+    return;
+  }
   auto before = src.count();
   f.read_text(out, value, path, src);
   if (src.count() == before)

@@ -203,8 +203,17 @@ bool parse_rfc3339(std::string_view s, std::chrono::system_clock::time_point& ou
   using namespace std::chrono;
   int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec
                  - offset_min * 60;
-  out = system_clock::time_point{
-    duration_cast<system_clock::duration>(seconds{secs} + nanoseconds{nanos})};
+  // The clock counts nanoseconds in 64 bits (years 1678 to 2262); RFC 3339
+  // allows 0000 to 9999. Such a time is valid and saturates (found by
+  // fuzzing: the conversion overflowed).
+  constexpr int64_t limit_s = duration_cast<seconds>(system_clock::duration::max()).count() - 1;
+  if (secs >= limit_s)
+    out = system_clock::time_point::max();
+  else if (secs <= -limit_s)
+    out = system_clock::time_point::min();
+  else
+    out = system_clock::time_point{
+      duration_cast<system_clock::duration>(seconds{secs} + nanoseconds{nanos})};
   return true;
 }
 

@@ -41,7 +41,9 @@ nlohmann::json typed_query(const nlohmann::json& schema,
   auto props = schema.find("properties");
   if (props == schema.end() || !props->is_object())
     return out;
-  for (const auto& [name, sub] : props->items()) {
+  for (const auto& item : props->items()) {
+    const auto& name = item.key(); // (not a structured binding: clang 14 cannot capture one)
+    const auto& sub = item.value();
     auto q = query.find(name);
     if (q == query.end() || q->second.empty())
       continue;

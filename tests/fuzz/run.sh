@@ -11,6 +11,9 @@ build=${1:?build dir}
 seconds=${2:-60}
 here="$(cd "$(dirname "$0")" && pwd)"
 found="$build/fuzz-found"
+# As the Makefile sets them, for a run by hand too.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$here/../sanitizers/ubsan.supp}
 mkdir -p "$found"
 
 run_one() {

@@ -59,6 +59,13 @@ TEST_CASE("a bad value names the variable and the key", "[config][env]") {
   CHECK(p->source == "WEFT_HTTP_PORT");
 }
 
+TEST_CASE("a value that is not UTF-8 names the variable (found by fuzzing)", "[config][env]") {
+  auto r = mload("", {{"WEFT_NODE_NAME", "n\x91x"}});
+  INFO(printed(r));
+  CHECK(has_problem(r, "WEFT_NODE_NAME (node.name): is not valid UTF-8 text"));
+  CHECK(mload("", {{"WEFT_NODE_NAME", "n\xc3\xa9"}}).ok());
+}
+
 TEST_CASE("a value out of range from the environment names the variable", "[config][env]") {
   auto r = mload("", {{"WEFT_HTTP_PORT", "70000"}, {"WEFT_LOG_FORMAT", "xml"}});
   INFO(printed(r));

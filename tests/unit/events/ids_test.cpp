@@ -120,6 +120,17 @@ TEST_CASE("parse_rfc3339 handles offsets, fractions and case", "[ids][time]") {
   CHECK(parse_rfc3339("2016-12-31T23:59:60Z", out)); // leap second
 }
 
+TEST_CASE("parse_rfc3339: years the clock cannot count are valid and saturate (found by fuzzing)",
+          "[ids][time]") {
+  system_clock::time_point out;
+  REQUIRE(parse_rfc3339("9999-12-31T23:59:59Z", out));
+  CHECK(out == system_clock::time_point::max());
+  REQUIRE(parse_rfc3339("1013-12-06T10:00:00.123Z", out));
+  CHECK(out == system_clock::time_point::min());
+  REQUIRE(parse_rfc3339("0000-01-01T00:00:00+23:59", out));
+  CHECK(out == system_clock::time_point::min());
+}
+
 TEST_CASE("parse_rfc3339 rejects malformed timestamps", "[ids][time]") {
   system_clock::time_point out;
   for (auto bad : {"", "2026", "2026-11-21", "2026-11-21T23:51:44", "2026-11-21T23:51Z",
