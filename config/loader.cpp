@@ -49,7 +49,7 @@ void read_file_json(const std::string& text, settings& out, sink& s) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) { // parse_error, out_of_range (1e999)
     // The message names the line and column of the first error; drop
     // nlohmann's `[json.exception.parse_error.101] ` tag.
     std::string what = e.what();

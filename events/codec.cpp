@@ -138,7 +138,7 @@ caf::expected<envelope> decode(std::string_view json_text) {
   json j;
   try {
     j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) { // parse_error, and out_of_range for 1e999 (found by fuzzing)
     return fail(errc::malformed_json, "", e.what());
   }
   return decode_json(j);

@@ -165,7 +165,9 @@ void session::dispatch_route(const route_entry& route,
     // The adapter is an edge: nlohmann's exception carries the best message.
     try {
       body = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // parse_error, and out_of_range for a number like 1e999 (found by
+      // fuzzing: it escaped the I/O thread and ended the process).
       fail(api_error(api_errc::bad_request, std::string{"malformed JSON: "} + e.what()));
       return;
     }

@@ -66,7 +66,8 @@ TEST_CASE("cursors are opaque and only ours decode", "[kit][cursor]") {
   CHECK(cursor::decode_uuid("")->empty());
   auto id = std::string{"0190f0a0-0000-7000-8000-000000000001"};
   CHECK(*cursor::decode_uuid(cursor::encode(id)) == id);
-  for (auto bad : {"!!", "a=", std::string(300, 'a').c_str()})
+  // (Strings, not pointers: a temporary's c_str() dangled here; ASan found it.)
+  for (const auto& bad : {std::string{"!!"}, std::string{"a="}, std::string(300, 'a')})
     CHECK(is_api_error(cursor::decode(bad).error(), api_errc::bad_request));
   CHECK(is_api_error(cursor::decode_number(cursor::encode("x1")).error(), api_errc::bad_request));
   CHECK(is_api_error(cursor::decode_uuid(cursor::encode("42")).error(), api_errc::bad_request));
