@@ -201,6 +201,27 @@ caf::error append_outbox(connection& c, const std::vector<events::envelope>& evs
   return r ? caf::error{} : std::move(r.error());
 }
 
+// Leases and marks commit without waiting for the WAL flush (issue 7): with
+// fsync on, each synchronous commit is a disk flush that the request's own
+// commit and the inboxes' then queue behind. What a crash of PostgreSQL can
+// lose here is at most the last few hundred milliseconds of them, and
+// neither loses an event:
+// - a lost lease leaves its row pending: it is claimed and published again;
+// - a lost mark (published, failed, released) leaves the row pending or
+//   leased: it is published again.
+// Either way the event goes out twice, which JetStream's duplicate window
+// (same Nats-Msg-Id) and every inbox's dedupe absorb, as for a relay that
+// crashes between publish and mark. The rows themselves (written by the
+// request's transaction) and the inboxes' records stay synchronous: losing
+// those would lose an answered write or apply an acked event twice.
+namespace {
+
+void add_lazy_commit(pipeline& p) {
+  p.add("SET LOCAL synchronous_commit TO off");
+}
+
+} // namespace
+
 caf::expected<std::vector<outbox_row>> claim_outbox(connection& c, size_t limit,
                                                     std::chrono::milliseconds lease,
                                                     std::string_view owner,
@@ -215,6 +236,7 @@ caf::expected<std::vector<outbox_row>> claim_outbox(connection& c, size_t limit,
   // One round trip, one implicit transaction: the lock is held until the
   // lease is committed.
   pipeline p{c};
+  add_lazy_commit(p);
   p.add(lock_exclusive, outbox_lock_key);
   p.add(index_order);
   p.add(claim, static_cast<int64_t>(limit), static_cast<int64_t>(lease.count()), owner,
@@ -240,6 +262,7 @@ caf::error settle_outbox(connection& c, const outbox_settlement& s) {
   if (s.empty())
     return {};
   pipeline p{c};
+  add_lazy_commit(p);
   add_settlement(p, s);
   auto rs = p.run();
   return rs ? caf::error{} : std::move(rs.error());

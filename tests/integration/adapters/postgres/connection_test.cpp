@@ -232,6 +232,18 @@ TEST_CASE("a pipeline sends 1000 inserts in one round trip (all or nothing)") {
   CHECK(c.exec(ins, 5000, "z"));
 }
 
+TEST_CASE("SET LOCAL in a pipeline holds for that pipeline's transaction only (the outbox's "
+          "lazy commits rely on it)") {
+  auto c = open_or_fail(fresh_database());
+  pg::pipeline p{c};
+  p.add("SET LOCAL synchronous_commit TO off");
+  p.add("SHOW synchronous_commit");
+  auto rs = p.run();
+  REQUIRE(rs);
+  CHECK(rs->back().get<std::string>(0, 0) == "off");
+  CHECK(c.exec("SHOW synchronous_commit")->get<std::string>(0, 0) == "on");
+}
+
 TEST_CASE("LISTEN/NOTIFY delivers (also after a reconnect)") {
   auto url = fresh_database();
   auto listener = open_or_fail(url);
