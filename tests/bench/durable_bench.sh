@@ -15,7 +15,8 @@
 #      event), BENCH_LATENCY_SECONDS (10), BENCH_RATE (1000), BENCH_SECONDS (10,
 #      wrk), BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_BACKLOG (100000),
 #      BENCH_FSYNC_OFF (0; 1 repeats c and d on the same cluster restarted
-#      with fsync=off).
+#      with fsync=off), BENCH_NODE_ENV (variables for the node of e, e.g.
+#      "WEFT_DATABASE_POOL_SIZE=16").
 # Not a timed test: prints figures and exits 0 unless something could not start.
 set -euo pipefail
 
@@ -136,7 +137,7 @@ cat > "$work/weft.json" <<JSON
 }
 JSON
 log "e. weft POST /v1/auth/api-keys (wrk -t$threads -c$conns -d${secs}s) ..."
-DATABASE_URL="$pg_url/weft_http" NATS_URL="$nats_url" WEFT_ROOT_EMAIL=$email WEFT_ROOT_PASSWORD=$password \
+env ${BENCH_NODE_ENV:-} DATABASE_URL="$pg_url/weft_http" NATS_URL="$nats_url" WEFT_ROOT_EMAIL=$email WEFT_ROOT_PASSWORD=$password \
   "$(bin main/weft)" run --config "$work/weft.json" > "$work/weft.out" 2> "$work/weft.err" &
 weft_pid=$!
 ready=0
