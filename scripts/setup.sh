@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev catch2
   libboost-dev libboost-system-dev prometheus-cpp-dev libsodium-dev libssl-dev
   curl libcurl4-openssl-dev wrk nginx python3 openssl libyaml-cpp-dev
+  clang libclang-rt-14-dev llvm  # make fuzz / fuzz-smoke: libFuzzer, ASan, UBSan, symbolizer
 )
 
 missing=()
