@@ -30,7 +30,8 @@ TEST_CASE("base64url round-trips and agrees with libsodium", "[base64url]") {
   REQUIRE(sodium_init() >= 0);
   for (std::size_t n = 0; n < 100; ++n) {
     std::vector<unsigned char> bytes(n);
-    randombytes_buf(bytes.data(), n);
+    if (n > 0) // (data() of an empty vector is null, which libsodium may not take: UBSan)
+      randombytes_buf(bytes.data(), n);
     auto enc = base64url_encode(bytes.data(), n);
     REQUIRE(enc == sodium_b64(bytes));
     std::vector<unsigned char> back(base64url_decoded_size(enc.size()));

@@ -40,7 +40,9 @@ TEST_CASE("memory bus: no ack within ack_wait is redelivered", "[memory_bus]") {
   auto p = std::make_shared<probe>();
   p->policy = [](const delivery& d) { return d.attempt == 1 ? reply::none : reply::ack; };
   auto cfg = consumer("svc", {"weft.>"});
-  cfg.ack_wait_ms = 50;
+  // Long enough for the second attempt's ack even in a sanitizer build under
+  // load (50 ms redelivered it again there).
+  cfg.ack_wait_ms = 500;
   REQUIRE_FALSE(fx.sub(cfg, fx.probe_handler(p)));
   fx.pub(make_message("x.y", "e1"));
   REQUIRE(p->wait_count(2));

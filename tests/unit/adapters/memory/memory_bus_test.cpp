@@ -141,7 +141,9 @@ TEST_CASE("memory bus: drain answers once nothing is in flight and stops deliver
   auto p = std::make_shared<probe>();
   p->policy = [](const delivery&) { return reply::none; };
   auto cfg = consumer("svc", {"weft.>"});
-  cfg.ack_wait_ms = 100;
+  // The drain must arrive while the delivery is in flight: 100 ms was not
+  // always enough in a sanitizer build under load (it was redelivered first).
+  cfg.ack_wait_ms = 1000;
   REQUIRE_FALSE(fx.sub(cfg, fx.probe_handler(p)));
   fx.pub(make_message("x.y", "e1"));
   REQUIRE(p->wait_count(1));
