@@ -30,9 +30,11 @@ FUZZ_DIR ?= build-fuzz
 setup:
 	@./scripts/setup.sh
 
+# Sanitizer builds use clang, as make fuzz does (the same runtime and
+# suppressions as the ASan+UBSan unit suite of CI).
 $(BUILD_DIR)/build.ninja:
 	@$(MAKE) --no-print-directory setup
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	$(if $(SANITIZE),CC=clang CXX=clang++) cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  $(if $(SANITIZE),-DCMAKE_CXX_FLAGS_RELEASE=-O1) $(CMAKE_FLAGS)
 
 build: setup $(BUILD_DIR)/build.ninja
