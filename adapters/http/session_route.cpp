@@ -167,7 +167,7 @@ void session::dispatch_route(const route_entry& route,
       body = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
       // parse_error, and out_of_range for a number like 1e999 (found by
-      // fuzzing: it escaped the I/O thread and ended the process).
+      // fuzzing: it reached the I/O thread's catch-all, unanswered).
       fail(api_error(api_errc::bad_request, std::string{"malformed JSON: "} + e.what()));
       return;
     }

@@ -41,7 +41,7 @@ TEST_CASE("bad requests get their status and a problem+json body", "[system][htt
   std::vector<bad_request> table = {
     {"malformed JSON", "POST", "/v1/auth/register", json_ct, "{\"email\": \"a@b.c\", \"password\": ", 400},
     {"not an object", "POST", "/v1/auth/register", json_ct, "[1, 2, 3]", 400},
-    // A number no double holds: found by fuzzing, it used to end the process.
+    // A number no double holds: found by fuzzing, it used to go unanswered.
     {"number overflow", "POST", "/v1/auth/register", json_ct, R"({"email": 1e999, "password": "x"})", 400},
     {"wrong types", "POST", "/v1/auth/register", json_ct, R"({"email": 5, "password": "x"})", 400, "/email"},
     {"wrong type for password", "POST", "/v1/auth/login", json_ct, R"({"email": "a@b.c", "password": 12345678})",
