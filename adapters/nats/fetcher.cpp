@@ -88,10 +88,17 @@ fetched decode_fetched(natsMsg* m) {
   f.subject = events::unpartitioned_subject(natsMsg_GetSubject(m));
   f.headers = read_headers(m);
   std::string_view data{natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m))};
-  if (auto ev = events::decode(data))
-    f.event = std::move(*ev);
-  else
-    f.decode_error = events::describe(ev.error());
+  // Decoding answers errors as values; should it ever throw (as it did for
+  // 1e999, found by fuzzing), the message is dead-lettered as undecodable
+  // instead of the exception ending this thread, and with it the node.
+  try {
+    if (auto ev = events::decode(data))
+      f.event = std::move(*ev);
+    else
+      f.decode_error = events::describe(ev.error());
+  } catch (const std::exception& e) {
+    f.decode_error = std::string{"the decoder threw: "} + e.what();
+  }
   return f;
 }
 
