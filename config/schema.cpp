@@ -186,6 +186,8 @@ std::vector<section> make_schema() {
                    key("backoff_ms", &S::bus, &bus_section::backoff_ms, non_empty_list()),
                    key("max_ack_pending", &S::bus, &bus_section::max_ack_pending, at_least(1)),
                    key("dedupe_window_s", &S::bus, &bus_section::dedupe_window_s, at_least(1)),
+                   key("memory_max_events", &S::bus, &bus_section::memory_max_events,
+                       range(1000, 100000000)),
                  },
                  {}, {}});
   out.push_back({"faults", {key("rules", &S::faults, &faults_section::rules, each_rule())}, {}, {}});
@@ -228,6 +230,7 @@ std::vector<section> make_schema() {
                        range(1, 86400)),
                    key("batch", &S::retention, &retention_section::batch, range(1, 100000)),
                    key("inbox_s", &S::retention, &retention_section::inbox_s),
+                   key("dead_letters_s", &S::retention, &retention_section::dead_letters_s),
                  },
                  check_retention, {}});
   out.push_back({"nats",

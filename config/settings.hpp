@@ -62,6 +62,7 @@ struct bus_section {
   std::vector<uint32_t> backoff_ms{100, 500, 2000, 5000}; ///< redelivery delays, last repeats
   uint32_t max_ack_pending = 256;          ///< in-flight deliveries per consumer
   uint32_t dedupe_window_s = 120;          ///< duplicate event ids dropped on publish
+  uint32_t memory_max_events = 100000;     ///< in-process bus: events kept (the oldest every consumer settled leave first)
 };
 
 /// Makes a named handler fail or not ack, to prove redelivery and dedupe.
@@ -106,6 +107,7 @@ struct retention_section {
   uint32_t interval_s = 300;               ///< between sweeps
   uint32_t batch = 1000;                   ///< rows one delete removes at most (each its own short transaction)
   uint32_t inbox_s = 0;                    ///< inbox records kept this long; 0 = nats.max_age_s (never less: a redelivery must find its record)
+  uint32_t dead_letters_s = 0;             ///< dead letters kept this long; 0 = as long as the stream keeps events
 };
 
 struct nats_section {
@@ -188,5 +190,12 @@ struct settings {
     return std::any_cast<T&>(i->second);
   }
 };
+
+/// How long a consumer's records of handled events are kept (inbox records,
+/// settled webhook deliveries): `retention.inbox_s`, else as long as the
+/// stream keeps the events they record.
+inline uint32_t records_retention_s(const settings& s) {
+  return s.retention.inbox_s != 0 ? s.retention.inbox_s : s.nats.max_age_s;
+}
 
 } // namespace weft::config

@@ -9,6 +9,7 @@
 #include "main/admin_commands.hpp"
 #include "main/node.hpp"
 #include "main/remote_commands.hpp"
+#include "main/schema_commands.hpp"
 #include "runtime/cli.hpp"
 
 // The weft CLI. Exit codes: 0 ok, 1 the node failed at run time, 2 bad
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
       std::cout << "weft: config ok: " << cl.config_path << '\n';
       return 0;
     }
+    case verb::schema_check:
+    case verb::schema_fmt:
+      return weft::run_schema_command(cl);
     case verb::run:
     case verb::migrate:
     case verb::republish:

@@ -238,6 +238,7 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
         p.feed = std::make_shared<event_feed>(events::new_uuid_v7().substr(24, 8),
                                               settings_.sse.history);
         memory::memory_bus_options mo{settings_.bus.dedupe_window_s, &node_metrics};
+        mo.max_events = settings_.bus.memory_max_events;
         mo.on_stored = [feed = p.feed](uint64_t seq, const bus_message& m) {
           feed->append({seq, m.event.type, m.event.subject, events::encode(m.event)});
         };
@@ -415,7 +416,8 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       auto node = retention::node_rules(settings_);
       rules.insert(rules.end(), node.begin(), node.end());
       p.sweeper = retention::spawn_retention_sweeper(
-        *p.sys, p.data(), std::move(rules), retention::options_from(settings_, &node_metrics));
+        *p.sys, p.data(), std::move(rules), retention::options_from(settings_, &node_metrics),
+        p.bus);
       return {};
     },
     [&p](time_point) {

@@ -34,5 +34,6 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
 using redrive_atom = caf::atom_constant<caf::atom("redrive")>;
+using prune_atom = caf::atom_constant<caf::atom("prune")>;
 
 } // namespace weft

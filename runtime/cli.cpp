@@ -10,6 +10,8 @@ const char* usage() {
          "       weft outbox republish --since TIME [--config FILE]\n"
          "                                      publish retained outbox rows again (RFC 3339)\n"
          "       weft config check FILE         validate a config file, print every problem\n"
+         "       weft schema check FILE         validate an entity schema, print every problem\n"
+         "       weft schema fmt FILE [--write] print it as valid Mermaid (or rewrite the file)\n"
          "       weft version                   print the version\n"
          "against a running node ([--config FILE] [--url URL] [--token TOKEN]; root):\n"
          "       weft consumers list            the node's consumers, with their lag\n"
@@ -44,6 +46,17 @@ command_line parse_command_line(const std::vector<std::string>& args) {
       return invalid("expected: weft config check FILE");
     cl.what = command_line::verb::config_check;
     cl.config_path = args[2];
+    return cl;
+  }
+  if (verb == "schema") {
+    const auto action = args.size() > 1 ? args[1] : std::string{};
+    bool write = args.size() == 4 && args[3] == "--write" && action == "fmt";
+    if ((action != "check" && action != "fmt") || !(args.size() == 3 || write)
+        || args[2].starts_with("--"))
+      return invalid("expected: weft schema check FILE | weft schema fmt FILE [--write]");
+    cl.what = action == "check" ? command_line::verb::schema_check : command_line::verb::schema_fmt;
+    cl.schema_path = args[2];
+    cl.write = write;
     return cl;
   }
   // The rest take --config; each its own words and options.

@@ -10,7 +10,9 @@ struct command_line {
   enum class verb {
     run, config_check, migrate, republish, version, help, invalid,
     // operating a running node over its REST API (root)
-    consumers, dlq, events_tail
+    consumers, dlq, events_tail,
+    // entity schemas (no node, no config)
+    schema_check, schema_fmt
   };
   verb what = verb::help;
   std::string config_path; ///< `--config FILE` for run/migrate/republish, FILE for config check
@@ -29,6 +31,9 @@ struct command_line {
   // the node to talk to
   std::string url;         ///< `--url URL` (WEFT_URL): else the config's http port on loopback
   std::string token;       ///< `--token T` (WEFT_TOKEN): else root's login from the config
+  // schema
+  std::string schema_path; ///< `schema check|fmt FILE`
+  bool write = false;      ///< `schema fmt FILE --write`: rewrite the file in place
 };
 
 /// `weft run [--config FILE]`, `weft migrate [--config FILE]`,
@@ -37,8 +42,9 @@ struct command_line {
 /// (`[--config FILE] [--url URL] [--token T]`): `weft consumers list|pause
 /// NAME|resume NAME`, `weft dlq list NAME [--limit N]`, `weft dlq redrive
 /// NAME [--id ID | --since TIME]`, `weft events tail [--types T,...]
-/// [--subject S] [--from POSITION]`. `WEFT_CONFIG` names the file when
-/// `--config` is absent.
+/// [--subject S] [--from POSITION]`; `weft schema check FILE`, `weft schema
+/// fmt FILE [--write]`. `WEFT_CONFIG` names the file when `--config` is
+/// absent.
 command_line parse_command_line(const std::vector<std::string>& args);
 
 /// The usage text.

@@ -139,6 +139,10 @@ typename Inspector::result_type inspect(Inspector& f, stream_query& x) {
 /// already and skip them), then deletes those letters: how many went. With
 /// `republish` false it only deletes them (their service took them back).
 ///
+/// `prune`: deletes dead letters (of every consumer) stored before `before`
+/// (Unix milliseconds), oldest first, at most `limit`: how many went. The
+/// retention sweeper's, for `retention.dead_letters_s`.
+///
 /// `assign` (a bus with partitions, in a cluster): the partitions of consumer
 /// `name` this bus instance reads from now on. It answers once the
 /// partitions taken away are settled here (nothing of theirs held or at a
@@ -153,6 +157,7 @@ using event_bus_actor = caf::typed_actor<
   caf::replies_to<pause_atom, std::string>::with<ack_atom>,
   caf::replies_to<resume_atom, std::string>::with<ack_atom>,
   caf::replies_to<redrive_atom, std::string, std::vector<uint64_t>, bool>::with<uint64_t>,
-  caf::replies_to<query_atom, stream_query>::with<std::vector<delivery>>>;
+  caf::replies_to<query_atom, stream_query>::with<std::vector<delivery>>,
+  caf::replies_to<prune_atom, int64_t, uint32_t>::with<uint64_t>>;
 
 } // namespace weft

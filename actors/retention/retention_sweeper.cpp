@@ -27,12 +27,13 @@ sweeper_options options_from(const config::settings& s, metrics* node_metrics) {
   sweeper_options o;
   o.interval = std::chrono::seconds{s.retention.interval_s};
   o.batch = s.retention.batch;
+  o.dead_letters = std::chrono::seconds{s.retention.dead_letters_s};
   o.node_metrics = node_metrics;
   return o;
 }
 
 std::vector<retention_rule> node_rules(const config::settings& s) {
-  const int64_t keep = s.retention.inbox_s != 0 ? s.retention.inbox_s : s.nats.max_age_s;
+  const int64_t keep = config::records_retention_s(s);
   return {
     {"inbox.records",
      [keep](unit_of_work& w, int64_t limit) { return w.prune_deliveries(unix_now() - keep, limit); }},
@@ -68,17 +69,59 @@ sweep_result sweep(store_session& session, const std::vector<retention_rule>& ru
   return out;
 }
 
+namespace {
+
+/// Prunes the bus's dead letters stored before `before_ms`, a batch per
+/// request, until a batch comes back short or the sweep's budget is spent;
+/// then counts them. A failure waits for the next sweep, as a batch of rows.
+void prune_dead_letters(caf::event_based_actor* self, event_bus_actor bus,
+                        const sweeper_options& opts, int64_t before_ms, int64_t batches,
+                        uint64_t total) {
+  auto done = [opts](uint64_t n) {
+    if (opts.node_metrics != nullptr)
+      opts.node_metrics->counter("weft_retention_pruned_total",
+                                 "Rows deleted by the retention sweeper, by what they were",
+                                 "what", "bus.dead_letters", static_cast<double>(n));
+    if (n > 0)
+      spdlog::info("retention: pruned {} bus.dead_letters", n);
+  };
+  self->request(bus, std::chrono::seconds{60}, prune_atom::value, before_ms,
+                static_cast<uint32_t>(opts.batch))
+    .then(
+      [=](uint64_t n) {
+        if (n == static_cast<uint64_t>(opts.batch) && batches + 1 < opts.max_batches)
+          prune_dead_letters(self, bus, opts, before_ms, batches + 1, total + n);
+        else
+          done(total + n);
+      },
+      [=](caf::error& err) {
+        spdlog::warn("retention: pruning bus.dead_letters failed (retried at the next sweep): {}",
+                     reason_of(err));
+        done(total);
+      });
+}
+
+} // namespace
+
 caf::actor spawn_retention_sweeper(caf::actor_system& sys, store& data,
-                                   std::vector<retention_rule> rules, sweeper_options opts) {
+                                   std::vector<retention_rule> rules, sweeper_options opts,
+                                   event_bus_actor bus) {
   auto session = data.open_session("retention");
   return sys.spawn<caf::detached>(
-    [session, rules = std::move(rules), opts](caf::event_based_actor* self) -> caf::behavior {
+    [session, rules = std::move(rules), opts, bus](caf::event_based_actor* self) -> caf::behavior {
       // The first sweep soon after the start, not in the middle of it.
       self->delayed_send(self, std::min<std::chrono::milliseconds>(opts.interval, std::chrono::seconds{5}),
                          sweep_atom::value);
       return {
         [=](sweep_atom) {
           sweep(*session, rules, opts);
+          if (bus && opts.dead_letters.count() > 0) {
+            auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+            prune_dead_letters(self, bus, opts, now_ms - std::chrono::milliseconds{opts.dead_letters}.count(),
+                               0, 0);
+          }
           self->delayed_send(self, opts.interval, sweep_atom::value);
         },
       };

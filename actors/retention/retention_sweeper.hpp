@@ -10,6 +10,7 @@
 #include <caf/fwd.hpp>
 
 #include "config/settings.hpp"
+#include "runtime/event_bus.hpp"
 #include "runtime/retention.hpp"
 #include "runtime/store.hpp"
 
@@ -29,6 +30,9 @@ struct sweeper_options {
   std::chrono::milliseconds interval{300000};
   int64_t batch = 1000;
   int64_t max_batches = 100; ///< per rule and sweep
+  /// Dead letters older than this are pruned from the bus (`bus.dead_letters`);
+  /// zero: the stream's own limits keep them.
+  std::chrono::seconds dead_letters{0};
   metrics* node_metrics = nullptr;
 };
 
@@ -49,8 +53,10 @@ sweep_result sweep(store_session& session, const std::vector<retention_rule>& ru
 
 /// Spawns the sweeper on a thread of its own (a store session may block):
 /// it sweeps shortly after the start, then every interval, until it is sent
-/// an exit.
+/// an exit. With `opts.dead_letters` set, each sweep also asks `bus` to prune
+/// the dead letters that old, a batch at a time.
 caf::actor spawn_retention_sweeper(caf::actor_system& sys, store& data,
-                                   std::vector<retention_rule> rules, sweeper_options opts);
+                                   std::vector<retention_rule> rules, sweeper_options opts,
+                                   event_bus_actor bus = {});
 
 } // namespace weft::retention

@@ -8,6 +8,7 @@
 #include "runtime/service_kit.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace weft::webhooks {
 
@@ -45,6 +46,14 @@ service_module module() {
       return std::any_of(letter.headers.begin(), letter.headers.end(),
                          [](const auto& h) { return h.first == "Weft-Dlq-Subscription"; });
     };
+    // A settled row is its sink's record of the event: kept as inbox records are.
+    const int64_t keep = config::records_retention_s(all);
+    d.retention.push_back({"webhooks.deliveries", [keep](unit_of_work& w, int64_t limit) {
+                             auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count();
+                             return open_delivery_repository(w)->prune_settled(now - keep, limit);
+                           }});
     return d;
   };
   return m;

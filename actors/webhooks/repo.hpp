@@ -122,6 +122,12 @@ public:
   /// Deletes every row of a subscription (it was deleted).
   virtual caf::error remove_for(std::string_view subscription_id) = 0;
 
+  /// Deletes at most `limit` settled rows (delivered, gone, exhausted)
+  /// created before `before` (Unix seconds): how many. Retention: a row is
+  /// its sink's record of the event, so it must outlive the stream's copy
+  /// (the sweeper keeps them `retention.inbox_s`, as inbox records).
+  virtual caf::expected<int64_t> prune_settled(int64_t before, int64_t limit) = 0;
+
   /// Makes the row of (subscription, event) pending again and due now, with
   /// the whole retry schedule ahead (attempts 0); nullopt if there is none.
   virtual caf::expected<std::optional<delivery_record>>

@@ -95,6 +95,7 @@ namespace {
 
 struct delivery_row {
   delivery_record r;
+  std::chrono::system_clock::time_point created{};
   std::chrono::system_clock::time_point next{};
   std::string locked_by;
   std::chrono::system_clock::time_point locked_until{};
@@ -128,7 +129,7 @@ public:
     delivery_row row;
     row.r = in;
     row.r.id = d_.next_id++;
-    row.next = std::chrono::system_clock::now();
+    row.created = row.next = std::chrono::system_clock::now();
     row.r.next_at = row.r.created_at = row.r.updated_at = events::format_rfc3339_ms(row.next);
     d_.by_key.emplace(key, row.r.id);
     auto id = row.r.id;
@@ -235,6 +236,30 @@ public:
   }
 
   caf::error commit_lazily() override { return {}; } // nothing waits for a disk here
+
+  caf::expected<int64_t> prune_settled(int64_t before, int64_t limit) override {
+    const auto cut = std::chrono::system_clock::time_point{std::chrono::seconds{before}};
+    int64_t n = 0;
+    // Rows by id are in creation order: the first young one ends the search.
+    for (auto i = d_.by_id.begin(); i != d_.by_id.end() && n < limit;) {
+      if (i->second.created >= cut)
+        break;
+      if (i->second.r.status == "pending") {
+        ++i;
+        continue;
+      }
+      auto old = i->second;
+      auto key = old.r.subscription_id + "|" + old.r.event_id;
+      d_.by_key.erase(key);
+      i = d_.by_id.erase(i);
+      tables_.on_rollback([d = &d_, old, key] {
+        restore_row(*d, old);
+        d->by_key[key] = old.r.id;
+      });
+      ++n;
+    }
+    return n;
+  }
 
   caf::error remove_for(std::string_view subscription_id) override {
     for (auto i = d_.by_id.begin(); i != d_.by_id.end();) {

@@ -199,6 +199,13 @@ constexpr pg::statement delivery_remove_for_sql{
   "webhooks_delivery_remove_for",
   "DELETE FROM weft_webhook_deliveries WHERE subscription_id = $1::uuid"};
 
+// The BRIN on created_at (0004) finds the old block ranges; a batch each.
+constexpr pg::statement delivery_prune_sql{
+  "webhooks_delivery_prune",
+  "DELETE FROM weft_webhook_deliveries WHERE id = ANY(ARRAY(SELECT id FROM"
+  " weft_webhook_deliveries WHERE created_at < to_timestamp($1) AND status <> 'pending'"
+  " LIMIT $2))"};
+
 constexpr pg::statement delivery_list_sql{
   "webhooks_delivery_list",
   "SELECT " WEFT_DCOLS("") " FROM weft_webhook_deliveries"
@@ -303,6 +310,13 @@ public:
       return {};
     auto r = conn_.exec(delivery_remove_for_sql, subscription_id);
     return r ? caf::error{} : std::move(r.error());
+  }
+
+  caf::expected<int64_t> prune_settled(int64_t before, int64_t limit) override {
+    auto r = conn_.exec(delivery_prune_sql, before, limit);
+    if (!r)
+      return std::move(r.error());
+    return r->affected();
   }
 
   caf::expected<std::optional<delivery_record>>

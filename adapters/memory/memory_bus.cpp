@@ -18,6 +18,51 @@ caf::error invalid(std::string what) {
   return caf::make_error(caf::sec::invalid_argument, std::move(what));
 }
 
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Deletes the message at `seq` (a redriven or pruned dead letter): its
+/// position stays, its memory goes.
+void forget(stream_log& log, uint64_t seq) {
+  auto& e = log.entries[seq - log.first];
+  e.deleted = true;
+  e.message = bus_message{};
+}
+
+/// The oldest sequence some consumer has yet to settle (waiting, backing
+/// off or in flight); `log.next()` when none.
+uint64_t oldest_unsettled(const bus_state& st) {
+  uint64_t low = st.log.next();
+  for (const auto& [name, c] : st.consumers) {
+    if (!c.backlog.empty()) // in stream order
+      low = std::min(low, c.backlog.front());
+    for (auto seq : c.ready)
+      low = std::min(low, seq);
+    for (auto seq : c.backing_off)
+      low = std::min(low, seq);
+    for (const auto& [seq, entry] : c.in_flight)
+      low = std::min(low, seq);
+  }
+  return low;
+}
+
+/// Past `max_events`, drops the oldest messages every consumer settled.
+/// Runs when the stream is 1/16 over the limit, so its scan of the
+/// consumers is paid once per many stores.
+void trim(bus_state& st) {
+  const auto limit = std::max<uint64_t>(st.opts.max_events, 1);
+  if (st.log.entries.size() <= limit + limit / 16)
+    return;
+  const auto low = oldest_unsettled(st);
+  while (st.log.entries.size() > limit && st.log.first < low) {
+    st.log.entries.pop_front();
+    ++st.log.first;
+  }
+}
+
 
 /// Pauses (`on`) or resumes consumer `name`; resuming delivers what waited.
 caf::result<ack_atom> set_paused(bus_pointer self, const std::string& name, bool on) {
@@ -82,8 +127,8 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
         consumer_state c;
         c.cfg = std::move(cfg);
         c.stats.name = c.cfg.name;
-        for (uint64_t seq = 1; seq <= st.log.size(); ++seq)
-          if (c.matches(st.log[seq - 1].subject))
+        for (uint64_t seq = st.log.first; seq < st.log.next(); ++seq)
+          if (const auto* m = st.log.find(seq); m != nullptr && c.matches(m->subject))
             c.backlog.push_back(seq);
         it = st.consumers.emplace(c.cfg.name, std::move(c)).first;
       }
@@ -106,9 +151,10 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
     [self](query_atom, const stream_query& q) -> caf::result<std::vector<delivery>> {
       auto& st = self->state;
       std::vector<delivery> out;
-      for (uint64_t seq = q.after + 1; seq <= st.log.size() && out.size() < q.limit; ++seq)
-        if (!st.deleted.contains(seq) && events::subject_matches(q.filter, st.log[seq - 1].subject))
-          out.push_back(delivery{st.log[seq - 1], seq, 0});
+      for (uint64_t seq = std::max(q.after + 1, st.log.first);
+           seq < st.log.next() && out.size() < q.limit; ++seq)
+        if (const auto* m = st.log.find(seq); m != nullptr && events::subject_matches(q.filter, m->subject))
+          out.push_back(delivery{*m, seq, 0});
       return out;
     },
     [self](redrive_atom, const std::string& name, const std::vector<uint64_t>& seqs,
@@ -117,15 +163,30 @@ memory_bus_impl::behavior_type memory_bus(bus_pointer self, memory_bus_options o
       auto subject = events::dead_letter_subject(name);
       uint64_t n = 0;
       for (auto seq : seqs) {
-        if (seq == 0 || seq > st.log.size() || st.deleted.contains(seq)
-            || st.log[seq - 1].subject != subject)
+        const auto* letter = st.log.find(seq);
+        if (letter == nullptr || letter->subject != subject)
           continue;
-        auto again = redriven(st.log[seq - 1]);
-        st.deleted.insert(seq);
+        auto again = redriven(*letter);
+        forget(st.log, seq);
         // Stored without dedupe: the event id is in the window on purpose.
         if (republish)
           store(self, std::move(again));
         ++n;
+      }
+      return n;
+    },
+    [self](prune_atom, int64_t before_ms, uint32_t limit) -> caf::result<uint64_t> {
+      auto& log = self->state.log;
+      uint64_t n = 0;
+      // Stored in time order: the first young entry ends the search.
+      for (uint64_t seq = log.first; seq < log.next() && n < limit; ++seq) {
+        const auto& e = log.entries[seq - log.first];
+        if (e.stored_ms >= before_ms)
+          break;
+        if (!e.deleted && events::is_dead_letter_subject(e.message.subject)) {
+          forget(log, seq);
+          ++n;
+        }
       }
       return n;
     },
@@ -165,17 +226,18 @@ uint64_t bus_state::total_in_flight() const {
 
 uint64_t store(bus_pointer self, bus_message msg) {
   auto& st = self->state;
-  st.log.push_back(std::move(msg));
-  uint64_t seq = st.log.size();
-  auto subject = st.log.back().subject; // copy: pump may store dead letters
+  uint64_t seq = st.log.next();
+  st.log.entries.push_back(stored_entry{std::move(msg), unix_ms()});
+  auto subject = st.log.entries.back().message.subject; // copy: pump may store dead letters
   if (st.opts.on_stored && !events::is_dead_letter_subject(subject))
-    st.opts.on_stored(seq, st.log.back());
+    st.opts.on_stored(seq, st.log.entries.back().message);
   for (auto& [name, c] : st.consumers) {
     if (c.matches(subject)) {
       c.backlog.push_back(seq);
       pump(self, c);
     }
   }
+  trim(st);
   return seq;
 }
 

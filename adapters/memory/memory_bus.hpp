@@ -24,7 +24,11 @@
 // - a later subscribe with an existing name keeps the first config;
 // - `consumer_stats::pending` counts messages waiting for a first delivery
 //   or for a redelivery (backoff running); `delivered` counts every attempt;
-// - the stream is never trimmed: a consumer created later sees everything.
+// - the stream keeps at most `max_events` messages (`bus.memory_max_events`),
+//   the oldest leaving first, but never one a consumer has yet to settle
+//   (nothing is lost to the limit; a stalled consumer holds what it has not
+//   settled, as its lag shows); a consumer created later sees what is kept;
+// - dead letters leave when the retention sweeper prunes them by age.
 namespace weft::memory {
 
 /// Options of the in-process bus.
@@ -34,6 +38,7 @@ struct memory_bus_options {
   /// Told of every stored event but dead letters, in stream order, on the
   /// bus's thread (the node's event feed); may be empty. Must not block.
   std::function<void(uint64_t seq, const bus_message&)> on_stored;
+  uint64_t max_events = 100000;       ///< messages kept (the settled oldest leave first)
 };
 
 /// Spawns the in-process bus.

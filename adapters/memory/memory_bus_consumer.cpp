@@ -39,7 +39,10 @@ void dead_letter(bus_pointer self, consumer_state& c, uint64_t seq,
   auto& st = self->state;
   c.attempts.erase(seq);
   c.stats.dead_lettered++;
-  const auto& orig = st.log[seq - 1];
+  const auto* found = st.log.find(seq);
+  if (found == nullptr) // a dead letter pruned while it was being delivered
+    return;
+  const auto& orig = *found;
   count(st, bus_counter::dead_lettered, orig.event.type, c.cfg.name);
   spdlog::warn("bus: dead letter from consumer {}: seq {} subject {} after {} deliveries: {}",
                c.cfg.name, seq, orig.subject, deliveries, reason);
@@ -71,7 +74,8 @@ void on_ack(bus_pointer self, const std::string& name, uint64_t seq, uint64_t to
   c->in_flight.erase(it);
   c->attempts.erase(seq);
   c->stats.acked++;
-  count(self->state, bus_counter::acked, self->state.log[seq - 1].event.type, name);
+  if (const auto* m = self->state.log.find(seq); m != nullptr)
+    count(self->state, bus_counter::acked, m->event.type, name);
   pump(self, *c);
   check_drained(self);
 }
@@ -104,7 +108,7 @@ void deliver(bus_pointer self, consumer_state& c, uint64_t seq) {
   auto handler = c.handlers[c.next_handler++ % c.handlers.size()];
   auto token = ++st.next_token;
   c.in_flight.emplace(seq, in_flight_entry{handler, token});
-  const auto& msg = st.log[seq - 1];
+  const auto& msg = *st.log.find(seq); // pump skips what is gone
   c.stats.delivered++;
   count(st, bus_counter::delivered, msg.event.type, c.cfg.name);
   if (attempt > 1) {
@@ -141,7 +145,7 @@ void pump(bus_pointer self, consumer_state& c) {
     } else {
       break;
     }
-    if (st.deleted.contains(seq)) // a redriven dead letter: gone from the stream
+    if (st.log.find(seq) == nullptr) // a redriven or pruned dead letter: gone
       continue;
     deliver(self, c, seq);
   }

@@ -50,14 +50,36 @@ struct consumer_state {
   bool matches(std::string_view subject) const;
 };
 
+/// A stored message.
+struct stored_entry {
+  bus_message message;
+  int64_t stored_ms = 0; ///< Unix milliseconds (the age of dead letters)
+  bool deleted = false;  ///< a redriven or pruned dead letter: gone from the stream
+};
+
+/// The stream: sequences from `first` on; older ones were trimmed.
+struct stream_log {
+  std::deque<stored_entry> entries; ///< entries[seq - first]
+  uint64_t first = 1;
+
+  /// The sequence the next message gets.
+  uint64_t next() const { return first + entries.size(); }
+
+  /// The message at `seq`; null when trimmed, deleted or not stored yet.
+  const bus_message* find(uint64_t seq) const {
+    if (seq < first || seq >= next() || entries[seq - first].deleted)
+      return nullptr;
+    return &entries[seq - first].message;
+  }
+};
+
 /// The bus actor's state.
 struct bus_state {
   static inline const char* name = "weft.memory_bus";
   using clock = std::chrono::steady_clock;
 
   memory_bus_options opts;
-  std::vector<bus_message> log;                        ///< log[seq - 1]
-  std::unordered_set<uint64_t> deleted;                ///< redriven dead letters
+  stream_log log;
   std::unordered_map<std::string, uint64_t> dedupe;    ///< event id -> first seq
   std::deque<std::pair<clock::time_point, std::string>> dedupe_order; ///< expiry order
   std::map<std::string, consumer_state> consumers;     ///< by durable name
@@ -73,7 +95,8 @@ struct bus_state {
 /// The bus actor's handle to itself.
 using bus_pointer = memory_bus_impl::stateful_pointer<bus_state>;
 
-/// Stores `msg` as the next sequence and queues it for every matching consumer.
+/// Stores `msg` as the next sequence and queues it for every matching
+/// consumer; then trims the stream past `max_events`.
 uint64_t store(bus_pointer self, bus_message msg);
 
 /// Starts deliveries of `c` while it has live handlers, room under

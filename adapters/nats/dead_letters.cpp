@@ -157,6 +157,67 @@ caf::expected<bool> redrive_one(connection& c, const std::string& consumer, uint
   return delete_letter();
 }
 
+/// Deletes the dead letters stored before `before_ms` (Unix ms), oldest
+/// first, at most `limit`: an ordered consumer over every letter subject
+/// reads them in stream order (so in time order) up to the first young one,
+/// then each is deleted by sequence. Letters are few; their age is what
+/// matters, and JetStream's purge cannot select by time.
+caf::expected<uint64_t> prune(connection& c, int64_t before_ms, uint32_t limit) {
+  const auto& opts = c.opts();
+  auto filter = wire_filter("weft.dlq.>", opts.partitions);
+  auto jo = api_options();
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = opts.stream.c_str();
+  so.Ordered = true;
+  so.Config.DeliverPolicy = js_DeliverAll;
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  auto s = js_SubscribeSync(&sub, c.js(), filter.c_str(), &jo, &so, &jerr);
+  if (s != NATS_OK)
+    return unavailable("nats: cannot read the dead letters: " + status_text(s, jerr));
+  std::unique_ptr<natsSubscription, void (*)(natsSubscription*)> guard{sub, [](natsSubscription* x) {
+    natsSubscription_Unsubscribe(x);
+    natsSubscription_Destroy(x);
+  }};
+  jsConsumerInfo* ci = nullptr;
+  s = natsSubscription_GetConsumerInfo(&ci, sub, &jo, &jerr);
+  if (s != NATS_OK)
+    return unavailable("nats: cannot read the dead letters: " + status_text(s, jerr));
+  uint64_t left = ci->Delivered.Consumer + ci->NumPending;
+  jsConsumerInfo_Destroy(ci);
+  const int64_t before_ns = before_ms * 1000000;
+  std::vector<uint64_t> old;
+  while (left > 0 && old.size() < limit) {
+    natsMsg* m = nullptr;
+    s = natsSubscription_NextMsg(&m, sub, 5000);
+    if (s != NATS_OK)
+      return unavailable("nats: reading the dead letters: " + status_text(s));
+    auto owned = own_unique(m);
+    jsMsgMetaData* md = nullptr;
+    if (natsMsg_GetMetaData(&md, m) != NATS_OK)
+      continue; // a control message
+    auto seq = md->Sequence.Stream;
+    auto stored_ns = md->Timestamp;
+    left = md->NumPending;
+    jsMsgMetaData_Destroy(md);
+    if (stored_ns >= before_ns)
+      break;
+    old.push_back(seq);
+  }
+  guard.reset();
+  uint64_t n = 0;
+  for (auto seq : old) {
+    auto d = js_DeleteMsg(c.js(), opts.stream.c_str(), seq, &jo, &jerr);
+    if (d == NATS_OK)
+      ++n;
+    else if (d != NATS_NOT_FOUND && jerr != JSNoMessageFoundErr) // redriven meanwhile
+      return unavailable("nats: dead letter " + std::to_string(seq)
+                         + " could not be deleted: " + status_text(d, jerr));
+  }
+  return n;
+}
+
 dead_letters_actor::behavior_type dead_letters(std::shared_ptr<connection> conn) {
   return {
     [conn](query_atom, const stream_query& q) -> caf::result<std::vector<delivery>> {
@@ -175,6 +236,12 @@ dead_letters_actor::behavior_type dead_letters(std::shared_ptr<connection> conn)
         n += *done ? 1 : 0;
       }
       return n;
+    },
+    [conn](prune_atom, int64_t before_ms, uint32_t limit) -> caf::result<uint64_t> {
+      auto n = prune(*conn, before_ms, limit);
+      if (!n)
+        return std::move(n.error());
+      return *n;
     },
   };
 }

@@ -466,6 +466,9 @@ jetstream_impl::behavior_type jetstream_actor(bus_pointer self, std::shared_ptr<
            bool republish) -> caf::result<uint64_t> {
       return self->delegate(self->state.letters, redrive_atom::value, name, seqs, republish);
     },
+    [self](prune_atom, int64_t before_ms, uint32_t limit) -> caf::result<uint64_t> {
+      return self->delegate(self->state.letters, prune_atom::value, before_ms, limit);
+    },
     [self](drain_atom, uint32_t deadline_ms) -> caf::typed_response_promise<ack_atom> {
       auto& st = self->state;
       auto rp = self->make_response_promise<ack_atom>();

@@ -13,8 +13,11 @@ using namespace sys;
 namespace {
 
 /// Every key answered 201 is stored; then, once applied, each is in the
-/// trail exactly once.
-void check_nothing_lost_nothing_twice(const durable_servers& s, const burst_result& res) {
+/// trail exactly once, and `creator` has exactly one notification of each:
+/// a notification bumps a counter, an effect no UNIQUE key would absorb
+/// if an event were applied twice.
+void check_nothing_lost_nothing_twice(const durable_servers& s, const burst_result& res,
+                                      const std::string& creator) {
   auto stored = stored_key_ids(s);
   int lost = 0;
   for (auto& id : res.created_ids)
@@ -33,6 +36,7 @@ void check_nothing_lost_nothing_twice(const durable_servers& s, const burst_resu
     if (trail[id] != 1)
       ++not_once;
   CHECK(not_once == 0);
+  check_notifications_once(s, creator);
 }
 
 } // namespace
@@ -43,6 +47,7 @@ TEST_CASE("PostgreSQL crashed (immediate) under a write burst: every 201 answere
   durable_servers s;
   weft_node node(durable_options(s, {{"bus", {{"backoff_ms", {20, 100, 500, 1000}}, {"max_deliver", 40}}}}));
   auto token = login_root(node).access;
+  auto root_id = account_id(node, token);
   std::atomic<bool> stop{false};
   burst_result res;
   std::thread writer([&] { create_keys(node, token, "crash", 1 << 30, 4, res, &stop); });
@@ -64,7 +69,7 @@ TEST_CASE("PostgreSQL crashed (immediate) under a write burst: every 201 answere
   CHECK(refused);
   CHECK(again);
   CHECK(res.unexpected.empty()); // 201, 503 or a cut connection: never a 500
-  check_nothing_lost_nothing_twice(s, res);
+  check_nothing_lost_nothing_twice(s, res, root_id);
 }
 
 TEST_CASE("SIGTERM of a durable node under load: exit 0, nothing lost, the next start publishes "
@@ -73,6 +78,7 @@ TEST_CASE("SIGTERM of a durable node under load: exit 0, nothing lost, the next 
   durable_servers s;
   weft_node node(durable_options(s));
   auto token = login_root(node).access;
+  auto root_id = account_id(node, token);
   std::atomic<bool> stop{false};
   burst_result res;
   std::thread writer([&] { create_keys(node, token, "term", 1 << 30, 4, res, &stop); });
@@ -86,7 +92,7 @@ TEST_CASE("SIGTERM of a durable node under load: exit 0, nothing lost, the next 
   CHECK(res.unexpected.empty());
   node.start();
   REQUIRE(node.wait_ready(30s));
-  check_nothing_lost_nothing_twice(s, res);
+  check_nothing_lost_nothing_twice(s, res, root_id);
 }
 
 TEST_CASE("weft migrate, then weft outbox republish --since and POST /v1/outbox/republish after "

@@ -49,4 +49,20 @@ TEST_CASE("cli: wrong words and options are refused with a reason", "[cli]") {
   bad({"events", "tail", "--limit", "3"});
   bad({"run", "--url", "http://x"});                  // only the node commands take --url
   bad({"outbox", "republish"});                       // needs --since
+  bad({"schema", "check"});
+  bad({"schema", "lint", "a.mmd"});
+  bad({"schema", "check", "a.mmd", "--write"});       // --write is fmt's
+  bad({"schema", "fmt", "a.mmd", "b.mmd"});
+}
+
+TEST_CASE("cli: schema check and fmt take a file; fmt may write it back", "[cli]") {
+  auto c = parse_command_line({"schema", "check", "app.mmd"});
+  CHECK(c.what == verb::schema_check);
+  CHECK(c.schema_path == "app.mmd");
+  c = parse_command_line({"schema", "fmt", "app.mmd"});
+  CHECK(c.what == verb::schema_fmt);
+  CHECK_FALSE(c.write);
+  c = parse_command_line({"schema", "fmt", "app.mmd", "--write"});
+  CHECK(c.what == verb::schema_fmt);
+  CHECK(c.write);
 }

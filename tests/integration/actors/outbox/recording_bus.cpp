@@ -81,6 +81,7 @@ event_bus_actor::behavior_type recording_bus(recording_pointer self, std::shared
     [](redrive_atom, const std::string&, const std::vector<uint64_t>&, bool) {
         return uint64_t{0};
       },
+    [](prune_atom, int64_t, uint32_t) { return uint64_t{0}; },
   };
 }
 

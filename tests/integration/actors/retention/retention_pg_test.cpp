@@ -20,3 +20,14 @@ TEST_CASE("retention on PostgreSQL: the old is pruned in batches, nothing younge
     REQUIRE(r->affected() == 4);
   });
 }
+
+TEST_CASE("retention on PostgreSQL: settled webhook deliveries go by age, pending ones stay",
+          "[retention][webhooks]") {
+  auto url = pg::test::fresh_database();
+  auto c = pg::test::open_or_fail(url);
+  std::vector<migration_set> sets{{pg::core_module, pg::embedded_migrations()},
+                                  {"webhooks", webhooks::module().migrations}};
+  REQUIRE(pg::apply_migrations(c, sets));
+  pg::pg_store data{pg::test::test_options(url), 1};
+  retention::test::prunes_settled_webhook_deliveries(data);
+}

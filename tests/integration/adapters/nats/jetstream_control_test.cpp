@@ -17,6 +17,13 @@ TEST_CASE("jetstream bus: pause holds deliveries until resume, dead letters are 
   check_pause_dead_letters_and_redrive(fx.node);
 }
 
+TEST_CASE("jetstream bus: dead letters older than a cut are pruned, oldest first, young ones "
+          "kept",
+          "[jetstream]") {
+  js_fixture fx;
+  check_dead_letters_age_out(fx.node);
+}
+
 TEST_CASE("jetstream bus: with partitions, dead letters of every partition are listed and "
           "a redriven event goes back to its partition",
           "[jetstream]") {

@@ -116,6 +116,7 @@ inline event_bus_actor spawn_fake_bus(caf::actor_system& sys, std::shared_ptr<fa
       [](redrive_atom, const std::string&, const std::vector<uint64_t>&, bool) {
         return uint64_t{0};
       },
+      [](prune_atom, int64_t, uint32_t) { return uint64_t{0}; },
       [self, store](tick_atom, uint64_t id) {
         auto it = self->state.slow.find(id);
         if (it == self->state.slow.end())

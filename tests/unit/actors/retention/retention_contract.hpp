@@ -16,6 +16,8 @@
 #include "actors/auth/repo.hpp"
 #include "actors/modules.hpp"
 #include "actors/retention/retention_sweeper.hpp"
+#include "actors/webhooks/module.hpp"
+#include "actors/webhooks/repo.hpp"
 #include "config/loader.hpp"
 #include "events/ids.hpp"
 #include "runtime/metrics.hpp"
@@ -42,7 +44,7 @@ inline config::settings day_of_audit() {
 /// Every rule of such a node: the services', then the node's.
 inline std::vector<retention_rule> all_rules(const config::settings& s) {
   std::vector<retention_rule> rules;
-  for (auto& m : {auth::module(), audit::module()}) {
+  for (auto& m : {auth::module(), audit::module(), webhooks::module()}) {
     auto d = m.declare(s);
     rules.insert(rules.end(), d.retention.begin(), d.retention.end());
   }
@@ -162,6 +164,65 @@ void prunes_the_old_and_keeps_the_young(store& data, int64_t old_inbox, AgeInbox
     auto r = w.record_delivery("audit", key);
     REQUIRE(r);
     CHECK(*r);
+    return {};
+  }));
+}
+
+/// Settled webhook deliveries (each its sink's record of an event) go by
+/// age, in creation order and batches; pending ones stay whatever their age.
+/// The rows are new, so the cut moves instead of the rows: a cut an hour
+/// back prunes none, a cut past now prunes every settled one.
+inline void prunes_settled_webhook_deliveries(store& data) {
+  auto session = data.open_session("test");
+  const auto sub = events::new_uuid_v7();
+  ok(session->transact([&](unit_of_work& w) -> caf::error {
+    auto d = webhooks::open_delivery_repository(w);
+    for (int i = 0; i < 5; ++i) {
+      webhooks::delivery_record r;
+      r.subscription_id = sub;
+      r.event_id = "e" + std::to_string(i);
+      r.type = "test.retention";
+      r.subject = "s";
+      r.body = "{}";
+      r.status = "pending";
+      if (auto e = d->add(r))
+        return e;
+    }
+    auto rows = d->list(sub, 0, 100);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 5);
+    // e0 delivered, e1 gone, e2 exhausted, e3 pending (retrying), e4 delivered.
+    std::vector<std::pair<int64_t, webhooks::delivery_outcome>> ends;
+    const char* status[] = {"delivered", "gone", "exhausted", "pending", "delivered"};
+    for (int i = 0; i < 5; ++i) {
+      webhooks::delivery_outcome o;
+      o.status = status[i];
+      o.next_at = events::now_rfc3339_ms();
+      ends.emplace_back((*rows)[i].id, o);
+    }
+    return d->settle_all(ends);
+  }));
+  auto prune = [&](int64_t before, int64_t limit) {
+    int64_t n = -1;
+    ok(session->transact([&](unit_of_work& w) -> caf::error {
+      auto r = webhooks::open_delivery_repository(w)->prune_settled(before, limit);
+      if (!r)
+        return r.error();
+      n = *r;
+      return {};
+    }));
+    return n;
+  };
+  CHECK(prune(unix_now() - 3600, 100) == 0); // all young
+  CHECK(prune(unix_now() + 10, 2) == 2);     // a batch
+  CHECK(prune(unix_now() + 10, 2) == 2);
+  CHECK(prune(unix_now() + 10, 2) == 0);     // only the pending one is left
+  ok(session->transact([&](unit_of_work& w) -> caf::error {
+    auto rows = webhooks::open_delivery_repository(w)->list(sub, 0, 100);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK(rows->front().event_id == "e3");
+    CHECK(rows->front().status == "pending");
     return {};
   }));
 }

@@ -101,4 +101,50 @@ void check_pause_dead_letters_and_redrive(Fixture& fx) {
   CHECK(read_stream(fx.self, fx.bus, stream_query{"weft.billing.>", 0, 100}).empty());
 }
 
+/// Dead letters leave by age (the retention sweeper's `prune`): those
+/// stored before the cut, oldest first and at most the limit asked; a young
+/// one stays, and so do the events on other subjects.
+template <class Fixture>
+void check_dead_letters_age_out(Fixture& fx) {
+  auto p = std::make_shared<probe>();
+  p->policy = [](const delivery& d) {
+    return d.message.event.id.starts_with("bad") ? reply::fail : reply::ack;
+  };
+  auto cfg = consumer("svc", {"weft.auth.>"});
+  cfg.max_deliver = 1;
+  REQUIRE_FALSE(fx.sub(cfg, fx.probe_handler(p)));
+  fx.pub(make_message("auth.user.created", "bad-1"));
+  fx.pub(make_message("auth.user.created", "good"));
+  fx.pub(make_message("auth.user.created", "bad-2"));
+  REQUIRE(fx.wait_stats("svc", [](const consumer_stats& s) { return s.dead_lettered == 2; }));
+  std::vector<delivery> letters;
+  REQUIRE(wait_until(
+    [&] {
+      letters = dead_letters(fx.self, fx.bus, "svc");
+      return letters.size() == 2;
+    },
+    std::chrono::milliseconds{10000}));
+  // Both letters are stored by now; the next one after the cut.
+  const auto cut = unix_ms_now() + 1;
+  REQUIRE(wait_until([&] { return unix_ms_now() > cut; }, std::chrono::milliseconds{1000}));
+  fx.pub(make_message("auth.user.created", "bad-3"));
+  REQUIRE(fx.wait_stats("svc", [](const consumer_stats& s) { return s.dead_lettered == 3; }));
+  REQUIRE(wait_until([&] { return dead_letters(fx.self, fx.bus, "svc").size() == 3; },
+                     std::chrono::milliseconds{10000}));
+
+  CHECK(prune_letters(fx.self, fx.bus, cut - 3600000) == 0); // an hour before: none that old
+  CHECK(prune_letters(fx.self, fx.bus, cut, 1) == 1);        // the limit holds
+  auto left = dead_letters(fx.self, fx.bus, "svc");
+  REQUIRE(left.size() == 2);
+  CHECK(left[0].message.event.id == letters[1].message.event.id); // the oldest went first
+  CHECK(prune_letters(fx.self, fx.bus, cut) == 1);
+  left = dead_letters(fx.self, fx.bus, "svc");
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].message.event.id == "bad-3"); // young: kept
+  CHECK(prune_letters(fx.self, fx.bus, cut) == 0);
+  CHECK(redrive(fx.self, fx.bus, "svc", {letters[0].stream_seq}) == 0); // pruned: gone
+  // The events themselves stay in the stream.
+  CHECK(read_stream(fx.self, fx.bus, stream_query{"weft.auth.>", 0, 100}).size() == 4);
+}
+
 } // namespace weft::test

@@ -172,6 +172,23 @@ inline uint64_t redrive(caf::scoped_actor& self, const event_bus_actor& bus,
   return n;
 }
 
+/// Prunes the dead letters stored before `before_ms` (Unix ms), at most
+/// `limit`: how many went (-1 on error).
+inline int64_t prune_letters(caf::scoped_actor& self, const event_bus_actor& bus,
+                             int64_t before_ms, uint32_t limit = 100) {
+  int64_t n = -1;
+  self->request(bus, caf::infinite, prune_atom::value, before_ms, limit)
+    .receive([&](uint64_t x) { n = static_cast<int64_t>(x); }, [](caf::error&) {});
+  return n;
+}
+
+/// Now, in Unix milliseconds.
+inline int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
 /// Polls the stats of `name` until `pred` holds or `timeout` passed.
 template <class Pred>
 bool wait_stats(caf::scoped_actor& self, const event_bus_actor& bus, const std::string& name,

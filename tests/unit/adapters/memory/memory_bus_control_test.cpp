@@ -16,6 +16,52 @@ TEST_CASE("memory bus: pause holds deliveries until resume, dead letters are lis
   check_pause_dead_letters_and_redrive(fx);
 }
 
+TEST_CASE("memory bus: dead letters older than a cut are pruned, oldest first, young ones kept",
+          "[memory_bus]") {
+  bus_fixture fx;
+  check_dead_letters_age_out(fx);
+}
+
+TEST_CASE("memory bus: past max_events the oldest settled events leave, but never one a "
+          "consumer has yet to settle",
+          "[memory_bus]") {
+  memory::memory_bus_options opts;
+  opts.max_events = 10;
+  bus_fixture fx{opts};
+  auto fast = std::make_shared<probe>();
+  REQUIRE_FALSE(fx.sub(consumer("fast", {"weft.x.>"}), fx.probe_handler(fast)));
+  for (int i = 0; i < 40; ++i)
+    fx.pub(make_message("x.a", "e" + std::to_string(i)));
+  REQUIRE(fx.wait_stats("fast", [](const consumer_stats& s) { return s.acked == 40; }));
+  fx.pub(make_message("x.a", "e40")); // a store after every ack: the trim sees them settled
+  REQUIRE(fx.wait_stats("fast", [](const consumer_stats& s) { return s.acked == 41; }));
+  auto kept = read_stream(fx.self, fx.bus, stream_query{"weft.x.>", 0, 1000});
+  CHECK(kept.size() <= 10 + 10 / 16 + 1);
+  REQUIRE_FALSE(kept.empty());
+  CHECK(kept.back().message.event.id == "e40");
+  CHECK(kept.front().stream_seq == 41 - kept.size() + 1); // the newest, contiguous
+
+  // A paused consumer holds what it has not settled: nothing is lost to the limit.
+  REQUIRE_FALSE(set_paused(fx.self, fx.bus, "fast", true));
+  for (int i = 41; i < 81; ++i)
+    fx.pub(make_message("x.a", "e" + std::to_string(i)));
+  CHECK(read_stream(fx.self, fx.bus, stream_query{"weft.x.>", 0, 1000}).size() >= 40);
+  REQUIRE_FALSE(set_paused(fx.self, fx.bus, "fast", false));
+  REQUIRE(fx.wait_stats("fast", [](const consumer_stats& s) { return s.acked == 81; }));
+  auto seen = fast->snapshot();
+  REQUIRE(seen.size() == 81);
+  for (int i = 0; i < 81; ++i)
+    CHECK(seen[i].message.event.id == "e" + std::to_string(i));
+  // A consumer created now starts at what is kept.
+  auto late = std::make_shared<probe>();
+  fx.pub(make_message("x.a", "e81"));
+  REQUIRE_FALSE(fx.sub(consumer("late", {"weft.x.>"}), fx.probe_handler(late)));
+  REQUIRE(late->wait([](const std::vector<delivery>& s) {
+    return !s.empty() && s.back().message.event.id == "e81";
+  }));
+  CHECK(late->snapshot().size() <= 12);
+}
+
 TEST_CASE("memory bus: a redriven letter goes out again even inside the dedupe window, and "
           "only-delete leaves the event alone",
           "[memory_bus]") {
