@@ -18,6 +18,12 @@ endif
 export ASAN_OPTIONS ?= detect_leaks=0:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
+# Sanitized code runs 3-20 times slower: tests' deadlines stretch (wait_until).
+ifneq ($(findstring thread,$(SANITIZE)),)
+export WEFT_TEST_TIME_SCALE ?= 10
+else ifneq ($(SANITIZE),)
+export WEFT_TEST_TIME_SCALE ?= 3
+endif
 
 # `make fuzz FUZZ_SECONDS=60`: every libFuzzer target (clang, ASan+UBSan) for
 # that long each; `make fuzz-smoke` is CI's: the unit suite of that build,
@@ -65,7 +71,7 @@ fuzz: fuzz-build
 
 fuzz-smoke: setup $(FUZZ_DIR)/build.ninja
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target weft_fuzzers weft_unit_tests
-	cd $(FUZZ_DIR) && ctest --output-on-failure -j 2 --timeout 900 -L unit
+	cd $(FUZZ_DIR) && WEFT_TEST_TIME_SCALE=3 ctest --output-on-failure -j 2 --timeout 900 -L unit
 	./tests/fuzz/run.sh $(FUZZ_DIR) 30
 
 # The benchmark programs are not part of `build` (make test does not need them).

@@ -2,6 +2,7 @@
 
 #include "actors/audit/module.hpp"
 #include "actors/auth/module.hpp"
+#include "actors/entities/module.hpp"
 #include "actors/notifications/module.hpp"
 #include "actors/webhooks/module.hpp"
 
@@ -15,6 +16,7 @@ std::span<const service_module> service_modules() {
     audit::module(),
     notifications::module(),
     webhooks::module(),
+    entities::module(),
   };
   return all;
 }

@@ -179,6 +179,17 @@ struct checker {
           add(p + "/" + escape_token(k.get<std::string>()),
               name_of(p + "/" + escape_token(k.get<std::string>())) + " is required");
     auto props = schema.find("properties");
+    if (auto m = schema.find("minProperties"); m != schema.end() && m->is_number_integer()
+                                                && static_cast<int64_t>(value.size()) < m->get<int64_t>())
+      add(p, name_of(p) + " must have at least " + m->dump()
+               + (m->get<int64_t>() == 1 ? " member" : " members"));
+    // Closed objects (the schema-driven collections' bodies): a member the
+    // schema does not name is refused rather than silently dropped.
+    if (auto ap = schema.find("additionalProperties");
+        ap != schema.end() && ap->is_boolean() && !ap->get<bool>())
+      for (const auto& [key, v] : value.items())
+        if (props == schema.end() || !props->is_object() || !props->contains(key))
+          add(p + "/" + escape_token(key), name_of(p + "/" + escape_token(key)) + " is not allowed");
     if (props == schema.end() || !props->is_object())
       return;
     for (const auto& [key, sub] : props->items()) {

@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
     }
     case verb::schema_check:
     case verb::schema_fmt:
+    case verb::schema_doc:
+    case verb::schema_migrate:
       return weft::run_schema_command(cl);
     case verb::run:
     case verb::migrate:
@@ -58,6 +60,8 @@ int main(int argc, char** argv) {
     case verb::dlq:
     case verb::events_tail: {
       auto env = weft::config::process_environment();
+      if (cl.what == verb::run && !cl.schema_path.empty())
+        env["WEFT_SCHEMA_FILE"] = cl.schema_path; // --schema wins, as any variable over the file
       auto ext = weft::schema_extension_of(weft::service_modules());
       auto loaded = cl.config_path.empty() ? weft::config::load("", env, ext)
                                            : weft::config::load_file(cl.config_path, env, ext);

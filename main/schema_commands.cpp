@@ -4,8 +4,18 @@
 #include <iostream>
 #include <sstream>
 
+#include "actors/entities/catalog.hpp"
+#include "actors/entities/repo.hpp"
+#include "actors/modules.hpp"
+#include "adapters/http/asyncapi.hpp"
+#include "adapters/http/openapi.hpp"
+#include "adapters/postgres/pg_store.hpp"
+#include "adapters/postgres/settings.hpp"
+#include "config/loader.hpp"
 #include "schema/check.hpp"
+#include "schema/docs.hpp"
 #include "schema/format.hpp"
+#include "schema/gen_cpp.hpp"
 
 namespace weft {
 
@@ -13,9 +23,78 @@ namespace {
 
 constexpr int exit_bad_schema = 2;
 
+/// The settings of a node serving `schema_path` (`config_path` read if
+/// given, the environment as for `weft run`); nullopt after printing why not.
+std::optional<config::settings> settings_with(const std::string& schema_path,
+                                              const std::string& config_path) {
+  auto env = config::process_environment();
+  env["WEFT_SCHEMA_FILE"] = schema_path;
+  auto ext = schema_extension_of(service_modules());
+  auto loaded = config_path.empty() ? config::load("", env, ext) : config::load_file(config_path, env, ext);
+  if (!loaded.ok()) {
+    for (const auto& p : loaded.problems)
+      std::cerr << "weft: config: " << config::to_string(p) << '\n';
+    return std::nullopt;
+  }
+  return std::move(loaded.value);
+}
+
+/// Every module's declaration with those settings (what the node would serve).
+std::vector<service_decl> declarations(const config::settings& s) {
+  std::vector<service_decl> out;
+  for (const auto& m : service_modules())
+    out.push_back(m.declare(s));
+  return out;
+}
+
+/// The node's endpoints and events, after the schema's own Markdown.
+std::string endpoints_and_events(const std::vector<service_decl>& decls) {
+  std::string out = "\n## Endpoints\n\n| method | path | operation | service |\n|---|---|---|---|\n";
+  for (const auto& d : decls)
+    for (const auto& r : d.routes)
+      out += std::string{"| "} + to_string(r.method) + " | `/v" + std::to_string(r.version) + r.path
+             + "` | `" + r.operation_id + "` | " + d.name + " |\n";
+  out += "\n## Events\n\n| type | subject | published by |\n|---|---|---|\n";
+  for (const auto& d : decls)
+    for (const auto& e : d.publishes)
+      out += "| `" + e.type + "` | `weft." + e.type + "` | " + d.name + " |\n";
+  return out;
+}
+
+int migrate(const command_line& cl) {
+  auto settings = settings_with(cl.schema_path, cl.config_path);
+  if (!settings)
+    return exit_bad_schema;
+  if (settings->database.url.empty()) {
+    std::cerr << "weft: schema migrate: no database (database.url or DATABASE_URL)\n";
+    return exit_bad_schema;
+  }
+  std::ifstream in{cl.schema_path, std::ios::binary};
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = schema::parse_and_check(text.str(), {true});
+  auto cat = entities::build_catalog(parsed.schema);
+  pg::pg_store data{pg::connect_options_from(settings->database, settings->node.name + "-schema"), 1};
+  auto session = data.open_session("schema-migrate");
+  auto done = transact<std::vector<std::string>>(*session, [&](unit_of_work& w) {
+    return entities::sync_tables(w, *cat, cl.allow_destructive);
+  });
+  if (!done) {
+    std::cerr << "weft: schema migrate: " << pg::describe(done.error()) << '\n';
+    return 1;
+  }
+  for (const auto& line : *done)
+    std::cout << "weft: schema: " << line << '\n';
+  if (done->empty())
+    std::cout << "weft: schema: the database matches the schema\n";
+  return 0;
+}
+
 } // namespace
 
 int run_schema_command(const command_line& cl) {
+  if (cl.what == command_line::verb::schema_migrate)
+    return migrate(cl);
   std::ifstream in{cl.schema_path, std::ios::binary};
   if (!in) {
     std::cerr << "weft: schema: cannot read " << cl.schema_path << '\n';
@@ -40,6 +119,23 @@ int run_schema_command(const command_line& cl) {
       std::cerr << "weft: schema: cannot write " << cl.schema_path << '\n';
       return 1;
     }
+    return 0;
+  }
+  if (cl.what == command_line::verb::schema_doc) {
+    if (cl.document == "gen-cpp") {
+      std::cout << schema::cpp_of(r.schema, cl.schema_path);
+      return 0;
+    }
+    auto settings = settings_with(cl.schema_path, {});
+    if (!settings)
+      return exit_bad_schema;
+    auto decls = declarations(*settings);
+    if (cl.document == "openapi")
+      std::cout << http::make_openapi(decls, WEFT_VERSION).dump(2) << '\n';
+    else if (cl.document == "asyncapi")
+      std::cout << http::make_asyncapi(decls, WEFT_VERSION).dump(2) << '\n';
+    else
+      std::cout << schema::markdown_of(r.schema, cl.schema_path) << endpoints_and_events(decls);
     return 0;
   }
   for (const auto& p : r.legacy)

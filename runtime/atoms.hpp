@@ -35,5 +35,6 @@ using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
 using redrive_atom = caf::atom_constant<caf::atom("redrive")>;
 using prune_atom = caf::atom_constant<caf::atom("prune")>;
+using crud_atom = caf::atom_constant<caf::atom("crud")>;
 
 } // namespace weft

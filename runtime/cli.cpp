@@ -5,13 +5,21 @@
 namespace weft {
 
 const char* usage() {
-  return "usage: weft run [--config FILE]       start a node (WEFT_CONFIG may name the file)\n"
+  return "usage: weft run [--config FILE] [--schema FILE]\n"
+         "                                      start a node (WEFT_CONFIG may name the file;\n"
+         "                                      --schema: serve an entity schema, as schema.file)\n"
          "       weft migrate [--config FILE]   apply database migrations and exit\n"
          "       weft outbox republish --since TIME [--config FILE]\n"
          "                                      publish retained outbox rows again (RFC 3339)\n"
          "       weft config check FILE         validate a config file, print every problem\n"
          "       weft schema check FILE         validate an entity schema, print every problem\n"
          "       weft schema fmt FILE [--write] print it as valid Mermaid (or rewrite the file)\n"
+         "       weft schema openapi|asyncapi|docs FILE\n"
+         "                                      the node's OpenAPI 3.1, AsyncAPI 3.0 or Markdown\n"
+         "                                      with that schema\n"
+         "       weft schema gen-cpp FILE       C++ structs and events of its entities\n"
+         "       weft schema migrate FILE [--allow-destructive] [--config FILE]\n"
+         "                                      bring the database's tables to the schema\n"
          "       weft version                   print the version\n"
          "against a running node ([--config FILE] [--url URL] [--token TOKEN]; root):\n"
          "       weft consumers list            the node's consumers, with their lag\n"
@@ -50,12 +58,36 @@ command_line parse_command_line(const std::vector<std::string>& args) {
   }
   if (verb == "schema") {
     const auto action = args.size() > 1 ? args[1] : std::string{};
-    bool write = args.size() == 4 && args[3] == "--write" && action == "fmt";
-    if ((action != "check" && action != "fmt") || !(args.size() == 3 || write)
-        || args[2].starts_with("--"))
-      return invalid("expected: weft schema check FILE | weft schema fmt FILE [--write]");
-    cl.what = action == "check" ? command_line::verb::schema_check : command_line::verb::schema_fmt;
+    const bool document = action == "openapi" || action == "asyncapi" || action == "docs"
+                          || action == "gen-cpp";
+    const char* expected = "expected: weft schema check|fmt|openapi|asyncapi|docs|gen-cpp FILE, "
+                           "weft schema fmt FILE --write, weft schema migrate FILE "
+                           "[--allow-destructive] [--config FILE]";
+    if (args.size() < 3 || args[2].starts_with("--"))
+      return invalid(expected);
     cl.schema_path = args[2];
+    if (action == "migrate") {
+      cl.what = command_line::verb::schema_migrate;
+      if (const char* env = std::getenv("WEFT_CONFIG"))
+        cl.config_path = env;
+      for (size_t i = 3; i < args.size(); ++i) {
+        if (args[i] == "--allow-destructive")
+          cl.allow_destructive = true;
+        else if (args[i] == "--config" && i + 1 < args.size())
+          cl.config_path = args[++i];
+        else
+          return invalid("unknown argument: " + args[i]);
+      }
+      return cl;
+    }
+    bool write = args.size() == 4 && args[3] == "--write" && action == "fmt";
+    if (!(args.size() == 3 || write) || (action != "check" && action != "fmt" && !document))
+      return invalid(expected);
+    cl.what = action == "check" ? command_line::verb::schema_check
+              : action == "fmt" ? command_line::verb::schema_fmt
+                                : command_line::verb::schema_doc;
+    if (document)
+      cl.document = action;
     cl.write = write;
     return cl;
   }
@@ -111,6 +143,8 @@ command_line parse_command_line(const std::vector<std::string>& args) {
       cl.config_path = args[++i];
     else if (a.rfind("--config=", 0) == 0)
       cl.config_path = a.substr(9);
+    else if (takes("--schema", v::run))
+      cl.schema_path = args[++i];
     else if (takes("--since", v::republish) || (takes("--since", v::dlq) && cl.action == "redrive"))
       cl.since = args[++i];
     else if (remote && a == "--url" && has_value)

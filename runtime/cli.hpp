@@ -12,7 +12,7 @@ struct command_line {
     // operating a running node over its REST API (root)
     consumers, dlq, events_tail,
     // entity schemas (no node, no config)
-    schema_check, schema_fmt
+    schema_check, schema_fmt, schema_doc, schema_migrate
   };
   verb what = verb::help;
   std::string config_path; ///< `--config FILE` for run/migrate/republish, FILE for config check
@@ -32,8 +32,10 @@ struct command_line {
   std::string url;         ///< `--url URL` (WEFT_URL): else the config's http port on loopback
   std::string token;       ///< `--token T` (WEFT_TOKEN): else root's login from the config
   // schema
-  std::string schema_path; ///< `schema check|fmt FILE`
+  std::string schema_path; ///< `schema check|fmt FILE`; `run --schema FILE` (sets schema.file)
   bool write = false;      ///< `schema fmt FILE --write`: rewrite the file in place
+  std::string document;    ///< schema_doc: openapi, asyncapi, docs or gen-cpp
+  bool allow_destructive = false; ///< `schema migrate FILE --allow-destructive`
 };
 
 /// `weft run [--config FILE]`, `weft migrate [--config FILE]`,

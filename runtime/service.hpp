@@ -67,6 +67,15 @@ struct service_context {
   caf::actor bus;
 };
 
+/// A schema binding a service serves (schema-driven services): which entity,
+/// which kind and provider, and the operation ids of its routes.
+struct binding_decl {
+  std::string entity;                 ///< `User`
+  std::string kind;                   ///< `crud.rest`
+  std::string provider;               ///< `weft`
+  std::vector<std::string> operations; ///< its routes' operation ids
+};
+
 /// A service's declaration: everything the node needs to host it, serve its
 /// routes and feed its inbox. Built from its settings by its module.
 struct service_decl {
@@ -85,6 +94,8 @@ struct service_decl {
   std::function<bool(const bus_message& letter)> takes_back_letter;
   /// What it keeps only for a while, pruned by the node's sweeper.
   std::vector<retention_rule> retention;
+  /// The schema bindings it serves; empty for hand-written services.
+  std::vector<binding_decl> bindings;
   /// Spawns the service; called once, on the node that hosts it.
   std::function<caf::expected<service_instance>(service_context&)> start;
 };

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/http/asyncapi.hpp"
 #include "adapters/http/gateway.hpp"
 #include "adapters/http/listener.hpp"
 #include "adapters/http/openapi.hpp"
@@ -46,6 +47,8 @@ server::server(config::http_section settings, server_deps deps)
   for (auto& dup : core.routes.add_services(registry))
     spdlog::warn("http: route {} declared twice, serving the first", dup);
   core.openapi_body = make_openapi(registry.services(), core.deps.version).dump();
+  core.services_body = make_service_list(registry.services()).dump();
+  core.asyncapi_body = make_asyncapi(registry.services(), core.deps.version).dump();
   nlohmann::json names = nlohmann::json::array();
   for (auto& svc : registry.services())
     names.push_back(svc.name);

@@ -162,6 +162,12 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
                      {"services", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}});
   paths["/v1/openapi.json"]
     = builtin_get("utils.openapi", "This document", {{"type", "object"}});
+  paths["/v1/asyncapi.json"]
+    = builtin_get("utils.asyncapi", "AsyncAPI 3.0: every event type, its data schema and subject",
+                  {{"type", "object"}});
+  paths["/v1/services"] = builtin_get("utils.services",
+                                      "Every service of the node: routes, events, schema bindings",
+                                      service_list_schema());
   {
     auto query = [](const char* name, const char* what) {
       return json{{"name", name}, {"in", "query"}, {"required", false},
@@ -211,6 +217,60 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
       {"securitySchemes",
        {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
         {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}}}}}};
+}
+
+} // namespace weft::http
+
+namespace weft::http {
+
+nlohmann::json make_service_list(const std::vector<service_decl>& services) {
+  json out = json::array();
+  for (const auto& svc : services) {
+    json routes = json::array();
+    for (const auto& r : svc.routes)
+      routes.push_back({{"method", to_string(r.method)},
+                        {"path", "/v" + std::to_string(r.version) + r.path},
+                        {"operation", r.operation_id}});
+    json publishes = json::array();
+    for (const auto& e : svc.publishes)
+      publishes.push_back(e.type);
+    json bindings = json::array();
+    for (const auto& b : svc.bindings)
+      bindings.push_back({{"entity", b.entity},
+                          {"kind", b.kind},
+                          {"provider", b.provider},
+                          {"operations", b.operations}});
+    out.push_back({{"name", svc.name},
+                   {"routes", std::move(routes)},
+                   {"publishes", std::move(publishes)},
+                   {"subscribes", svc.subscribes},
+                   {"bindings", std::move(bindings)}});
+  }
+  return {{"services", std::move(out)}};
+}
+
+nlohmann::json service_list_schema() {
+  json strings{{"type", "array"}, {"items", {{"type", "string"}}}};
+  json route{{"type", "object"},
+             {"properties",
+              {{"method", {{"type", "string"}}},
+               {"path", {{"type", "string"}}},
+               {"operation", {{"type", "string"}}}}}};
+  json binding{{"type", "object"},
+               {"properties",
+                {{"entity", {{"type", "string"}}},
+                 {"kind", {{"type", "string"}}},
+                 {"provider", {{"type", "string"}}},
+                 {"operations", strings}}}};
+  json service{{"type", "object"},
+               {"properties",
+                {{"name", {{"type", "string"}}},
+                 {"routes", {{"type", "array"}, {"items", route}}},
+                 {"publishes", strings},
+                 {"subscribes", strings},
+                 {"bindings", {{"type", "array"}, {"items", binding}}}}}};
+  return {{"type", "object"},
+          {"properties", {{"services", {{"type", "array"}, {"items", service}}}}}};
 }
 
 } // namespace weft::http

@@ -16,4 +16,12 @@ namespace weft::http {
 nlohmann::json make_openapi(const std::vector<service_decl>& services,
                             const std::string& version);
 
+/// `GET /v1/services`: each service with its routes (method, path,
+/// operation), the event types it publishes, the subjects it consumes, and
+/// the schema bindings it serves (entity, kind, provider, operations).
+nlohmann::json make_service_list(const std::vector<service_decl>& services);
+
+/// The JSON Schema of that answer.
+nlohmann::json service_list_schema();
+
 } // namespace weft::http

@@ -41,6 +41,13 @@ nlohmann::json typed_query(const nlohmann::json& schema,
   auto props = schema.find("properties");
   if (props == schema.end() || !props->is_object())
     return out;
+  // A closed query (the schema-driven listings: a misspelt filter would
+  // silently list everything) refuses parameters it does not name.
+  if (auto ap = schema.find("additionalProperties");
+      ap != schema.end() && ap->is_boolean() && !ap->get<bool>())
+    for (const auto& [name, value] : query)
+      if (!props->contains(name) && name != "access_token")
+        violations.push_back({"/" + name, name + " is not a parameter of this route"});
   for (const auto& item : props->items()) {
     const auto& name = item.key(); // (not a structured binding: clang 14 cannot capture one)
     const auto& sub = item.value();

@@ -113,6 +113,10 @@ void route_table::add_builtins() {
   add({http_method::get, "/utils/version", nullptr, builtin::version, {}});
   add({http_method::get, "/v1/openapi.json", nullptr, builtin::openapi, {}});
   add({http_method::get, "/openapi.json", nullptr, builtin::openapi, {}});
+  add({http_method::get, "/v1/services", nullptr, builtin::services, {}});
+  add({http_method::get, "/v1/asyncapi.json", nullptr, builtin::asyncapi, {}});
+  add({http_method::get, "/asyncapi.json", nullptr, builtin::asyncapi, {}});
+  add({http_method::get, "/services", nullptr, builtin::services, {}});
   add({http_method::get, "/v1/events", nullptr, builtin::events, {}});
   add({http_method::get, "/events", nullptr, builtin::events, {}});
 }

@@ -16,7 +16,7 @@
 namespace weft::http {
 
 /// Endpoints the adapter answers itself, on the I/O thread.
-enum class builtin : uint8_t { none, live, ready, version, openapi, events };
+enum class builtin : uint8_t { none, live, ready, version, openapi, events, services, asyncapi };
 
 /// One servable (method, path template): a declared route or a built-in.
 struct route_entry {

@@ -40,6 +40,8 @@ struct server_core {
   route_table routes;
   std::string openapi_body; ///< generated once
   std::string version_body; ///< generated once
+  std::string services_body; ///< GET /v1/services, generated once
+  std::string asyncapi_body; ///< GET /v1/asyncapi.json, generated once
   const service_slot* api_keys = nullptr; ///< resolves X-API-Key; null: rejected
   std::chrono::milliseconds request_timeout{5000};
   std::chrono::milliseconds keep_alive{60000};

@@ -29,7 +29,7 @@ constexpr std::string_view ready_body = R"({"status":"ready"})";
 constexpr std::string_view json_200_head = "HTTP/1.1 200 OK\r\n"
                                            "Content-Type: application/json\r\n";
 std::vector<std::pair<std::string, std::string>>
-pairs_of(const std::vector<wire::violation>& v) {
+pairs_of(const std::vector<weft::wire::violation>& v) {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(v.size());
   for (const auto& x : v)
@@ -94,6 +94,12 @@ void session::answer_builtin(const route_entry& route) {
       return;
     case builtin::openapi:
       respond_static(json_200_head, core_.openapi_body);
+      return;
+    case builtin::services:
+      respond_static(json_200_head, core_.services_body);
+      return;
+    case builtin::asyncapi:
+      respond_static(json_200_head, core_.asyncapi_body);
       return;
     case builtin::events:
       start_stream();
@@ -177,7 +183,7 @@ void session::dispatch_route(const route_entry& route,
     }
     // The schema OpenAPI shows is the one enforced.
     if (!decl.request_schema.is_null()) {
-      if (auto v = wire::validate(decl.request_schema, body); !v.empty()) {
+      if (auto v = weft::wire::validate(decl.request_schema, body); !v.empty()) {
         fail(invalid_request(pairs_of(v)));
         return;
       }
@@ -186,10 +192,10 @@ void session::dispatch_route(const route_entry& route,
   auto query_map = parse_query(query);
   nlohmann::json query_values = nlohmann::json::object();
   if (!decl.query_schema.is_null()) {
-    std::vector<wire::violation> v;
+    std::vector<weft::wire::violation> v;
     query_values = typed_query(decl.query_schema, query_map, v);
     if (v.empty())
-      v = wire::validate(decl.query_schema, query_values);
+      v = weft::wire::validate(decl.query_schema, query_values);
     if (!v.empty()) {
       fail(invalid_request(pairs_of(v)));
       return;

@@ -155,6 +155,7 @@ caf::error connection::ensure_stream() {
 }
 
 void connection::set_sink(caf::actor sink) {
+  std::lock_guard<std::mutex> lk{sink_mtx_};
   sink_ = std::move(sink);
 }
 
@@ -214,10 +215,11 @@ void connection::on_closed(natsConnection*, void* closure) {
   auto* self = static_cast<connection*>(closure);
   self->connected_->store(false);
   set_gauge(self->opts_, false);
-  {
-    std::lock_guard<std::mutex> lk{self->mtx_};
-    self->closed_ = true;
-  }
+  // Notify under the lock: once close() sees closed_ it may return and the
+  // destructor destroy cv_, which must not happen while we are still in
+  // notify_all (TSan: pthread_cond_destroy racing pthread_cond_broadcast).
+  std::lock_guard<std::mutex> lk{self->mtx_};
+  self->closed_ = true;
   self->cv_.notify_all();
 }
 
@@ -231,16 +233,21 @@ void connection::on_puback(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
                            void* closure) {
   auto* self = static_cast<connection*>(closure);
   auto owned = own(msg);
-  if (!self->sink_)
+  caf::actor sink;
+  {
+    std::lock_guard<std::mutex> lk{self->sink_mtx_};
+    sink = self->sink_;
+  }
+  if (!sink)
     return;
   if (pa != nullptr) {
-    caf::anon_send(self->sink_, puback_atom::value, std::move(owned), pa->Sequence,
+    caf::anon_send(sink, puback_atom::value, std::move(owned), pa->Sequence,
                    pa->Duplicate, std::string{});
   } else {
     std::string why = pae != nullptr && pae->ErrText != nullptr ? pae->ErrText : "publish failed";
     if (pae != nullptr && pae->ErrCode != 0)
       why += " (" + std::to_string(static_cast<int>(pae->ErrCode)) + ")";
-    caf::anon_send(self->sink_, puback_atom::value, std::move(owned), uint64_t{0}, false,
+    caf::anon_send(sink, puback_atom::value, std::move(owned), uint64_t{0}, false,
                    std::move(why));
   }
 }

@@ -52,7 +52,6 @@ public:
   const jetstream_options& opts() const { return opts_; }
   bool connected() const { return connected_->load(); }
   std::shared_ptr<std::atomic<bool>> connected_flag() const { return connected_; }
-  const caf::actor& sink() const { return sink_; }
 
 private:
   static void on_connected(natsConnection*, void* closure);
@@ -68,6 +67,10 @@ private:
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
   std::shared_ptr<std::atomic<bool>> connected_ = std::make_shared<std::atomic<bool>>(false);
+  /// Written once at start, read by every PubAck on libnats's threads: the
+  /// lock makes that order visible whatever thread set it (the first TSan
+  /// run reported the write and the reads as racing).
+  std::mutex sink_mtx_;
   caf::actor sink_;
   std::mutex mtx_;
   std::condition_variable cv_;

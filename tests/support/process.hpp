@@ -27,6 +27,7 @@ bool accepts_tcp(const std::string& host, uint16_t port);
 /// Polls `pred` with a small growing backoff (1 ms .. 50 ms) until it returns
 /// true (-> true) or `deadline` has passed (-> false; pred is tried once more
 /// at the end).
+/// The deadline is stretched by WEFT_TEST_TIME_SCALE when set (sanitizer runs).
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline);
 
 /// A fresh directory under $TMPDIR (or /tmp), removed with its contents on

@@ -14,7 +14,7 @@ TEST_CASE("empty text gives the defaults", "[config]") {
     INFO(printed(r));
     REQUIRE(r.ok());
     CHECK(r.value.http.port == 8080);
-    CHECK(r.value.node.services == std::vector<std::string>{"auth", "audit", "notifications", "webhooks"});
+    CHECK(r.value.node.services == std::vector<std::string>{"auth", "audit", "notifications", "webhooks", "entities"});
     CHECK(r.value.bus.backoff_ms == std::vector<uint32_t>{100, 500, 2000, 5000});
     CHECK(r.value.database.url.empty());
     CHECK(dump(r.value, false) == dump(mdefaults(), false));
@@ -102,7 +102,7 @@ TEST_CASE("values out of range are problems", "[config]") {
   CHECK(has_problem(r, "metrics.port: must be in [0, 4294967295], got 5000000000"));
   CHECK(has_problem(r, R"(log.level: must be one of {trace, debug, info, warn, error, off}, got "loud")"));
   CHECK(has_problem(r, R"(log.format: must be one of {text, json}, got "xml")"));
-  CHECK(has_problem(r, R"(node.services[1]: must be one of {auth, audit, notifications, webhooks}, got "billing")"));
+  CHECK(has_problem(r, R"(node.services[1]: must be one of {auth, audit, notifications, webhooks, entities}, got "billing")"));
   CHECK(has_problem(r, R"(node.services[2]: duplicate "auth")"));
   CHECK(has_problem(r, "auth.password_memlimit_kib: must be at least 19456, got 1024"));
   CHECK(has_problem(r, "auth.password_opslimit: must be at least 2, got 1"));

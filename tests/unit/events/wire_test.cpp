@@ -172,3 +172,21 @@ TEST_CASE("wire: a configured limit shows in the schema and is enforced", "[wire
   REQUIRE(v.size() == 1);
   CHECK(v[0].pointer == "/id");
 }
+
+TEST_CASE("wire: validate refuses members a closed object does not name, and too few members",
+          "[wire]") {
+  json s{{"type", "object"},
+         {"properties", {{"a", {{"type", "integer"}}}, {"b", {{"type", "string"}}}}},
+         {"additionalProperties", false},
+         {"minProperties", 1}};
+  CHECK(wire::validate(s, json{{"a", 1}}).empty());
+  auto extra = wire::validate(s, json{{"a", 1}, {"c", true}}, 10);
+  REQUIRE(extra.size() == 1);
+  CHECK(extra[0].pointer == "/c");
+  CHECK(extra[0].message.find("is not allowed") != std::string::npos);
+  auto empty = wire::validate(s, json::object(), 10);
+  REQUIRE(empty.size() == 1);
+  CHECK(empty[0].message.find("at least 1 member") != std::string::npos);
+  json open{{"type", "object"}, {"properties", {{"a", {{"type", "integer"}}}}}};
+  CHECK(wire::validate(open, json{{"z", 1}}).empty()); // open by default, as JSON Schema says
+}

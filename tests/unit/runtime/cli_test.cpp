@@ -51,6 +51,8 @@ TEST_CASE("cli: wrong words and options are refused with a reason", "[cli]") {
   bad({"outbox", "republish"});                       // needs --since
   bad({"schema", "check"});
   bad({"schema", "lint", "a.mmd"});
+  bad({"schema", "openapi", "a.mmd", "--write"});
+  bad({"schema", "migrate", "a.mmd", "--force"});
   bad({"schema", "check", "a.mmd", "--write"});       // --write is fmt's
   bad({"schema", "fmt", "a.mmd", "b.mmd"});
 }
@@ -62,6 +64,17 @@ TEST_CASE("cli: schema check and fmt take a file; fmt may write it back", "[cli]
   c = parse_command_line({"schema", "fmt", "app.mmd"});
   CHECK(c.what == verb::schema_fmt);
   CHECK_FALSE(c.write);
+  c = parse_command_line({"schema", "asyncapi", "app.mmd"});
+  CHECK(c.what == verb::schema_doc);
+  CHECK(c.document == "asyncapi");
+  c = parse_command_line({"schema", "migrate", "app.mmd", "--allow-destructive", "--config", "w.json"});
+  CHECK(c.what == verb::schema_migrate);
+  CHECK(c.allow_destructive);
+  CHECK(c.config_path == "w.json");
+  c = parse_command_line({"run", "--schema", "app.mmd", "--config", "w.json"});
+  CHECK(c.what == verb::run);
+  CHECK(c.schema_path == "app.mmd");
+  CHECK(c.config_path == "w.json");
   c = parse_command_line({"schema", "fmt", "app.mmd", "--write"});
   CHECK(c.what == verb::schema_fmt);
   CHECK(c.write);

@@ -223,7 +223,7 @@ TEST_CASE("fault plan: no_ack times out and is redelivered", "[pg_inbox][faults]
   auto opts = fx.options();
   opts.faults = &faults;
   auto cfg = consumer("audit", {"weft.>"});
-  cfg.ack_wait_ms = 100;
+  cfg.ack_wait_ms = 500; // the second delivery commits within it, even under TSan
   cfg.backoff_ms = {5};
   REQUIRE_FALSE(subscribe(fx.self, fx.bus, cfg, fx.inbox(std::move(opts))));
   auto m = new_event();

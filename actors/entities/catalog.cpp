@@ -1,0 +1,243 @@
+#include "actors/entities/catalog.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "events/ids.hpp"
+#include "runtime/api_error.hpp"
+#include "schema/kinds.hpp"
+
+namespace weft::entities {
+
+namespace {
+
+using schema::scalar;
+
+nlohmann::json scalar_schema(scalar s) {
+  switch (s) {
+    case scalar::string_type:
+    case scalar::text: return {{"type", "string"}};
+    case scalar::integer: return {{"type", "integer"}};
+    case scalar::float_type: return {{"type", "number"}};
+    case scalar::boolean: return {{"type", "boolean"}};
+    case scalar::uuid: return {{"type", "string"}, {"format", "uuid"}};
+    case scalar::date: return {{"type", "string"}, {"format", "date"}};
+    case scalar::date_time: return {{"type", "string"}, {"format", "date-time"}};
+    case scalar::json: return nlohmann::json::object(); // any value
+    case scalar::binary: return {{"type", "string"}, {"contentEncoding", "base64"}};
+  }
+  return nlohmann::json::object();
+}
+
+nlohmann::json attribute_schema(const schema::attribute& a) {
+  auto one = scalar_schema(a.type.element);
+  nlohmann::json out = a.type.array ? nlohmann::json{{"type", "array"}, {"items", one}} : one;
+  if (!a.comment.empty())
+    out["description"] = a.comment;
+  return out;
+}
+
+bool is_base64(const std::string& s) {
+  if (s.size() % 4 != 0)
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/'
+              || (c == '=' && i + 2 >= s.size());
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+bool is_date(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-')
+    return false;
+  std::chrono::system_clock::time_point t;
+  return events::parse_rfc3339(s + "T00:00:00Z", t);
+}
+
+/// A 400 if `v` breaks `a`'s format; none otherwise.
+caf::error check_scalar(const schema::attribute& a, const nlohmann::json& v, const std::string& pointer) {
+  if (v.is_null() || !v.is_string())
+    return {};
+  const auto& s = v.get_ref<const std::string&>();
+  switch (a.type.element) {
+    case scalar::uuid:
+      if (!events::is_uuid(s))
+        return api_error(api_errc::bad_request, a.name + " must be a UUID", pointer);
+      break;
+    case scalar::date:
+      if (!is_date(s))
+        return api_error(api_errc::bad_request, a.name + " must be a date (YYYY-MM-DD)", pointer);
+      break;
+    case scalar::date_time: {
+      std::chrono::system_clock::time_point t;
+      if (!events::parse_rfc3339(s, t))
+        return api_error(api_errc::bad_request, a.name + " must be an RFC 3339 date-time", pointer);
+      break;
+    }
+    case scalar::binary:
+      if (!is_base64(s))
+        return api_error(api_errc::bad_request, a.name + " must be base64", pointer);
+      break;
+    default:
+      break;
+  }
+  return {};
+}
+
+} // namespace
+
+std::string snake_case(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (std::isupper(static_cast<unsigned char>(c)) && i > 0 && name[i - 1] != '_')
+      out += '_';
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::vector<const schema::attribute*> collection::writable() const {
+  std::vector<const schema::attribute*> out;
+  for (const auto& a : entity.attributes)
+    if (!a.implicit && a.name != "id" && a.name != "created_at" && a.name != "updated_at"
+        && !excluded.contains(a.name))
+      out.push_back(&a);
+  return out;
+}
+
+std::vector<const schema::attribute*> collection::visible() const {
+  std::vector<const schema::attribute*> out;
+  for (const auto& a : entity.attributes)
+    if (!hidden.contains(a.name) && !excluded.contains(a.name))
+      out.push_back(&a);
+  return out;
+}
+
+std::vector<const schema::attribute*> collection::filters() const {
+  std::vector<const schema::attribute*> out;
+  for (const auto* a : visible())
+    if ((a->unique || a->indexed) && !a->type.array && a->name != "id")
+      out.push_back(a);
+  return out;
+}
+
+nlohmann::json collection::create_schema() const {
+  nlohmann::json props = nlohmann::json::object();
+  auto required = nlohmann::json::array();
+  for (const auto* a : writable()) {
+    props[a->name] = attribute_schema(*a);
+    // Required unless it has a default; a list starts empty, JSON as null.
+    if (!a->default_value && !a->type.array && a->type.element != scalar::json)
+      required.push_back(a->name);
+  }
+  nlohmann::json out{{"type", "object"},
+                     {"title", entity.name},
+                     {"properties", props},
+                     {"additionalProperties", false}};
+  if (!required.empty())
+    out["required"] = required;
+  return out;
+}
+
+nlohmann::json collection::patch_schema() const {
+  auto out = create_schema();
+  out.erase("required");
+  out["title"] = entity.name + " (changes)";
+  out["minProperties"] = 1;
+  return out;
+}
+
+nlohmann::json collection::view_schema() const {
+  nlohmann::json props = nlohmann::json::object();
+  auto required = nlohmann::json::array();
+  for (const auto* a : visible()) {
+    props[a->name] = attribute_schema(*a);
+    required.push_back(a->name);
+  }
+  return {{"type", "object"}, {"title", entity.name}, {"properties", props}, {"required", required}};
+}
+
+nlohmann::json collection::query_schema() const {
+  nlohmann::json props{
+    {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 500}}},
+    {"cursor", {{"type", "string"}, {"description", "the `next` of the previous page"}}},
+  };
+  for (const auto* a : filters())
+    props[a->name] = scalar_schema(a->type.element);
+  return {{"type", "object"}, {"properties", props}, {"additionalProperties", false}};
+}
+
+nlohmann::json collection::view(const nlohmann::json& row) const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto* a : visible()) {
+    auto i = row.find(a->name);
+    out[a->name] = i == row.end() ? nlohmann::json{} : *i;
+  }
+  return out;
+}
+
+caf::error collection::check_values(const nlohmann::json& body) const {
+  auto mine = writable();
+  for (const auto& [key, v] : body.items())
+    if (std::none_of(mine.begin(), mine.end(), [&](const schema::attribute* a) { return a->name == key; }))
+      return api_error(api_errc::bad_request, key + " is not an attribute a client may write",
+                       "/" + key);
+  for (const auto* a : mine) {
+    auto i = body.find(a->name);
+    if (i == body.end())
+      continue;
+    auto pointer = "/" + a->name;
+    if (a->type.array && i->is_array()) {
+      for (size_t k = 0; k < i->size(); ++k)
+        if (auto err = check_scalar(*a, (*i)[k], pointer + "/" + std::to_string(k)))
+          return err;
+    } else if (auto err = check_scalar(*a, *i, pointer)) {
+      return err;
+    }
+  }
+  return {};
+}
+
+const collection* catalog::find(std::string_view plural) const {
+  for (const auto& c : collections)
+    if (c.plural == plural)
+      return &c;
+  return nullptr;
+}
+
+std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s) {
+  auto out = std::make_shared<catalog>();
+  out->version = s.hash;
+  for (const auto& e : s.entities) {
+    std::set<std::string> passwords;
+    for (const auto& b : e.services)
+      if (b.type == "auth")
+        passwords.insert(schema::effective_config(e, b).value("passwordField", ""));
+    for (const auto& b : e.services) {
+      if (b.kind() != "crud.rest") {
+        out->not_served.push_back(b.kind() + "." + b.provider + " on " + e.name);
+        continue;
+      }
+      auto cfg = schema::effective_config(e, b);
+      collection c;
+      c.entity = e;
+      c.plural = cfg["plural"].get<std::string>();
+      c.table = "weft_e_" + snake_case(e.name);
+      c.event_prefix = snake_case(e.name);
+      c.provider = b.provider;
+      for (const auto& h : cfg["hidden"])
+        c.hidden.insert(h.get<std::string>());
+      c.excluded = passwords;
+      c.read_roles = cfg["readRoles"].get<std::vector<std::string>>();
+      c.write_roles = cfg["writeRoles"].get<std::vector<std::string>>();
+      out->collections.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+} // namespace weft::entities

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <nlohmann/json.hpp>
+
+#include "schema/model.hpp"
+
+// What the entities service serves, compiled once from a checked schema:
+// one collection per `crud.rest` binding, with the attributes it accepts and
+// returns, who may read and write, and the JSON Schemas the edge enforces
+// (create, patch, view) and the events carry.
+namespace weft::entities {
+
+struct collection {
+  schema::entity entity;            ///< its attributes, implicit ones included
+  std::string plural;               ///< /v1/<plural>
+  std::string table;                ///< weft_e_<entity in snake case>
+  std::string event_prefix;         ///< `user`: events user.created|updated|deleted
+  std::string provider;             ///< weft, postgres or memory
+  std::set<std::string> hidden;     ///< never returned nor in events
+  std::set<std::string> excluded;   ///< not served at all: auth services' password fields
+  std::vector<std::string> read_roles;  ///< empty: any signed-in caller
+  std::vector<std::string> write_roles;
+
+  /// Attributes a client may write (not implicit, not excluded).
+  std::vector<const schema::attribute*> writable() const;
+  /// Attributes an answer shows (not hidden, not excluded).
+  std::vector<const schema::attribute*> visible() const;
+  /// Attributes a listing may filter on (unique or indexed, visible).
+  std::vector<const schema::attribute*> filters() const;
+
+  nlohmann::json create_schema() const;
+  nlohmann::json patch_schema() const;
+  nlohmann::json view_schema() const;
+  nlohmann::json query_schema() const;
+
+  /// The row as an answer shows it and events carry it.
+  nlohmann::json view(const nlohmann::json& row) const;
+  /// Checks what JSON Schema does not (formats: uuid, date, date-time,
+  /// base64); a 400 naming the attribute.
+  caf::error check_values(const nlohmann::json& body) const;
+};
+
+struct catalog {
+  std::vector<collection> collections;
+  std::vector<std::string> not_served; ///< bindings of kinds this node does not run yet
+  std::string version; ///< the schema's hash: events' dataversion
+
+  const collection* find(std::string_view plural) const;
+};
+
+/// The catalog of a schema that passed schema::check_services.
+std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s);
+
+/// `user_account` for `UserAccount`.
+std::string snake_case(std::string_view name);
+
+} // namespace weft::entities

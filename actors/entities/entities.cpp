@@ -1,0 +1,209 @@
+#include "actors/entities/entities.hpp"
+
+#include <chrono>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/entities/repo.hpp"
+#include "events/ids.hpp"
+#include "runtime/api_error.hpp"
+#include "runtime/cursor.hpp"
+#include "runtime/idempotency.hpp"
+
+namespace weft::entities {
+
+namespace {
+
+/// How long an Idempotency-Key's answer is kept.
+constexpr std::chrono::seconds idempotency_ttl{86400};
+
+/// `<entity>.<what>` about `row`, with the schema's version.
+events::envelope event_of(const collection& c, const catalog& cat, std::string_view what,
+                          std::string id, nlohmann::json data, const request_meta& meta) {
+  events::envelope ev;
+  ev.id = events::new_uuid_v7();
+  ev.source = "/weft/entities";
+  ev.type = c.event_prefix + "." + std::string{what};
+  ev.time = events::now_rfc3339_ms();
+  ev.subject = std::move(id);
+  ev.data = data.dump();
+  ev.correlationid = meta.request_id;
+  ev.dataversion = cat.version;
+  return ev;
+}
+
+caf::error not_found(const collection& c, std::string_view id) {
+  return api_error(api_errc::not_found, c.entity.name + " " + std::string{id} + " does not exist");
+}
+
+caf::expected<nlohmann::json> parse_object(const std::string& text) {
+  try {
+    auto j = nlohmann::json::parse(text);
+    if (j.is_object())
+      return j;
+  } catch (const nlohmann::json::exception&) {
+  }
+  return api_error(api_errc::bad_request, "the body is not a JSON object");
+}
+
+caf::expected<nlohmann::json> create(store_session& s, const catalog& cat, const collection& c,
+                                     const crud_call& call) {
+  auto body = parse_object(call.body);
+  if (!body)
+    return body.error();
+  if (auto err = c.check_values(*body))
+    return err;
+  auto operation = "entities." + c.plural + ".create:" + call.caller.id;
+  return idempotency::commit<nlohmann::json>(
+    s, call.meta, operation, idempotency_ttl, [&](unit_of_work& w) -> caf::expected<nlohmann::json> {
+      nlohmann::json row = nlohmann::json::object();
+      for (const auto* a : c.writable()) {
+        auto i = body->find(a->name);
+        if (i != body->end())
+          row[a->name] = *i;
+        else if (a->default_value)
+          row[a->name] = *a->default_value;
+        else if (a->type.array)
+          row[a->name] = nlohmann::json::array();
+        else
+          row[a->name] = nullptr;
+      }
+      auto now = events::now_rfc3339_ms();
+      row["id"] = events::new_uuid_v7();
+      row["created_at"] = now;
+      row["updated_at"] = now;
+      if (auto err = open_repository(w, c)->insert(row))
+        return err;
+      auto view = c.view(row);
+      w.emit(event_of(c, cat, "created", row["id"].get<std::string>(), view, call.meta));
+      return view;
+    });
+}
+
+caf::expected<nlohmann::json> update(store_session& s, const catalog& cat, const collection& c,
+                                     const crud_call& call) {
+  auto body = parse_object(call.body);
+  if (!body)
+    return body.error();
+  if (auto err = c.check_values(*body))
+    return err;
+  if (body->empty())
+    return api_error(api_errc::bad_request, "the body changes nothing");
+  auto operation = "entities." + c.plural + ".update:" + call.caller.id;
+  return idempotency::commit<nlohmann::json>(
+    s, call.meta, operation, idempotency_ttl, [&](unit_of_work& w) -> caf::expected<nlohmann::json> {
+      auto repo = open_repository(w, c);
+      auto found = repo->find(call.id);
+      if (!found)
+        return found.error();
+      if (!*found)
+        return not_found(c, call.id);
+      auto row = std::move(**found);
+      auto changed = nlohmann::json::array();
+      for (const auto* a : c.writable()) {
+        auto i = body->find(a->name);
+        if (i == body->end() || row.value(a->name, nlohmann::json{}) == *i)
+          continue;
+        row[a->name] = *i;
+        if (!c.hidden.contains(a->name))
+          changed.push_back(a->name);
+      }
+      row["updated_at"] = events::now_rfc3339_ms();
+      if (auto err = repo->replace(row))
+        return err;
+      auto view = c.view(row);
+      auto data = view;
+      data["changed"] = changed; // what a subscriber needs to tell an update's meaning
+      w.emit(event_of(c, cat, "updated", call.id, data, call.meta));
+      return view;
+    });
+}
+
+caf::expected<nlohmann::json> remove(store_session& s, const catalog& cat, const collection& c,
+                                     const crud_call& call) {
+  auto operation = "entities." + c.plural + ".remove:" + call.caller.id;
+  return idempotency::commit<nlohmann::json>(
+    s, call.meta, operation, idempotency_ttl, [&](unit_of_work& w) -> caf::expected<nlohmann::json> {
+      auto gone = open_repository(w, c)->remove(call.id);
+      if (!gone)
+        return gone.error();
+      if (!*gone)
+        return not_found(c, call.id);
+      w.emit(event_of(c, cat, "deleted", call.id, {{"id", call.id}}, call.meta));
+      return nlohmann::json{};
+    });
+}
+
+caf::expected<nlohmann::json> list(store_session& s, const collection& c, const crud_call& call) {
+  auto q = call.query.empty() ? nlohmann::json::object() : nlohmann::json::parse(call.query, nullptr, false);
+  if (!q.is_object())
+    return api_error(api_errc::bad_request, "bad query");
+  auto after = cursor::decode_uuid(q.value("cursor", std::string{}));
+  if (!after)
+    return after.error();
+  uint32_t limit = q.value("limit", 50u);
+  nlohmann::json equal = nlohmann::json::object();
+  for (const auto* a : c.filters())
+    if (q.contains(a->name))
+      equal[a->name] = q[a->name];
+  return read<nlohmann::json>(s, [&](unit_of_work& w) -> caf::expected<nlohmann::json> {
+    auto rows = open_repository(w, c)->list(equal, *after, limit + 1);
+    if (!rows)
+      return rows.error();
+    nlohmann::json page{{"items", nlohmann::json::array()}, {"next", nullptr}};
+    for (size_t i = 0; i < rows->size() && i < limit; ++i)
+      page["items"].push_back(c.view((*rows)[i]));
+    if (rows->size() > limit)
+      page["next"] = cursor::encode((*rows)[limit - 1]["id"].get<std::string>());
+    return page;
+  });
+}
+
+} // namespace
+
+caf::expected<crud_answer> answer(store_session& s, const catalog& cat, const crud_call& call) {
+  const auto* c = cat.find(call.collection);
+  if (c == nullptr)
+    return api_error(api_errc::not_found, "no collection " + call.collection);
+  caf::expected<nlohmann::json> out = nlohmann::json{};
+  if (call.op == "create")
+    out = create(s, cat, *c, call);
+  else if (call.op == "update")
+    out = update(s, cat, *c, call);
+  else if (call.op == "remove")
+    out = remove(s, cat, *c, call);
+  else if (call.op == "list")
+    out = list(s, *c, call);
+  else if (call.op == "read") {
+    out = read<nlohmann::json>(s, [&](unit_of_work& w) -> caf::expected<nlohmann::json> {
+      auto found = open_repository(w, *c)->find(call.id);
+      if (!found)
+        return found.error();
+      if (!*found)
+        return not_found(*c, call.id);
+      return c->view(**found);
+    });
+  } else {
+    return api_error(api_errc::bad_request, "unknown operation " + call.op);
+  }
+  if (!out)
+    return std::move(out.error());
+  return crud_answer{out->is_null() ? std::string{} : out->dump()};
+}
+
+entities_actor::behavior_type entities_behavior(entities_actor::stateful_pointer<entities_state> self,
+                                                std::shared_ptr<store_session> session,
+                                                std::shared_ptr<const catalog> cat) {
+  self->state.session = std::move(session);
+  self->state.cat = std::move(cat);
+  return {
+    [self](crud_atom, const crud_call& call) -> caf::result<crud_answer> {
+      auto r = answer(*self->state.session, *self->state.cat, call);
+      if (!r)
+        return std::move(r.error());
+      return std::move(*r);
+    },
+  };
+}
+
+} // namespace weft::entities

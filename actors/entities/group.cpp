@@ -1,0 +1,35 @@
+#include "actors/entities/group.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/entities/entities.hpp"
+#include "actors/entities/repo.hpp"
+#include "runtime/service_kit.hpp"
+
+namespace weft::entities {
+
+caf::expected<service_instance> spawn_entities_group(service_context& ctx,
+                                                     std::shared_ptr<const catalog> cat,
+                                                     bool allow_destructive) {
+  for (const auto& what : cat->not_served)
+    spdlog::warn("schema: {} is checked but not served by this version of Weft", what);
+  if (ctx.data.kind() == store_kind::postgres) {
+    for (const auto& c : cat->collections)
+      if (c.provider == "memory")
+        return caf::make_error(caf::sec::runtime_error,
+                               "schema: crud.rest.memory (" + c.plural
+                                 + ") on a node with a database is not supported yet: use weft "
+                                   "or postgres");
+    auto session = ctx.data.open_session("entities-migrate");
+    auto done = transact<std::vector<std::string>>(*session, [&](unit_of_work& w) {
+      return sync_tables(w, *cat, allow_destructive);
+    });
+    if (!done)
+      return std::move(done.error());
+    for (const auto& line : *done)
+      spdlog::info("schema: {}", line);
+  }
+  return kit::spawn_front(ctx, "entities", entities_behavior, cat).instance();
+}
+
+} // namespace weft::entities

@@ -1,0 +1,11 @@
+#pragma once
+
+#include "runtime/service_module.hpp"
+
+namespace weft::entities {
+
+/// The entities service's module: the `schema` section, and the routes and
+/// events of the schema's `crud.rest` bindings (none without a schema).
+service_module module();
+
+} // namespace weft::entities
