@@ -31,7 +31,7 @@ endif
 FUZZ_SECONDS ?= 60
 FUZZ_DIR ?= build-fuzz
 
-.PHONY: setup build run test fuzz-build fuzz fuzz-smoke bench-programs bench bench-durable bench-cluster bench-sse bench-webhooks clean
+.PHONY: setup build run test fuzz-build fuzz fuzz-smoke bench-programs bench bench-durable bench-cluster bench-sse bench-webhooks bench-schema clean
 
 setup:
 	@./scripts/setup.sh
@@ -80,6 +80,9 @@ bench-programs: build
 
 bench: bench-programs
 	./tests/bench/http_bench.sh $(BUILD_DIR)/main/weft
+
+bench-schema: build
+	./tests/bench/schema_bench.sh $(BUILD_DIR)/main/weft
 
 bench-durable: bench-programs
 	./tests/bench/durable_bench.sh $(BUILD_DIR)

@@ -182,10 +182,12 @@ nlohmann::json collection::view(const nlohmann::json& row) const {
 
 caf::error collection::check_values(const nlohmann::json& body) const {
   auto mine = writable();
-  for (const auto& [key, v] : body.items())
+  for (const auto& item : body.items()) {
+    const auto& key = item.key(); // (not a structured binding: clang 14 cannot capture one)
     if (std::none_of(mine.begin(), mine.end(), [&](const schema::attribute* a) { return a->name == key; }))
       return api_error(api_errc::bad_request, key + " is not an attribute a client may write",
                        "/" + key);
+  }
   for (const auto* a : mine) {
     auto i = body.find(a->name);
     if (i == body.end())
@@ -214,10 +216,33 @@ std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s) {
   out->version = s.hash;
   for (const auto& e : s.entities) {
     std::set<std::string> passwords;
-    for (const auto& b : e.services)
-      if (b.type == "auth")
-        passwords.insert(schema::effective_config(e, b).value("passwordField", ""));
+    std::vector<tracking> trackings;
     for (const auto& b : e.services) {
+      auto cfg = schema::effective_config(e, b);
+      if (b.type == "auth")
+        passwords.insert(cfg.value("passwordField", ""));
+      if (b.kind() == "analytics.tracking") {
+        tracking t;
+        t.name = cfg.value("name", "default");
+        t.event_name = cfg["eventName"].get<std::string>();
+        const auto& on = cfg["triggerOn"];
+        if (on.is_string())
+          t.triggers.insert(on.get<std::string>());
+        else
+          for (const auto& x : on)
+            t.triggers.insert(x.get<std::string>());
+        t.condition_field = cfg.value("conditionalField", "");
+        t.condition_value = cfg.value("conditionalValue", nlohmann::json{});
+        t.properties = cfg["propertiesFields"].get<std::vector<std::string>>();
+        trackings.push_back(std::move(t));
+      }
+    }
+    bool crud = std::any_of(e.services.begin(), e.services.end(),
+                            [](const schema::service_binding& b) { return b.kind() == "crud.rest"; });
+    for (const auto& b : e.services) {
+      // Tracking rides on the entity's CRUD writes: served when there are some.
+      if (b.kind() == "analytics.tracking" && crud)
+        continue;
       if (b.kind() != "crud.rest") {
         out->not_served.push_back(b.kind() + "." + b.provider + " on " + e.name);
         continue;
@@ -234,6 +259,7 @@ std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s) {
       c.excluded = passwords;
       c.read_roles = cfg["readRoles"].get<std::vector<std::string>>();
       c.write_roles = cfg["writeRoles"].get<std::vector<std::string>>();
+      c.trackings = trackings;
       out->collections.push_back(std::move(c));
     }
   }

@@ -16,6 +16,18 @@
 // (create, patch, view) and the events carry.
 namespace weft::entities {
 
+/// An `analytics.tracking` binding of a served entity: on its triggers (and
+/// only when `condition_field` equals `condition_value`, if set) each write
+/// also emits `analytics.tracked`, in the same unit of work.
+struct tracking {
+  std::string name;
+  std::string event_name;
+  std::set<std::string> triggers;          ///< create, update, delete
+  std::string condition_field;             ///< empty: always
+  nlohmann::json condition_value;
+  std::vector<std::string> properties;     ///< attributes copied into `properties`
+};
+
 struct collection {
   schema::entity entity;            ///< its attributes, implicit ones included
   std::string plural;               ///< /v1/<plural>
@@ -26,6 +38,7 @@ struct collection {
   std::set<std::string> excluded;   ///< not served at all: auth services' password fields
   std::vector<std::string> read_roles;  ///< empty: any signed-in caller
   std::vector<std::string> write_roles;
+  std::vector<tracking> trackings;      ///< analytics.tracking bindings of the entity
 
   /// Attributes a client may write (not implicit, not excluded).
   std::vector<const schema::attribute*> writable() const;

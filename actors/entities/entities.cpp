@@ -32,6 +32,27 @@ events::envelope event_of(const collection& c, const catalog& cat, std::string_v
   return ev;
 }
 
+/// `analytics.tracked` for each tracking binding `what` triggers whose
+/// condition `row` meets; emitted with the write, in its unit.
+void track(unit_of_work& w, const collection& c, const catalog& cat, const std::string& what,
+           const nlohmann::json& row, const request_meta& meta) {
+  for (const auto& t : c.trackings) {
+    if (!t.triggers.contains(what))
+      continue;
+    if (!t.condition_field.empty() && row.value(t.condition_field, nlohmann::json{}) != t.condition_value)
+      continue;
+    nlohmann::json props = nlohmann::json::object();
+    for (const auto& p : t.properties)
+      props[p] = row.value(p, nlohmann::json{});
+    auto id = row.value("id", std::string{});
+    nlohmann::json data{{"eventName", t.event_name}, {"entity", c.entity.name}, {"id", id},
+                        {"trigger", what}, {"properties", props}};
+    auto ev = event_of(c, cat, "tracked", id, std::move(data), meta);
+    ev.type = "analytics.tracked";
+    w.emit(std::move(ev));
+  }
+}
+
 caf::error not_found(const collection& c, std::string_view id) {
   return api_error(api_errc::not_found, c.entity.name + " " + std::string{id} + " does not exist");
 }
@@ -76,6 +97,7 @@ caf::expected<nlohmann::json> create(store_session& s, const catalog& cat, const
         return err;
       auto view = c.view(row);
       w.emit(event_of(c, cat, "created", row["id"].get<std::string>(), view, call.meta));
+      track(w, c, cat, "create", row, call.meta);
       return view;
     });
 }
@@ -115,6 +137,7 @@ caf::expected<nlohmann::json> update(store_session& s, const catalog& cat, const
       auto data = view;
       data["changed"] = changed; // what a subscriber needs to tell an update's meaning
       w.emit(event_of(c, cat, "updated", call.id, data, call.meta));
+      track(w, c, cat, "update", row, call.meta);
       return view;
     });
 }
@@ -124,12 +147,20 @@ caf::expected<nlohmann::json> remove(store_session& s, const catalog& cat, const
   auto operation = "entities." + c.plural + ".remove:" + call.caller.id;
   return idempotency::commit<nlohmann::json>(
     s, call.meta, operation, idempotency_ttl, [&](unit_of_work& w) -> caf::expected<nlohmann::json> {
-      auto gone = open_repository(w, c)->remove(call.id);
+      auto repo = open_repository(w, c);
+      caf::expected<std::optional<nlohmann::json>> found = std::optional<nlohmann::json>{};
+      if (!c.trackings.empty())
+        found = repo->find(call.id); // what tracking reads of it
+      if (!found)
+        return found.error();
+      auto gone = repo->remove(call.id);
       if (!gone)
         return gone.error();
       if (!*gone)
         return not_found(c, call.id);
       w.emit(event_of(c, cat, "deleted", call.id, {{"id", call.id}}, call.meta));
+      if (*found)
+        track(w, c, cat, "delete", **found, call.meta);
       return nlohmann::json{};
     });
 }

@@ -4,6 +4,8 @@
 #include "actors/entities/group.hpp"
 #include "actors/entities/interface.hpp"
 #include "actors/entities/settings.hpp"
+
+#include <algorithm>
 #include "runtime/service_kit.hpp"
 
 namespace weft::entities {
@@ -38,12 +40,28 @@ service_module module() {
           data["properties"]["changed"] = {{"type", "array"}, {"items", {{"type", "string"}}}};
         d.publishes.push_back(event_decl{c.event_prefix + "." + what, 1, data});
       }
+    if (std::any_of(cat->collections.begin(), cat->collections.end(),
+                    [](const collection& c) { return !c.trackings.empty(); }))
+      d.publishes.push_back(event_decl{
+        "analytics.tracked", 1,
+        {{"type", "object"},
+         {"properties",
+          {{"eventName", {{"type", "string"}}},
+           {"entity", {{"type", "string"}}},
+           {"id", {{"type", "string"}, {"format", "uuid"}}},
+           {"trigger", {{"type", "string"}, {"enum", {"create", "update", "delete"}}}},
+           {"properties", {{"type", "object"}}}}},
+         {"required", {"eventName", "entity", "id", "trigger", "properties"}}}});
     for (const auto& c : cat->collections) {
       binding_decl b{c.entity.name, "crud.rest", c.provider, {}};
       for (const auto& r : d.routes)
         if (r.operation_id.starts_with("entities." + c.plural + "."))
           b.operations.push_back(r.operation_id);
       d.bindings.push_back(std::move(b));
+      for (const auto& t : c.trackings) {
+        (void) t;
+        d.bindings.push_back(binding_decl{c.entity.name, "analytics.tracking", "weft", {}});
+      }
     }
     bool destructive = settings_of(s).allow_destructive;
     d.start = [cat, destructive](service_context& ctx) {

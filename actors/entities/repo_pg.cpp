@@ -1,3 +1,5 @@
+#include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -119,7 +121,7 @@ struct table_sql {
   std::string remove_name, remove_sql;
   std::string select_list; ///< for listings, built per call
 
-  explicit table_sql(const collection& c) {
+  table_sql(const collection& c, const std::string& tag) {
     const auto& attrs = c.entity.attributes;
     std::string cols, values, sets;
     for (size_t i = 0; i < attrs.size(); ++i) {
@@ -129,27 +131,35 @@ struct table_sql {
     }
     auto t = sql_name(c.table);
     select_list = row_json_sql(c.entity);
-    insert_name = "entities_" + c.table + "_insert";
+    insert_name = "entities_insert_" + tag; // short: names are cut at 63 bytes
     insert_sql = "INSERT INTO " + t + " (" + cols + ") VALUES (" + values + ")";
-    find_name = "entities_" + c.table + "_find";
+    find_name = "entities_find_" + tag; // short: names are cut at 63 bytes
     find_sql = "SELECT " + select_list + " FROM " + t + " WHERE \"id\" = $1::uuid";
-    replace_name = "entities_" + c.table + "_replace";
+    replace_name = "entities_replace_" + tag; // short: names are cut at 63 bytes
     // id is $1 (the first attribute): the row is rewritten whole.
     replace_sql = "UPDATE " + t + " SET " + sets + " WHERE \"id\" = $1::uuid";
-    remove_name = "entities_" + c.table + "_remove";
+    remove_name = "entities_remove_" + tag; // short: names are cut at 63 bytes
     remove_sql = "DELETE FROM " + t + " WHERE \"id\" = $1::uuid";
   }
 };
 
-/// Built once per table, for the life of the process (prepared statements
-/// point at these strings).
+/// Built once per table shape, for the life of the process (prepared
+/// statements point at these strings). The shape (columns and types) is in
+/// the key and, hashed, in the statement names: a session that prepared a
+/// table's statements for one schema never runs them for another.
 const table_sql& sql_of(const collection& c) {
+  std::string shape = c.table;
+  for (const auto& a : c.entity.attributes)
+    shape += "|" + a.name + ":" + udt_of(a.type);
   static std::mutex mtx;
-  static std::map<const collection*, std::unique_ptr<table_sql>> built;
+  static std::map<std::string, std::unique_ptr<table_sql>> built;
   std::lock_guard<std::mutex> lk{mtx};
-  auto& slot = built[&c];
-  if (!slot)
-    slot = std::make_unique<table_sql>(c);
+  auto& slot = built[shape];
+  if (!slot) {
+    char tag[17];
+    std::snprintf(tag, sizeof tag, "%016zx", std::hash<std::string>{}(shape));
+    slot = std::make_unique<table_sql>(c, tag);
+  }
   return *slot;
 }
 

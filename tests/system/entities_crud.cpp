@@ -27,6 +27,7 @@ Note {
     DateTime due
     %% @default(null)
     %% @service crud.rest.weft { hidden: ["secret"], writeRoles: ["admin", "user"] }
+    %% @service analytics.tracking.weft { eventName: "note-starred", triggerOn: ["update"], conditionalField: "stars", conditionalValue: 5, propertiesFields: ["title", "stars"] }
 }
 Member ||--o{ Note : writes
 )";
@@ -145,6 +146,13 @@ TEST_CASE("entities: CRUD over HTTP from a schema, hidden attributes never shown
   }
   auto updated = audit_of(node, root, "note.updated", id, 1);
   CHECK(updated[0]["data"]["changed"] == json{"stars"}); // the hidden change is not named
+  // Tracking: the update to 5 stars met the condition, once; nothing else did.
+  auto tracked = audit_of(node, root, "analytics.tracked", id, 1);
+  INFO(tracked.dump());
+  REQUIRE(tracked.size() == 1);
+  CHECK(tracked[0]["data"]["eventName"] == "note-starred");
+  CHECK(tracked[0]["data"]["trigger"] == "update");
+  CHECK(tracked[0]["data"]["properties"] == json{{"title", "Groceries"}, {"stars", 5}});
 
   // GET /v1/services: every service, the schema's with its bindings.
   auto services = node.get("/v1/services");
@@ -159,7 +167,7 @@ TEST_CASE("entities: CRUD over HTTP from a schema, hidden attributes never shown
   }
   INFO(services.body);
   REQUIRE(entities.is_object());
-  REQUIRE(entities["bindings"].size() == 1);
+  REQUIRE(entities["bindings"].size() == 2); // crud.rest, analytics.tracking
   CHECK(entities["bindings"][0]["entity"] == "Note");
   CHECK(entities["bindings"][0]["kind"] == "crud.rest");
   CHECK(entities["bindings"][0]["provider"] == "weft");

@@ -64,3 +64,73 @@ TEST_CASE("weft schema fmt --write rewrites the original design's forms into val
   CHECK(after.err.find("note: ") == std::string::npos);
   CHECK(after.out.substr(after.out.find("version ")) == version); // the same schema
 }
+
+TEST_CASE("weft schema openapi, asyncapi and docs describe the node with that schema",
+          "[system][cli][schema]") {
+  auto file = examples + "events_app.mmd";
+  auto openapi = run_weft(WEFT_BINARY, {"schema", "openapi", file});
+  INFO(openapi.err);
+  REQUIRE(openapi.exit_code == 0);
+  auto api = json::parse(openapi.out);
+  CHECK(api["openapi"] == "3.1.0");
+  CHECK(api["paths"].contains("/v1/users/{id}"));
+  CHECK(api["paths"].contains("/v1/events/{id}")); // the Event entity's collection
+  CHECK(api["paths"].contains("/v1/auth/login"));  // the hand-written services too
+
+  auto asyncapi = run_weft(WEFT_BINARY, {"schema", "asyncapi", file});
+  REQUIRE(asyncapi.exit_code == 0);
+  auto doc = json::parse(asyncapi.out);
+  CHECK(doc["asyncapi"] == "3.0.0");
+  REQUIRE(doc["channels"].contains("user.created"));
+  CHECK(doc["channels"]["user.created"]["address"] == "weft.user.created");
+  CHECK(doc["channels"].contains("auth.user.created"));
+  auto payload = doc["components"]["messages"]["user.created"]["payload"];
+  CHECK(payload["properties"]["type"]["const"] == "user.created");
+  CHECK(payload["properties"]["data"]["properties"].contains("email"));
+  CHECK_FALSE(payload["properties"]["data"]["properties"].contains("password")); // hidden
+
+  auto docs = run_weft(WEFT_BINARY, {"schema", "docs", file});
+  REQUIRE(docs.exit_code == 0);
+  CHECK(docs.out.find("## Entities") != std::string::npos);
+  CHECK(docs.out.find("| `email` | String | UK |") != std::string::npos);
+  CHECK(docs.out.find("## Services") != std::string::npos);
+  CHECK(docs.out.find("| `POST` | `/v1/users`") == std::string::npos); // methods are plain
+  CHECK(docs.out.find("| POST | `/v1/users` | `entities.users.create` | entities |") != std::string::npos);
+  CHECK(docs.out.find("| `user.created` | `weft.user.created` | entities |") != std::string::npos);
+}
+
+TEST_CASE("weft schema gen-cpp: the header compiles against CAF and nlohmann_json, round-trips "
+          "JSON, and its events are Weft typed events",
+          "[system][cli][schema]") {
+  temp_dir dir;
+  auto gen = run_weft(WEFT_BINARY, {"schema", "gen-cpp", examples + "multi_auth.mmd"});
+  INFO(gen.err);
+  REQUIRE(gen.exit_code == 0);
+  write_text(dir / "entities.hpp", gen.out);
+  write_text(dir / "use.cpp", R"(#include "entities.hpp"
+#include <caf/all.hpp>
+#include "events/typed_event.hpp"
+static_assert(weft::events::typed_event<weft_schema::member_created>);
+static_assert(weft::events::typed_event<weft_schema::post_updated>);
+static_assert(weft::events::typed_event<weft_schema::post_deleted>);
+std::string use() {
+  weft_schema::member m;
+  m.email = "a@example.org";
+  m.roles = {"user"};
+  m.logins = 3;
+  nlohmann::json j = m;
+  auto back = j.get<weft_schema::member>();
+  weft_schema::post p;
+  p.metadata = R"({"a": 1})";
+  nlohmann::json pj = p;
+  weft_schema::post_updated e{p, {"title"}};
+  nlohmann::json ej = e;
+  return caf::deep_to_string(back) + pj.dump() + ej.dump();
+}
+)");
+  auto cc = run_weft("/usr/bin/c++", {"-std=c++20", "-fsyntax-only", "-I" + dir.path().string(),
+                                       "-I" + std::string{WEFT_SOURCE_DIR}, (dir / "use.cpp").string()},
+                     {}, std::chrono::seconds(120));
+  INFO(gen.out.substr(0, 2000) << "\n" << cc.out << cc.err);
+  CHECK(cc.exit_code == 0);
+}
