@@ -4,6 +4,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "actors/entities/catalog.hpp"
 #include "actors/entities/repo.hpp"
 #include "actors/modules.hpp"
@@ -129,6 +131,9 @@ int run_schema_command(const command_line& cl) {
     auto settings = settings_with(cl.schema_path, {});
     if (!settings)
       return exit_bad_schema;
+    // The document alone goes to stdout: declaring the services logs (a
+    // random JWT key without auth.jwt_secret), which does not matter here.
+    spdlog::set_level(spdlog::level::off);
     auto decls = declarations(*settings);
     if (cl.document == "openapi")
       std::cout << http::make_openapi(decls, WEFT_VERSION).dump(2) << '\n';

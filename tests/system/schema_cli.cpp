@@ -107,7 +107,7 @@ TEST_CASE("weft schema gen-cpp: the header compiles against CAF and nlohmann_jso
   INFO(gen.err);
   REQUIRE(gen.exit_code == 0);
   write_text(dir / "entities.hpp", gen.out);
-  write_text(dir / "use.cpp", R"(#include "entities.hpp"
+  write_text(dir / "use.cpp", R"CPP(#include "entities.hpp"
 #include <caf/all.hpp>
 #include "events/typed_event.hpp"
 static_assert(weft::events::typed_event<weft_schema::member_created>);
@@ -127,7 +127,7 @@ std::string use() {
   nlohmann::json ej = e;
   return caf::deep_to_string(back) + pj.dump() + ej.dump();
 }
-)");
+)CPP");
   auto cc = run_weft("/usr/bin/c++", {"-std=c++20", "-fsyntax-only", "-I" + dir.path().string(),
                                        "-I" + std::string{WEFT_SOURCE_DIR}, (dir / "use.cpp").string()},
                      {}, std::chrono::seconds(120));
