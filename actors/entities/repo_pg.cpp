@@ -124,7 +124,10 @@ struct table_sql {
   table_sql(const collection& c, const std::string& tag) {
     const auto& attrs = c.entity.attributes;
     std::string cols, values, sets;
+    size_t id_param = 1; // the row's parameters follow its attributes; id may be declared anywhere
     for (size_t i = 0; i < attrs.size(); ++i) {
+      if (attrs[i].name == "id")
+        id_param = i + 1;
       cols += (i ? ", " : "") + sql_name(attrs[i].name);
       values += (i ? ", " : "") + value_sql(attrs[i], static_cast<int>(i + 1));
       sets += (i ? ", " : "") + sql_name(attrs[i].name) + " = " + value_sql(attrs[i], static_cast<int>(i + 1));
@@ -136,8 +139,8 @@ struct table_sql {
     find_name = "entities_find_" + tag; // short: names are cut at 63 bytes
     find_sql = "SELECT " + select_list + " FROM " + t + " WHERE \"id\" = $1::uuid";
     replace_name = "entities_replace_" + tag; // short: names are cut at 63 bytes
-    // id is $1 (the first attribute): the row is rewritten whole.
-    replace_sql = "UPDATE " + t + " SET " + sets + " WHERE \"id\" = $1::uuid";
+    // The row is rewritten whole.
+    replace_sql = "UPDATE " + t + " SET " + sets + " WHERE \"id\" = $" + std::to_string(id_param) + "::uuid";
     remove_name = "entities_remove_" + tag; // short: names are cut at 63 bytes
     remove_sql = "DELETE FROM " + t + " WHERE \"id\" = $1::uuid";
   }

@@ -92,3 +92,16 @@ TEST_CASE("entities on PostgreSQL: additive schema changes migrate at start, des
   REQUIRE(cols);
   CHECK(cols->text(0, 0) == "4"); // id, title, created_at, updated_at
 }
+
+TEST_CASE("entities on PostgreSQL: an entity that declares its own id, anywhere", "[entities]") {
+  auto url = pg::test::fresh_database();
+  auto c = pg::test::open_or_fail(url);
+  REQUIRE(pg::apply_migrations(c));
+  pg::pg_store data{pg::test::test_options(url), 1};
+  entities::test::declared_id_works(data, [&](const entities::catalog& cat) {
+    auto s = data.open_session("sync");
+    REQUIRE(transact<std::vector<std::string>>(*s, [&](unit_of_work& w) {
+      return entities::sync_tables(w, cat, false);
+    }));
+  });
+}

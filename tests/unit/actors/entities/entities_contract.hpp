@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <string>
 
 #include "actors/entities/catalog.hpp"
@@ -201,6 +202,28 @@ inline void crud_works(store& data) {
   CHECK(is_api_error(again_gone.error(), api_errc::not_found));
   // Its unique value is free again.
   ok(answer(*s, *cat, call("create", {}, person("bob@example.org"))));
+}
+
+/// An entity that declares its own `UUID id PK` (not first) and times.
+inline void declared_id_works(store& data, const std::function<void(const catalog&)>& prepare) {
+  auto r = schema::parse_and_check("erDiagram\nThing {\n    String name\n    UUID id PK\n"
+                                   "    Integer n\n    DateTime created_at\n"
+                                   "    %% @service crud.rest.weft { plural: 'things' }\n}\n");
+  REQUIRE(r.ok());
+  auto cat = build_catalog(r.schema);
+  prepare(*cat);
+  auto s = data.open_session("test");
+  auto make = [](std::string op, std::string id, nlohmann::json body) {
+    auto c = call(std::move(op), std::move(id), std::move(body));
+    c.collection = "things";
+    return c;
+  };
+  auto created = ok(answer(*s, *cat, make("create", {}, {{"name", "a"}, {"n", 1}})));
+  auto id = created["id"].get<std::string>();
+  auto changed = ok(answer(*s, *cat, make("update", id, {{"n", 2}})));
+  CHECK(changed["n"] == 2);
+  CHECK(changed["name"] == "a");
+  CHECK(ok(answer(*s, *cat, make("read", id, nullptr)))["n"] == 2);
 }
 
 } // namespace weft::entities::test

@@ -11,6 +11,12 @@ TEST_CASE("entities on the memory store: create, read, update, list, remove, uni
   entities::test::crud_works(*data);
 }
 
+TEST_CASE("entities on the memory store: an entity that declares its own id, anywhere",
+          "[entities]") {
+  auto data = std::make_shared<memory::memory_store>();
+  entities::test::declared_id_works(*data, [](const entities::catalog&) {});
+}
+
 TEST_CASE("entities: the catalog's schemas: what a create needs, what a view shows, what a "
           "listing filters on",
           "[entities]") {
