@@ -229,7 +229,9 @@ TEST_CASE("fault plan: no_ack times out and is redelivered", "[pg_inbox][faults]
   auto m = new_event();
   publish(fx.self, fx.bus, m);
   auto s = settle(fx, "audit", 1);
-  CHECK(s.redelivered == 1);
+  // At least once: a slow machine (a sanitizer build) may take longer than
+  // ack_wait for the second delivery too; applied once all the same.
+  CHECK(s.redelivered >= 1);
   CHECK(fx.log->of(m.event.id) == 1);
   CHECK(fx.scalar("SELECT count(*) FROM weft_audit_trail") == 1);
 }
