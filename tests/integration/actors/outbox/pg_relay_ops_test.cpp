@@ -26,7 +26,9 @@ TEST_CASE("pg relay: published rows are marked in batches") {
   // Each marking UPDATE stamps its transaction's time on all its rows.
   auto updates = fx.scalar("SELECT count(DISTINCT published_at) FROM weft_outbox");
   INFO("marking statements: " << updates);
-  CHECK(updates <= 20);
+  // Batches, not one statement a row (1000); a slow machine (TSan: 24)
+  // marks smaller batches as acks come back spread out.
+  CHECK(updates <= 50);
   CHECK(fx.scalar("SELECT count(*) FROM weft_outbox WHERE locked_until IS NOT NULL") == 0);
 }
 
