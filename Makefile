@@ -65,8 +65,7 @@ endif
 $(FUZZ_DIR)/build.ninja:
 	@$(MAKE) --no-print-directory setup
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
-	  -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DWEFT_FUZZ=ON -DWEFT_SANITIZE=address,undefined \
-	  -DCMAKE_UNITY_BUILD_BATCH_SIZE=16
+	  -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DWEFT_FUZZ=ON -DWEFT_SANITIZE=address,undefined
 
 fuzz-build: setup $(FUZZ_DIR)/build.ninja
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target weft_fuzzers
