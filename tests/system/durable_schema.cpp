@@ -1,0 +1,65 @@
+// Issue 10 on the binary with real servers: a schema changed between two
+// starts. An additive change migrates at start and the data stays; a
+// destructive one stops the start (exit 1, naming the column) and leaves the
+// table alone; `weft schema migrate --allow-destructive` then applies it.
+#include "tests/system/durable_common.hpp"
+
+using namespace sys;
+
+namespace {
+
+const char* v1 = "erDiagram\nNote {\n    String title\n    %% @service crud.rest.weft {}\n}\n";
+const char* v2 = "erDiagram\nNote {\n    String title\n    Integer stars\n    %% @default(0)\n"
+                 "    %% @service crud.rest.weft {}\n}\n";
+
+} // namespace
+
+TEST_CASE("schema: a change between two starts migrates, a destructive one is refused until "
+          "weft schema migrate --allow-destructive",
+          "[durable][schema]") {
+  durable_servers s;
+  temp_dir dir;
+  auto file = dir / "app.mmd";
+  write_text(file, v1);
+  weft_node node(durable_options(s, {{"schema", {{"file", file.string()}}}}));
+  auto root = bearer(login_root(node).access);
+  auto created = node.post("/v1/notes", {{"title", "kept"}}, root);
+  REQUIRE(created.status == 201);
+  auto id = created.json()["id"].get<std::string>();
+  REQUIRE(node.stop() == 0);
+
+  // Additive: a new attribute, its column added at start; the row stays.
+  write_text(file, v2);
+  node.start();
+  REQUIRE(node.wait_ready(30s));
+  root = bearer(login_root(node).access);
+  auto read = node.get("/v1/notes/" + id, root);
+  INFO(read.body);
+  REQUIRE(read.status == 200);
+  CHECK(read.json()["title"] == "kept");
+  CHECK(read.json()["stars"].is_null()); // added after the row: no value
+  CHECK(node.post("/v1/notes", {{"title", "new"}, {"stars", 4}}, root).status == 201);
+  REQUIRE(node.stop() == 0);
+
+  // Destructive: stars dropped from the schema. The start is refused.
+  write_text(file, v1);
+  auto refused = run_weft(WEFT_BINARY, {"run", "--config", node.config_path().string()},
+                          {{"WEFT_ROOT_EMAIL", root_email}, {"WEFT_ROOT_PASSWORD", root_password}},
+                          60s);
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("Note.stars is in the database, not in the schema (dropped)") != std::string::npos);
+  CHECK(s.sql("SELECT count(*) FROM weft_e_note WHERE stars = 4") == "1"); // untouched
+
+  // The operator's decision: migrate, allowing it; then the node starts.
+  auto migrate = run_weft(WEFT_BINARY, {"schema", "migrate", file.string(), "--allow-destructive",
+                                        "--config", node.config_path().string()},
+                          {}, 60s);
+  INFO(migrate.out << migrate.err);
+  CHECK(migrate.exit_code == 0);
+  CHECK(migrate.out.find("dropped column weft_e_note.stars") != std::string::npos);
+  node.start();
+  REQUIRE(node.wait_ready(30s));
+  root = bearer(login_root(node).access);
+  CHECK(node.get("/v1/notes/" + id, root).json()["title"] == "kept");
+}
