@@ -7,17 +7,6 @@ namespace weft::schema {
 
 namespace {
 
-std::string snake(std::string_view name) {
-  std::string out;
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (std::isupper(static_cast<unsigned char>(c)) && i > 0 && name[i - 1] != '_')
-      out += '_';
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 /// A member name that is not a C++ keyword.
 std::string member(const std::string& name) {
   static const std::set<std::string> keywords{
@@ -67,7 +56,7 @@ std::string cpp_of(const entity_schema& s, const std::string& source_name) {
          "#include <vector>\n\n#include <caf/meta/type_name.hpp>\n#include <nlohmann/json.hpp>\n\n"
          "namespace weft_schema {\n";
   for (const auto& e : s.entities) {
-    auto name = snake(e.name);
+    auto name = snake_case(e.name);
     out += "\n/// " + e.name + "\nstruct " + name + " {\n";
     for (const auto& a : e.attributes) {
       out += "  " + type_cpp(a.type) + " " + member(a.name) + initializer(a.type) + ";";

@@ -135,14 +135,7 @@ const service_kind* find_kind(std::string_view kind) {
 }
 
 std::string default_plural(std::string_view entity_name) {
-  std::string out;
-  for (size_t i = 0; i < entity_name.size(); ++i) {
-    char c = entity_name[i];
-    // CamelCase to snake_case: OrderLine -> order_line(s).
-    if (std::isupper(static_cast<unsigned char>(c)) && i > 0)
-      out += '_';
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  auto out = snake_case(entity_name); // OrderLine -> order_line(s)
   auto vowel = [](char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; };
   if (out.ends_with("s") || out.ends_with("x") || out.ends_with("ch") || out.ends_with("sh"))
     return out + "es";

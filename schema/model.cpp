@@ -1,6 +1,7 @@
 #include "schema/model.hpp"
 
 #include <array>
+#include <cctype>
 
 namespace weft::schema {
 
@@ -10,6 +11,17 @@ constexpr std::array<std::string_view, 10> scalar_names{
   "String", "Text", "Integer", "Float", "Boolean", "UUID", "Date", "DateTime", "JSON", "Binary"};
 
 } // namespace
+
+std::string snake_case(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (std::isupper(static_cast<unsigned char>(c)) && i > 0 && name[i - 1] != '_')
+      out += '_';
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
 
 std::string_view name_of(scalar s) {
   return scalar_names[static_cast<size_t>(s)];

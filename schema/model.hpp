@@ -38,6 +38,9 @@ struct attribute_type {
   friend bool operator==(const attribute_type&, const attribute_type&) = default;
 };
 
+/// `order_line` for `OrderLine`: table names, event types, C++ names.
+std::string snake_case(std::string_view name);
+
 /// The schema spelling of a scalar (`DateTime`).
 std::string_view name_of(scalar s);
 

@@ -89,17 +89,6 @@ caf::error check_scalar(const schema::attribute& a, const nlohmann::json& v, con
 
 } // namespace
 
-std::string snake_case(std::string_view name) {
-  std::string out;
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (std::isupper(static_cast<unsigned char>(c)) && i > 0 && name[i - 1] != '_')
-      out += '_';
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 std::vector<const schema::attribute*> collection::writable() const {
   std::vector<const schema::attribute*> out;
   for (const auto& a : entity.attributes)
@@ -251,8 +240,8 @@ std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s) {
       collection c;
       c.entity = e;
       c.plural = cfg["plural"].get<std::string>();
-      c.table = "weft_e_" + snake_case(e.name);
-      c.event_prefix = snake_case(e.name);
+      c.table = "weft_e_" + schema::snake_case(e.name);
+      c.event_prefix = schema::snake_case(e.name);
       c.provider = b.provider;
       for (const auto& h : cfg["hidden"])
         c.hidden.insert(h.get<std::string>());

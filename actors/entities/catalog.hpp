@@ -70,7 +70,4 @@ struct catalog {
 /// The catalog of a schema that passed schema::check_services.
 std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s);
 
-/// `user_account` for `UserAccount`.
-std::string snake_case(std::string_view name);
-
 } // namespace weft::entities

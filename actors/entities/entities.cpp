@@ -57,23 +57,22 @@ caf::error not_found(const collection& c, std::string_view id) {
   return api_error(api_errc::not_found, c.entity.name + " " + std::string{id} + " does not exist");
 }
 
-caf::expected<nlohmann::json> parse_object(const std::string& text) {
-  try {
-    auto j = nlohmann::json::parse(text);
-    if (j.is_object())
-      return j;
-  } catch (const nlohmann::json::exception&) {
-  }
-  return api_error(api_errc::bad_request, "the body is not a JSON object");
+/// A write's body: a JSON object whose attributes `c` lets a client write,
+/// in their formats.
+caf::expected<nlohmann::json> body_of(const collection& c, const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object())
+    return api_error(api_errc::bad_request, "the body is not a JSON object");
+  if (auto err = c.check_values(j))
+    return err;
+  return j;
 }
 
 caf::expected<nlohmann::json> create(store_session& s, const catalog& cat, const collection& c,
                                      const crud_call& call) {
-  auto body = parse_object(call.body);
+  auto body = body_of(c, call.body);
   if (!body)
     return body.error();
-  if (auto err = c.check_values(*body))
-    return err;
   auto operation = "entities." + c.plural + ".create:" + call.caller.id;
   return idempotency::commit<nlohmann::json>(
     s, call.meta, operation, idempotency_ttl, [&](unit_of_work& w) -> caf::expected<nlohmann::json> {
@@ -104,11 +103,9 @@ caf::expected<nlohmann::json> create(store_session& s, const catalog& cat, const
 
 caf::expected<nlohmann::json> update(store_session& s, const catalog& cat, const collection& c,
                                      const crud_call& call) {
-  auto body = parse_object(call.body);
+  auto body = body_of(c, call.body);
   if (!body)
     return body.error();
-  if (auto err = c.check_values(*body))
-    return err;
   if (body->empty())
     return api_error(api_errc::bad_request, "the body changes nothing");
   auto operation = "entities." + c.plural + ".update:" + call.caller.id;

@@ -53,40 +53,58 @@ jsOptions api_options() {
   return jo;
 }
 
-caf::expected<std::vector<delivery>> read(connection& c, const stream_query& q) {
-  std::vector<delivery> out;
-  if (q.limit == 0)
-    return out;
+using subscription_ptr = std::unique_ptr<natsSubscription, void (*)(natsSubscription*)>;
+
+/// An ordered consumer over `filter` (as handlers see subjects) from stream
+/// sequence `from` (1: the beginning), and how many messages it has to
+/// deliver: read that many, no more (waiting for one that does not exist
+/// would take the whole timeout).
+struct ordered_read {
+  subscription_ptr sub;
+  uint64_t left = 0;
+};
+
+caf::expected<ordered_read> open_ordered(connection& c, const std::string& filter, uint64_t from) {
   const auto& opts = c.opts();
-  auto filter = wire_filter(q.filter, opts.partitions);
+  auto wire = wire_filter(filter, opts.partitions);
   auto jo = api_options();
   jsSubOptions so;
   jsSubOptions_Init(&so);
   so.Stream = opts.stream.c_str();
   so.Ordered = true;
   so.Config.DeliverPolicy = js_DeliverByStartSequence;
-  so.Config.OptStartSeq = q.after + 1;
+  so.Config.OptStartSeq = from;
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  auto s = js_SubscribeSync(&sub, c.js(), filter.c_str(), &jo, &so, &jerr);
+  auto s = js_SubscribeSync(&sub, c.js(), wire.c_str(), &jo, &so, &jerr);
   if (s != NATS_OK)
     return unavailable("nats: cannot read the stream: " + status_text(s, jerr));
-  std::unique_ptr<natsSubscription, void (*)(natsSubscription*)> guard{sub, [](natsSubscription* x) {
-    natsSubscription_Unsubscribe(x);
-    natsSubscription_Destroy(x);
-  }};
-  // How many there are from the start position: read that many, no more
-  // (waiting for one that does not exist would take the whole timeout).
+  ordered_read out{subscription_ptr{sub, [](natsSubscription* x) {
+                                      natsSubscription_Unsubscribe(x);
+                                      natsSubscription_Destroy(x);
+                                    }},
+                   0};
   jsConsumerInfo* ci = nullptr;
   s = natsSubscription_GetConsumerInfo(&ci, sub, &jo, &jerr);
   if (s != NATS_OK)
     return unavailable("nats: cannot read the stream: " + status_text(s, jerr));
   // Those already pushed to us (not read yet) and those still to come.
-  uint64_t left = ci->Delivered.Consumer + ci->NumPending;
+  out.left = ci->Delivered.Consumer + ci->NumPending;
   jsConsumerInfo_Destroy(ci);
+  return out;
+}
+
+caf::expected<std::vector<delivery>> read(connection& c, const stream_query& q) {
+  std::vector<delivery> out;
+  if (q.limit == 0)
+    return out;
+  auto r = open_ordered(c, q.filter, q.after + 1);
+  if (!r)
+    return r.error();
+  auto& left = r->left;
   while (left > 0 && out.size() < q.limit) {
     natsMsg* m = nullptr;
-    s = natsSubscription_NextMsg(&m, sub, 5000);
+    auto s = natsSubscription_NextMsg(&m, r->sub.get(), 5000);
     if (s != NATS_OK)
       return unavailable("nats: reading the stream: " + status_text(s));
     auto owned = own_unique(m);
@@ -164,33 +182,15 @@ caf::expected<bool> redrive_one(connection& c, const std::string& consumer, uint
 /// matters, and JetStream's purge cannot select by time.
 caf::expected<uint64_t> prune(connection& c, int64_t before_ms, uint32_t limit) {
   const auto& opts = c.opts();
-  auto filter = wire_filter("weft.dlq.>", opts.partitions);
-  auto jo = api_options();
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = opts.stream.c_str();
-  so.Ordered = true;
-  so.Config.DeliverPolicy = js_DeliverAll;
-  natsSubscription* sub = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  auto s = js_SubscribeSync(&sub, c.js(), filter.c_str(), &jo, &so, &jerr);
-  if (s != NATS_OK)
-    return unavailable("nats: cannot read the dead letters: " + status_text(s, jerr));
-  std::unique_ptr<natsSubscription, void (*)(natsSubscription*)> guard{sub, [](natsSubscription* x) {
-    natsSubscription_Unsubscribe(x);
-    natsSubscription_Destroy(x);
-  }};
-  jsConsumerInfo* ci = nullptr;
-  s = natsSubscription_GetConsumerInfo(&ci, sub, &jo, &jerr);
-  if (s != NATS_OK)
-    return unavailable("nats: cannot read the dead letters: " + status_text(s, jerr));
-  uint64_t left = ci->Delivered.Consumer + ci->NumPending;
-  jsConsumerInfo_Destroy(ci);
+  auto r = open_ordered(c, "weft.dlq.>", 1);
+  if (!r)
+    return r.error();
+  auto& left = r->left;
   const int64_t before_ns = before_ms * 1000000;
   std::vector<uint64_t> old;
   while (left > 0 && old.size() < limit) {
     natsMsg* m = nullptr;
-    s = natsSubscription_NextMsg(&m, sub, 5000);
+    auto s = natsSubscription_NextMsg(&m, r->sub.get(), 5000);
     if (s != NATS_OK)
       return unavailable("nats: reading the dead letters: " + status_text(s));
     auto owned = own_unique(m);
@@ -205,7 +205,9 @@ caf::expected<uint64_t> prune(connection& c, int64_t before_ms, uint32_t limit) 
       break;
     old.push_back(seq);
   }
-  guard.reset();
+  r->sub.reset();
+  auto jo = api_options();
+  jsErrCode jerr = static_cast<jsErrCode>(0);
   uint64_t n = 0;
   for (auto seq : old) {
     auto d = js_DeleteMsg(c.js(), opts.stream.c_str(), seq, &jo, &jerr);
