@@ -59,12 +59,15 @@ TEST_CASE("refresh: one token refreshed twice at once, exactly one wins, and pre
 }
 
 TEST_CASE("refresh: an expired refresh token is refused", "[system][flow][auth][corners]") {
-  weft_node node(node_options({{"auth", {{"refresh_ttl_s", 1}}}}));
+  // Expiry has seconds resolution (expires_at = floor(now) + ttl), so a token
+  // is good for between ttl - 1 and ttl seconds: 3 s leaves the fresh login
+  // below at least 2 s to refresh on a slow machine (1 s did not, in CI).
+  weft_node node(node_options({{"auth", {{"refresh_ttl_s", 3}}}}));
   auto email = unique_email("expiry");
   register_user(node, email);
   auto t = login(node, email);
-  // Not synchronisation: the token's lifetime has to pass (1 s, seconds resolution).
-  std::this_thread::sleep_for(2100ms);
+  // Not synchronisation: the token's lifetime has to pass.
+  std::this_thread::sleep_for(3100ms);
   check_problem(node.post("/v1/auth/refresh", {{"refresh_token", t.refresh}}), 401);
   // A new login works.
   CHECK(node.post("/v1/auth/refresh", {{"refresh_token", login(node, email).refresh}}).status == 200);
