@@ -165,6 +165,26 @@ private:
   }
 };
 
+/// A notifications.inapp binding's recipients travel in an event: their
+/// attribute cannot be one a crud.rest binding hides.
+void hidden_recipients(const entity& e, std::vector<problem>& out) {
+  std::set<std::string> hidden;
+  for (const auto& b : e.services)
+    if (b.kind() == "crud.rest" && find_kind(b.kind()) != nullptr)
+      for (const auto& h : effective_config(e, b).value("hidden", nlohmann::json::array()))
+        if (h.is_string())
+          hidden.insert(h.get<std::string>());
+  for (const auto& b : e.services) {
+    if (b.kind() != "notifications.inapp")
+      continue;
+    auto field = b.config.value("recipientField", nlohmann::json{});
+    if (field.is_string() && hidden.contains(field.get<std::string>()))
+      out.push_back({b.at, "@service notifications.inapp on " + e.name + ": recipientField "
+                             + field.get<std::string>()
+                             + " is hidden by crud.rest, and recipients travel in an event"});
+  }
+}
+
 } // namespace
 
 parse_result parse_and_check(std::string_view text, const check_options& opts) {
@@ -232,6 +252,7 @@ std::vector<problem> check_services(const entity_schema& s, const check_options&
                                  + "): set a distinct plural"});
       }
     }
+    hidden_recipients(e, out);
   }
   std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) {
     return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;

@@ -11,6 +11,18 @@ namespace weft::entities {
 
 namespace {
 
+/// A binding's `triggerOn`: one trigger or a list of them.
+std::set<std::string> triggers_of(const nlohmann::json& on) {
+  std::set<std::string> out;
+  if (on.is_string())
+    out.insert(on.get<std::string>());
+  else
+    for (const auto& x : on)
+      out.insert(x.get<std::string>());
+  return out;
+}
+
+
 using schema::scalar;
 
 nlohmann::json scalar_schema(scalar s) {
@@ -193,6 +205,29 @@ caf::error collection::check_values(const nlohmann::json& body) const {
   return {};
 }
 
+std::string notifying::title_for(const nlohmann::json& row) const {
+  std::string out;
+  std::string_view rest = subject_template;
+  for (;;) {
+    auto open = rest.find("{{");
+    auto close = open == std::string_view::npos ? open : rest.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      out += rest;
+      return out;
+    }
+    out += rest.substr(0, open);
+    auto name = rest.substr(open + 2, close - open - 2);
+    while (!name.empty() && name.front() == ' ')
+      name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ')
+      name.remove_suffix(1);
+    auto i = row.find(std::string{name});
+    if (i != row.end() && !i->is_null())
+      out += i->is_string() ? i->get<std::string>() : i->dump();
+    rest = rest.substr(close + 2);
+  }
+}
+
 const collection* catalog::find(std::string_view plural) const {
   for (const auto& c : collections)
     if (c.plural == plural)
@@ -206,20 +241,24 @@ std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s) {
   for (const auto& e : s.entities) {
     std::set<std::string> passwords;
     std::vector<tracking> trackings;
+    std::vector<notifying> notifyings;
     for (const auto& b : e.services) {
       auto cfg = schema::effective_config(e, b);
       if (b.type == "auth")
         passwords.insert(cfg.value("passwordField", ""));
+      if (b.kind() == "notifications.inapp") {
+        notifying n;
+        n.name = cfg.value("name", "default");
+        n.recipient_field = cfg["recipientField"].get<std::string>();
+        n.subject_template = cfg["subjectTemplate"].get<std::string>();
+        n.triggers = triggers_of(cfg["triggerOn"]);
+        notifyings.push_back(std::move(n));
+      }
       if (b.kind() == "analytics.tracking") {
         tracking t;
         t.name = cfg.value("name", "default");
         t.event_name = cfg["eventName"].get<std::string>();
-        const auto& on = cfg["triggerOn"];
-        if (on.is_string())
-          t.triggers.insert(on.get<std::string>());
-        else
-          for (const auto& x : on)
-            t.triggers.insert(x.get<std::string>());
+        t.triggers = triggers_of(cfg["triggerOn"]);
         t.condition_field = cfg.value("conditionalField", "");
         t.condition_value = cfg.value("conditionalValue", nlohmann::json{});
         t.properties = cfg["propertiesFields"].get<std::vector<std::string>>();
@@ -229,8 +268,9 @@ std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s) {
     bool crud = std::any_of(e.services.begin(), e.services.end(),
                             [](const schema::service_binding& b) { return b.kind() == "crud.rest"; });
     for (const auto& b : e.services) {
-      // Tracking rides on the entity's CRUD writes: served when there are some.
-      if (b.kind() == "analytics.tracking" && crud)
+      // Tracking and notifying ride on the entity's CRUD writes: served
+      // when there are some.
+      if ((b.kind() == "analytics.tracking" || b.kind() == "notifications.inapp") && crud)
         continue;
       if (b.kind() != "crud.rest") {
         out->not_served.push_back(b.kind() + "." + b.provider + " on " + e.name);
@@ -249,6 +289,7 @@ std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s) {
       c.read_roles = cfg["readRoles"].get<std::vector<std::string>>();
       c.write_roles = cfg["writeRoles"].get<std::vector<std::string>>();
       c.trackings = trackings;
+      c.notifyings = notifyings;
       out->collections.push_back(std::move(c));
     }
   }

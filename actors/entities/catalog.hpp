@@ -28,6 +28,21 @@ struct tracking {
   std::vector<std::string> properties;     ///< attributes copied into `properties`
 };
 
+/// A `notifications.inapp` binding of a served entity: on its triggers each
+/// write also asks the notifications service (event
+/// notifications.inapp.requested, in the write's unit of work) to notify
+/// the people `recipient_field` names, with `subject_template` filled in.
+struct notifying {
+  std::string name;
+  std::string recipient_field;             ///< a String (one) or Array[String] attribute
+  std::string subject_template;            ///< `{{attribute}}` replaced by the row's value
+  std::set<std::string> triggers;          ///< create, update, delete
+
+  /// The template with each `{{attribute}}` replaced by `row`'s value
+  /// (strings as they are, other values as JSON, absent ones empty).
+  std::string title_for(const nlohmann::json& row) const;
+};
+
 struct collection {
   schema::entity entity;            ///< its attributes, implicit ones included
   std::string plural;               ///< /v1/<plural>
@@ -39,6 +54,7 @@ struct collection {
   std::vector<std::string> read_roles;  ///< empty: any signed-in caller
   std::vector<std::string> write_roles;
   std::vector<tracking> trackings;      ///< analytics.tracking bindings of the entity
+  std::vector<notifying> notifyings;    ///< notifications.inapp bindings of the entity
 
   /// Attributes a client may write (not implicit, not excluded).
   std::vector<const schema::attribute*> writable() const;

@@ -53,6 +53,41 @@ void track(unit_of_work& w, const collection& c, const catalog& cat, const std::
   }
 }
 
+/// `notifications.inapp.requested` for each notifying binding `what`
+/// triggers (the notifications service writes the notifications; the shape
+/// is its `inapp_requested`). The title is filled from what an answer shows
+/// of the row: hidden values never reach a notification.
+void request_notifications(unit_of_work& w, const collection& c, const catalog& cat,
+                           const std::string& what, const nlohmann::json& row,
+                           const request_meta& meta) {
+  for (const auto& n : c.notifyings) {
+    if (!n.triggers.contains(what))
+      continue;
+    auto recipients = nlohmann::json::array();
+    auto named = row.value(n.recipient_field, nlohmann::json{});
+    for (const auto& r : named.is_array() ? named : nlohmann::json::array({named}))
+      if (r.is_string() && !r.get<std::string>().empty())
+        recipients.push_back(r);
+    if (recipients.empty())
+      continue;
+    auto id = row.value("id", std::string{});
+    nlohmann::json data{{"binding", n.name}, {"entity", c.entity.name}, {"entity_id", id},
+                        {"trigger", what}, {"recipients", recipients},
+                        {"title", n.title_for(c.view(row))}};
+    auto ev = event_of(c, cat, "notify", id, std::move(data), meta);
+    ev.type = "notifications.inapp.requested";
+    w.emit(std::move(ev));
+  }
+}
+
+/// What a write of `what` ("create", "update", "delete") emits besides its
+/// own event: tracked analytics and notification requests.
+void follow_up(unit_of_work& w, const collection& c, const catalog& cat, const std::string& what,
+               const nlohmann::json& row, const request_meta& meta) {
+  track(w, c, cat, what, row, meta);
+  request_notifications(w, c, cat, what, row, meta);
+}
+
 caf::error not_found(const collection& c, std::string_view id) {
   return api_error(api_errc::not_found, c.entity.name + " " + std::string{id} + " does not exist");
 }
@@ -96,7 +131,7 @@ caf::expected<nlohmann::json> create(store_session& s, const catalog& cat, const
         return err;
       auto view = c.view(row);
       w.emit(event_of(c, cat, "created", row["id"].get<std::string>(), view, call.meta));
-      track(w, c, cat, "create", row, call.meta);
+      follow_up(w, c, cat, "create", row, call.meta);
       return view;
     });
 }
@@ -134,7 +169,7 @@ caf::expected<nlohmann::json> update(store_session& s, const catalog& cat, const
       auto data = view;
       data["changed"] = changed; // what a subscriber needs to tell an update's meaning
       w.emit(event_of(c, cat, "updated", call.id, data, call.meta));
-      track(w, c, cat, "update", row, call.meta);
+      follow_up(w, c, cat, "update", row, call.meta);
       return view;
     });
 }
@@ -146,8 +181,8 @@ caf::expected<nlohmann::json> remove(store_session& s, const catalog& cat, const
     s, call.meta, operation, idempotency_ttl, [&](unit_of_work& w) -> caf::expected<nlohmann::json> {
       auto repo = open_repository(w, c);
       caf::expected<std::optional<nlohmann::json>> found = std::optional<nlohmann::json>{};
-      if (!c.trackings.empty())
-        found = repo->find(call.id); // what tracking reads of it
+      if (!c.trackings.empty() || !c.notifyings.empty())
+        found = repo->find(call.id); // what tracking and notifying read of it
       if (!found)
         return found.error();
       auto gone = repo->remove(call.id);
@@ -157,7 +192,7 @@ caf::expected<nlohmann::json> remove(store_session& s, const catalog& cat, const
         return not_found(c, call.id);
       w.emit(event_of(c, cat, "deleted", call.id, {{"id", call.id}}, call.meta));
       if (*found)
-        track(w, c, cat, "delete", **found, call.meta);
+        follow_up(w, c, cat, "delete", **found, call.meta);
       return nlohmann::json{};
     });
 }

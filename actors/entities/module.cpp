@@ -52,16 +52,29 @@ service_module module() {
            {"trigger", {{"type", "string"}, {"enum", {"create", "update", "delete"}}}},
            {"properties", {{"type", "object"}}}}},
          {"required", {"eventName", "entity", "id", "trigger", "properties"}}}});
+    if (std::any_of(cat->collections.begin(), cat->collections.end(),
+                    [](const collection& c) { return !c.notifyings.empty(); }))
+      d.publishes.push_back(event_decl{
+        "notifications.inapp.requested", 1,
+        {{"type", "object"},
+         {"properties",
+          {{"binding", {{"type", "string"}}},
+           {"entity", {{"type", "string"}}},
+           {"entity_id", {{"type", "string"}, {"format", "uuid"}}},
+           {"trigger", {{"type", "string"}, {"enum", {"create", "update", "delete"}}}},
+           {"recipients", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+           {"title", {{"type", "string"}}}}},
+         {"required", {"binding", "entity", "entity_id", "trigger", "recipients", "title"}}}});
     for (const auto& c : cat->collections) {
       binding_decl b{c.entity.name, "crud.rest", c.provider, {}};
       for (const auto& r : d.routes)
         if (r.operation_id.starts_with("entities." + c.plural + "."))
           b.operations.push_back(r.operation_id);
       d.bindings.push_back(std::move(b));
-      for (const auto& t : c.trackings) {
-        (void) t;
+      for (size_t i = 0; i < c.trackings.size(); ++i)
         d.bindings.push_back(binding_decl{c.entity.name, "analytics.tracking", "weft", {}});
-      }
+      for (size_t i = 0; i < c.notifyings.size(); ++i)
+        d.bindings.push_back(binding_decl{c.entity.name, "notifications.inapp", "weft", {}});
     }
     bool destructive = settings_of(s).allow_destructive;
     d.start = [cat, destructive](service_context& ctx) {

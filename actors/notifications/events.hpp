@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "events/typed_event.hpp"
 #include "events/wire.hpp"
@@ -51,5 +52,33 @@ struct notifications_read {
 WEFT_WIRE(notifications_read)
 
 using published_events = events::event_list<notification_created, notifications_read>;
+
+/// A request to notify people, which this service accepts from others (the
+/// entities service sends one for each write a `notifications.inapp`
+/// binding of the schema triggers, in that write's unit of work).
+/// Recipients are user ids or emails; an email of nobody yet registered
+/// waits, under the email, until that user registers.
+struct inapp_requested {
+  static constexpr std::string_view type_name = "notifications.inapp.requested";
+  static constexpr int version = 1;
+  std::string binding;                 ///< the binding's name ("default")
+  std::string entity;                  ///< the entity the change is about, e.g. Event
+  std::string entity_id;
+  std::string trigger;                 ///< create, update or delete
+  std::vector<std::string> recipients; ///< user ids or emails
+  std::string title;                   ///< the binding's subjectTemplate, filled in
+
+  static auto describe() {
+    return wire::object<inapp_requested>(
+      "weft.notifications.inapp_requested", "Notify these people in the app",
+      wire::field("binding", &inapp_requested::binding),
+      wire::field("entity", &inapp_requested::entity),
+      wire::field("entity_id", &inapp_requested::entity_id),
+      wire::field("trigger", &inapp_requested::trigger).one_of({"create", "update", "delete"}),
+      wire::field("recipients", &inapp_requested::recipients).doc("user ids or emails"),
+      wire::field("title", &inapp_requested::title));
+  }
+};
+WEFT_WIRE(inapp_requested)
 
 } // namespace weft::notifications

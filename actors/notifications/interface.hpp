@@ -16,14 +16,15 @@
 // The notifications service: in-app notifications, written by its inbox
 // when other services' events say something happened to a user (a welcome
 // on registration, a note when an API key was created for them), read and
-// marked read by the user. Each user has an unread counter the inbox
-// increments: applied twice, it would show.
+// marked read by the user, and in-app notifications other services request
+// (notifications.inapp bindings of the entity schema). Each user has an
+// unread counter the inbox increments: applied twice, it would show.
 namespace weft::notifications {
 
 /// A notification as its user sees it.
 struct notification_view {
   std::string id;
-  std::string kind;        ///< welcome, api_key
+  std::string kind;        ///< welcome, api_key, inapp (a schema binding's)
   std::string title;
   std::string body;
   std::string subject;     ///< what it is about: the user, the API key
@@ -35,7 +36,7 @@ struct notification_view {
     return wire::object<notification_view>(
       "weft.notifications.view", "An in-app notification",
       wire::field("id", &notification_view::id).format("uuid"),
-      wire::field("kind", &notification_view::kind).one_of({"welcome", "api_key"}),
+      wire::field("kind", &notification_view::kind).one_of({"welcome", "api_key", "inapp"}),
       wire::field("title", &notification_view::title),
       wire::field("body", &notification_view::body),
       wire::field("subject", &notification_view::subject),

@@ -1,5 +1,8 @@
 #include "actors/notifications/notifications.hpp"
 
+#include <cctype>
+#include <set>
+
 #include "actors/auth/events.hpp"
 #include "actors/notifications/events.hpp"
 #include "actors/notifications/repo.hpp"
@@ -9,6 +12,13 @@
 namespace weft::notifications {
 
 namespace {
+
+std::string lower_email(std::string_view email) {
+  std::string out{email};
+  for (auto& ch : out)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
 
 /// An event of this service, caused by `cause` (or by a request).
 template <class T>
@@ -34,6 +44,19 @@ caf::error notify(unit_of_work& w, const events::envelope& cause, notification_r
   return {};
 }
 
+/// The key a recipient's notifications are kept under: a user id as it is;
+/// an email, in lower case, is its user's id once known, else
+/// `email:<address>` until that user registers (user_created moves them).
+caf::expected<std::string> recipient_key(notification_repository& repo, std::string_view who) {
+  if (who.find('@') == std::string_view::npos)
+    return std::string{who};
+  auto email = lower_email(who);
+  auto user = repo.recipient(email);
+  if (!user || !user->empty())
+    return user;
+  return "email:" + email;
+}
+
 notification_view to_view(const notification_record& n) {
   return {n.id, n.kind, n.title, n.body, n.subject, n.event_id, n.created_at, n.read};
 }
@@ -47,11 +70,39 @@ std::unique_ptr<notification_repository> open_repository(unit_of_work& w) {
 kit::event_dispatch event_handlers(const notifications_settings& s) {
   kit::event_dispatch d;
   d.on<auth::user_created>(
-    [s](unit_of_work& w, const auth::user_created& e, const events::envelope& ev) {
+    [s](unit_of_work& w, const auth::user_created& e, const events::envelope& ev) -> caf::error {
+      // Requests that named this email before the user existed are theirs now.
+      auto email = lower_email(e.email);
+      auto repo = open_repository(w);
+      if (auto err = repo->remember(email, e.user_id))
+        return err;
+      if (auto moved = repo->rekey("email:" + email, e.user_id); !moved)
+        return std::move(moved.error());
       return notify(w, ev,
                     {events::new_uuid_v7(), e.user_id, "welcome", s.welcome_title,
                      "Welcome, " + e.email + ". Your account is ready.", e.user_id, ev.id,
                      events::now_rfc3339_ms(), false});
+    });
+  d.on<inapp_requested>(
+    [](unit_of_work& w, const inapp_requested& e, const events::envelope& ev) -> caf::error {
+      auto repo = open_repository(w);
+      std::set<std::string> done; // one notification per person, however often named
+      for (const auto& who : e.recipients) {
+        if (who.empty())
+          continue;
+        auto key = recipient_key(*repo, who);
+        if (!key)
+          return std::move(key.error());
+        if (!done.insert(*key).second)
+          continue;
+        auto past = e.trigger == "create" ? "created" : e.trigger == "update" ? "updated" : "deleted";
+        if (auto err = notify(w, ev,
+                              {events::new_uuid_v7(), *key, "inapp", e.title,
+                               e.entity + " " + e.entity_id + " was " + past + ".", e.entity_id,
+                               ev.id, events::now_rfc3339_ms(), false}))
+          return err;
+      }
+      return {};
     });
   d.on<auth::apikey_created>(
     [s](unit_of_work& w, const auth::apikey_created& e, const events::envelope& ev) {

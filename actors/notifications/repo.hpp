@@ -18,7 +18,7 @@ namespace weft::notifications {
 
 struct notification_record {
   std::string id;          ///< UUIDv7: newest has the greatest
-  std::string user_id;
+  std::string user_id;     ///< or `email:<address>` while that address has no user
   std::string kind;
   std::string title;
   std::string body;
@@ -49,6 +49,16 @@ public:
   /// `ids` is empty) read; how many changed.
   virtual caf::expected<int64_t> mark_read(std::string_view user_id,
                                            const std::vector<std::string>& ids) = 0;
+
+  /// Who has this (lower-case) email: the user id, or "" if nobody yet.
+  virtual caf::expected<std::string> recipient(std::string_view email) = 0;
+
+  /// Remembers that `email` (lower case) is `user_id`'s.
+  virtual caf::error remember(std::string_view email, std::string_view user_id) = 0;
+
+  /// Gives every notification of `from` (and its unread count) to `to`;
+  /// how many moved.
+  virtual caf::expected<int64_t> rekey(std::string_view from, std::string_view to) = 0;
 };
 
 /// The repository on the unit of work's store.

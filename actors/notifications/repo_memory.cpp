@@ -1,4 +1,5 @@
 #include <map>
+#include <optional>
 
 #include "actors/notifications/repo.hpp"
 #include "adapters/memory/memory_store.hpp"
@@ -12,6 +13,7 @@ namespace {
 struct notification_tables {
   std::map<std::string, std::map<std::string, notification_record>, std::less<>> by_user;
   std::map<std::string, int64_t, std::less<>> unread;
+  std::map<std::string, std::string, std::less<>> recipients; ///< email -> user id
 };
 
 class memory_notification_repository final : public notification_repository {
@@ -74,6 +76,58 @@ public:
         n->read = false;
     });
     return static_cast<int64_t>(changed.size());
+  }
+
+  caf::expected<std::string> recipient(std::string_view email) override {
+    auto i = d_.recipients.find(email);
+    return i == d_.recipients.end() ? std::string{} : i->second;
+  }
+
+  caf::error remember(std::string_view email, std::string_view user_id) override {
+    auto key = std::string{email};
+    auto before = d_.recipients.find(key);
+    std::optional<std::string> old;
+    if (before != d_.recipients.end())
+      old = before->second;
+    d_.recipients[key] = std::string{user_id};
+    tables_.on_rollback([d = &d_, key, old] {
+      if (old)
+        d->recipients[key] = *old;
+      else
+        d->recipients.erase(key);
+    });
+    return {};
+  }
+
+  caf::expected<int64_t> rekey(std::string_view from, std::string_view to) override {
+    auto u = d_.by_user.find(from);
+    if (u == d_.by_user.end())
+      return int64_t{0};
+    auto moved = std::move(u->second);
+    d_.by_user.erase(u);
+    std::vector<std::string> ids;
+    for (auto& [id, n] : moved) {
+      n.user_id = std::string{to};
+      ids.push_back(id);
+      d_.by_user[std::string{to}].emplace(id, n);
+    }
+    int64_t unread = 0;
+    if (auto c = d_.unread.find(from); c != d_.unread.end()) {
+      unread = c->second;
+      d_.unread.erase(c);
+    }
+    d_.unread[std::string{to}] += unread;
+    tables_.on_rollback([d = &d_, from = std::string{from}, to = std::string{to}, ids, unread] {
+      auto& back = d->by_user[from];
+      for (const auto& id : ids) {
+        auto n = d->by_user[to].extract(id);
+        n.mapped().user_id = from;
+        back.insert(std::move(n));
+      }
+      d->unread[to] -= unread;
+      d->unread[from] = unread;
+    });
+    return static_cast<int64_t>(ids.size());
   }
 
 private:

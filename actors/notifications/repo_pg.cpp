@@ -43,6 +43,25 @@ constexpr statement mark_some_sql{
   "UPDATE weft_notifications SET read_at = now()"
   " WHERE user_id = $1 AND read_at IS NULL AND id = ANY($2::uuid[])"};
 
+constexpr statement recipient_sql{
+  "notifications_recipient", "SELECT user_id FROM weft_notification_recipients WHERE email = $1"};
+
+constexpr statement remember_sql{
+  "notifications_remember",
+  "INSERT INTO weft_notification_recipients (email, user_id) VALUES ($1, $2)"
+  " ON CONFLICT (email) DO UPDATE SET user_id = EXCLUDED.user_id"};
+
+constexpr statement rekey_sql{
+  "notifications_rekey", "UPDATE weft_notifications SET user_id = $2 WHERE user_id = $1"};
+
+// The counter moves with the rows, added to what `to` already has.
+constexpr statement rekey_counter_sql{
+  "notifications_rekey_counter",
+  "WITH old AS (DELETE FROM weft_notification_counters WHERE user_id = $1 RETURNING unread)"
+  " INSERT INTO weft_notification_counters (user_id, unread) SELECT $2, unread FROM old"
+  " ON CONFLICT (user_id) DO UPDATE"
+  "   SET unread = weft_notification_counters.unread + EXCLUDED.unread"};
+
 #undef WEFT_TS
 
 class pg_notification_repository final : public notification_repository {
@@ -95,6 +114,27 @@ public:
     if (valid.empty())
       return int64_t{0};
     return affected(conn_.exec(mark_some_sql, user_id, pg::text_array(valid)));
+  }
+
+  caf::expected<std::string> recipient(std::string_view email) override {
+    auto r = conn_.exec(recipient_sql, email);
+    if (!r)
+      return std::move(r.error());
+    return r->rows() == 0 ? std::string{} : r->get<std::string>(0, 0);
+  }
+
+  caf::error remember(std::string_view email, std::string_view user_id) override {
+    auto r = conn_.exec(remember_sql, email, user_id);
+    return r ? caf::error{} : std::move(r.error());
+  }
+
+  caf::expected<int64_t> rekey(std::string_view from, std::string_view to) override {
+    auto moved = affected(conn_.exec(rekey_sql, from, to));
+    if (!moved || *moved == 0)
+      return moved;
+    if (auto r = conn_.exec(rekey_counter_sql, from, to); !r)
+      return std::move(r.error());
+    return moved;
   }
 
 private:

@@ -44,8 +44,17 @@ server::server(config::http_section settings, server_deps deps)
   // Routes point into the registry's declarations, fixed from here on.
   const auto& registry = core.deps.registry != nullptr ? *core.deps.registry : none;
   core.routes.add_builtins();
+  // Two declarations of one route would leave one never answered: a start
+  // error (the edge's exception, caught by the node's http stage). A schema
+  // collection's path comes from its plural: `Event` would take /v1/events,
+  // the event stream's.
+  std::string twice;
   for (auto& dup : core.routes.add_services(registry))
-    spdlog::warn("http: route {} declared twice, serving the first", dup);
+    twice += (twice.empty() ? "" : ", ") + dup;
+  if (!twice.empty())
+    throw std::runtime_error("http: routes declared twice: " + twice
+                             + " (a schema's crud.rest collection takes /v1/<plural>: give it "
+                               "another plural)");
   core.openapi_body = make_openapi(registry.services(), core.deps.version).dump();
   core.services_body = make_service_list(registry.services()).dump();
   core.asyncapi_body = make_asyncapi(registry.services(), core.deps.version).dump();

@@ -202,6 +202,7 @@ TEST_CASE("schema: each bad schema is reported at its line and column, and every
     {"two services of one kind with one name", user_head + "    %% @service auth.password.weft { loginField: 'email', passwordField: 'password' }\n    %% @service auth.password.memory { loginField: 'email', passwordField: 'password' }\n}\n", "6:8", "two auth.password services on User are named 'default' (the first at line 5): give each its own name"},
     {"two collections with one plural", "erDiagram\nA {\n    %% @service crud.rest.weft { plural: 'things' }\n}\nB {\n    %% @service crud.rest.weft { plural: 'things' }\n}\n", "6:8", "two collections are named /v1/things (A at line 3)"},
     {"condition without its value", "erDiagram\nA {\n    String plan\n    %% @service analytics.tracking.weft { eventName: 'x', conditionalField: 'plan' }\n}\n", "4:8", "conditionalField and conditionalValue go together"},
+    {"hidden recipients", "erDiagram\nEvent {\n    String to\n    %% @service crud.rest.weft { hidden: ['to'] }\n    %% @service notifications.inapp.weft { recipientField: 'to', subjectTemplate: 'soon' }\n}\n", "5:8", "recipientField to is hidden by crud.rest, and recipients travel in an event"},
   };
   for (const auto& c : cases) {
     auto r = parse_and_check(c.text);
