@@ -75,7 +75,9 @@ void stop_actors(std::vector<caf::actor>& actors) {
 
 struct node_assembly::parts {
   caf::actor_system* sys = nullptr;
-  // The store: exactly one of the two.
+  // The stores: PostgreSQL when configured; memory always (an embedded
+  // node's store, and on a durable one the store of schema collections with
+  // the provider memory).
   std::shared_ptr<memory::memory_store> memory;
   std::shared_ptr<pg::pg_store> postgres;
   std::unique_ptr<pg::database_health> health;
@@ -87,6 +89,7 @@ struct node_assembly::parts {
   event_bus_actor bus;
   // The outbox.
   caf::actor relay;
+  caf::actor memory_relay; ///< a durable node's relay of the memory store's events
   std::vector<caf::actor> outbox_actors;
   // Services and what feeds them.
   std::map<std::string, std::vector<caf::actor>> services;
@@ -192,10 +195,9 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
     "store",
     [this, &p, durable]() -> std::string {
       const auto& db = settings_.database;
-      if (!durable) {
-        p.memory = std::make_shared<memory::memory_store>();
+      p.memory = std::make_shared<memory::memory_store>();
+      if (!durable)
         return {};
-      }
       if (db.migrate_on_start) {
         pg::connection c{pg::connect_options_from(db, settings_.node.name + "-migrate")};
         if (auto err = c.wait_until_connected(seconds{30}))
@@ -300,13 +302,24 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       p.relay = caf::actor_cast<caf::actor>(relay);
       auto admin = caf::actor_cast<caf::actor>(outbox::spawn_outbox_admin(*p.sys, *p.pool));
       registry.bind("outbox", admin);
-      p.outbox_actors = {p.relay, admin};
+      // What memory collections commit goes out as on an embedded node: at
+      // least once while the process lives, lost with their data otherwise.
+      outbox::outbox_options mem;
+      mem.bus = p.bus;
+      mem.backoff_ms = settings_.outbox.backoff_ms;
+      mem.metrics = &node_metrics;
+      auto memory_relay = outbox::spawn_outbox_relay(*p.sys, mem);
+      p.memory->set_relay(memory_relay);
+      p.memory_relay = caf::actor_cast<caf::actor>(memory_relay);
+      p.outbox_actors = {p.relay, admin, p.memory_relay};
       return {};
     },
     [this, &p](time_point deadline) {
       registry.unbind("outbox");
       // Ordering rule: what committed before the stop is published now.
       drain_until(*p.sys, p.relay, deadline, "outbox");
+      if (p.memory_relay)
+        drain_until(*p.sys, p.memory_relay, deadline, "outbox (memory)");
       if (p.memory)
         p.memory->set_relay({});
       if (p.postgres)
@@ -337,7 +350,7 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       "service " + d->name,
       [this, &p, d]() -> std::string {
         service_context ctx{*p.sys, p.data(), node_metrics, settings_.node.name,
-                            caf::actor_cast<caf::actor>(p.bus)};
+                            caf::actor_cast<caf::actor>(p.bus), p.memory.get()};
         auto instance = d->start(ctx);
         if (!instance)
           return p.sys->render(instance.error());
@@ -609,6 +622,7 @@ void node_assembly::release() {
   registry.unbind_all();
   p.bus = nullptr;
   p.relay = nullptr;
+  p.memory_relay = nullptr;
   p.jetstream.reset();
   p.pool.reset();
   p.memory.reset();

@@ -65,6 +65,9 @@ struct service_context {
   /// The node's event bus (an `event_bus_actor`), for what a service puts
   /// on the stream itself rather than through its outbox (dead letters).
   caf::actor bus;
+  /// The node's memory store: `data` itself on an embedded node; beside
+  /// PostgreSQL on a durable one, for schema bindings with the provider memory.
+  store* memory = nullptr;
 };
 
 /// A schema binding a service serves (schema-driven services): which entity,

@@ -224,10 +224,12 @@ caf::expected<nlohmann::json> list(store_session& s, const collection& c, const 
 
 } // namespace
 
-caf::expected<crud_answer> answer(store_session& s, const catalog& cat, const crud_call& call) {
+caf::expected<crud_answer> answer(store_session& session, const catalog& cat, const crud_call& call,
+                                  store_session* memory) {
   const auto* c = cat.find(call.collection);
   if (c == nullptr)
     return api_error(api_errc::not_found, "no collection " + call.collection);
+  auto& s = c->provider == "memory" && memory != nullptr ? *memory : session;
   caf::expected<nlohmann::json> out = nlohmann::json{};
   if (call.op == "create")
     out = create(s, cat, *c, call);
@@ -256,12 +258,14 @@ caf::expected<crud_answer> answer(store_session& s, const catalog& cat, const cr
 
 entities_actor::behavior_type entities_behavior(entities_actor::stateful_pointer<entities_state> self,
                                                 std::shared_ptr<store_session> session,
-                                                std::shared_ptr<const catalog> cat) {
+                                                std::shared_ptr<const catalog> cat, store* memory) {
   self->state.session = std::move(session);
   self->state.cat = std::move(cat);
+  if (memory != nullptr)
+    self->state.memory = memory->open_session("entities-memory");
   return {
     [self](crud_atom, const crud_call& call) -> caf::result<crud_answer> {
-      auto r = answer(*self->state.session, *self->state.cat, call);
+      auto r = answer(*self->state.session, *self->state.cat, call, self->state.memory.get());
       if (!r)
         return std::move(r.error());
       return std::move(*r);

@@ -1,5 +1,7 @@
 #include "actors/entities/group.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/entities/entities.hpp"
@@ -13,13 +15,16 @@ caf::expected<service_instance> spawn_entities_group(service_context& ctx,
                                                      bool allow_destructive) {
   for (const auto& what : cat->not_served)
     spdlog::warn("schema: {} is checked but not served by this version of Weft", what);
+  // Collections with the provider memory live in the node's memory store;
+  // on an embedded node that is `ctx.data` itself.
+  store* memory = nullptr;
   if (ctx.data.kind() == store_kind::postgres) {
     for (const auto& c : cat->collections)
       if (c.provider == "memory")
-        return caf::make_error(caf::sec::runtime_error,
-                               "schema: crud.rest.memory (" + c.plural
-                                 + ") on a node with a database is not supported yet: use weft "
-                                   "or postgres");
+        memory = ctx.memory;
+    if (memory == nullptr && std::any_of(cat->collections.begin(), cat->collections.end(),
+                                         [](const collection& c) { return c.provider == "memory"; }))
+      return caf::make_error(caf::sec::runtime_error, "schema: this node has no memory store");
     auto session = ctx.data.open_session("entities-migrate");
     auto done = transact<std::vector<std::string>>(*session, [&](unit_of_work& w) {
       return sync_tables(w, *cat, allow_destructive);
@@ -29,7 +34,7 @@ caf::expected<service_instance> spawn_entities_group(service_context& ctx,
     for (const auto& line : *done)
       spdlog::info("schema: {}", line);
   }
-  return kit::spawn_front(ctx, "entities", entities_behavior, cat).instance();
+  return kit::spawn_front(ctx, "entities", entities_behavior, cat, memory).instance();
 }
 
 } // namespace weft::entities

@@ -278,7 +278,7 @@ caf::expected<std::vector<std::string>> sync_tables(unit_of_work& w, const catal
   std::vector<std::string> refused;
   std::map<std::string, bool> seen; // two collections of one entity share its table
   for (const auto& c : cat.collections) {
-    if (seen[c.table])
+    if (c.provider == "memory" || seen[c.table]) // memory collections have no table
       continue;
     seen[c.table] = true;
     auto t = sql_name(c.table);

@@ -63,3 +63,42 @@ TEST_CASE("schema: a change between two starts migrates, a destructive one is re
   root = bearer(login_root(node).access);
   CHECK(node.get("/v1/notes/" + id, root).json()["title"] == "kept");
 }
+
+TEST_CASE("schema: crud.rest.memory beside PostgreSQL: served from memory, no table, its events "
+          "in the trail, gone after a restart while the durable collection stays",
+          "[durable][schema]") {
+  durable_servers s;
+  temp_dir dir;
+  auto file = dir / "app.mmd";
+  write_text(file, "erDiagram\nNote {\n    String title\n    %% @service crud.rest.weft {}\n}\n"
+                   "Draft {\n    String title\n    %% @service crud.rest.memory {}\n}\n");
+  weft_node node(durable_options(s, {{"schema", {{"file", file.string()}}}}));
+  auto root = bearer(login_root(node).access);
+  auto note = node.post("/v1/notes", {{"title", "kept"}}, root);
+  auto draft = node.post("/v1/drafts", {{"title", "fleeting"}}, root);
+  INFO(note.body << " / " << draft.body);
+  REQUIRE(note.status == 201);
+  REQUIRE(draft.status == 201);
+  auto note_id = note.json()["id"].get<std::string>();
+  auto draft_id = draft.json()["id"].get<std::string>();
+  CHECK(node.get("/v1/drafts/" + draft_id, root).json()["title"] == "fleeting");
+  CHECK(node.get("/v1/drafts", root).json()["items"].size() == 1);
+  CHECK(s.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'weft_e_draft'") == "0");
+
+  // Both writes' events reach the trail through JetStream, once each.
+  auto count_of = [&](const std::string& type, const std::string& subject) {
+    auto r = node.get("/v1/audit?limit=100&type=" + type + "&subject=" + subject, root);
+    return r.status == 200 ? r.json()["items"].size() : size_t{0};
+  };
+  CHECK(wait_until([&] { return count_of("draft.created", draft_id) == 1
+                                && count_of("note.created", note_id) == 1; },
+                   30s));
+
+  REQUIRE(node.stop() == 0);
+  node.start();
+  REQUIRE(node.wait_ready(30s));
+  root = bearer(login_root(node).access);
+  CHECK(node.get("/v1/notes/" + note_id, root).status == 200);
+  CHECK(node.get("/v1/drafts/" + draft_id, root).status == 404);
+  CHECK(count_of("draft.created", draft_id) == 1); // the trail is durable
+}
