@@ -35,7 +35,7 @@ endif
 FUZZ_SECONDS ?= 60
 FUZZ_DIR ?= build-fuzz
 
-.PHONY: setup build run test fuzz-build fuzz fuzz-smoke bench-programs bench bench-durable bench-cluster bench-sse bench-webhooks bench-schema clean
+.PHONY: setup build run test fuzz-build fuzz fuzz-smoke bench-programs bench bench-durable bench-cluster bench-sse bench-webhooks bench-schema validate-api clean
 
 setup:
 	@./scripts/setup.sh
@@ -77,6 +77,11 @@ fuzz-smoke: setup $(FUZZ_DIR)/build.ninja
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target weft_fuzzers weft_unit_tests
 	cd $(FUZZ_DIR) && WEFT_TEST_TIME_SCALE=3 ctest --output-on-failure -j 2 --timeout 900 -L unit
 	./tests/fuzz/run.sh $(FUZZ_DIR) 30
+
+# The OpenAPI and AsyncAPI documents checked by third-party parsers from npm
+# (downloaded on first use: not part of `make test`).
+validate-api: build
+	./tests/api_validation/validate.sh $(BUILD_DIR)
 
 # The benchmark programs are not part of `build` (make test does not need them).
 bench-programs: build

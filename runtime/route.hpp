@@ -44,6 +44,10 @@ struct api_response {
   int status = 200;
   nlohmann::json body;                           ///< null means no body (204)
   std::vector<std::pair<std::string, std::string>> headers;
+  /// The body already serialized as JSON, used instead of `body` when set:
+  /// for a service that answers text (the schema's collections), parsing it
+  /// only to print it again was most of a read's time at the edge.
+  std::string json_text;
 };
 
 /// Called exactly once with the answer or the error.

@@ -56,7 +56,8 @@ route_decl route_of(const collection& c, http_method m, std::string path, std::s
     self->request(service, timeout, crud_atom::value, std::move(call))
       .then(
         [reply = std::move(reply), status](crud_answer& a) {
-          reply(api_response{status, a.body.empty() ? nlohmann::json{} : nlohmann::json::parse(a.body), {}});
+          // The service's JSON text as it is (empty: no body, 204).
+          reply(api_response{status, {}, {}, std::move(a.body)});
         },
         [fail](caf::error& err) { fail(std::move(err)); });
   };

@@ -19,7 +19,9 @@ outcome render(api_response resp) {
   outcome out;
   out.status = resp.status;
   out.headers = std::move(resp.headers);
-  if (resp.body.is_null())
+  if (!resp.json_text.empty())
+    out.body = std::move(resp.json_text);
+  else if (resp.body.is_null())
     out.content_type = nullptr;
   else
     out.body = resp.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
