@@ -11,6 +11,7 @@ packages=(
   libboost-dev libboost-system-dev prometheus-cpp-dev libsodium-dev libssl-dev
   curl libcurl4-openssl-dev wrk nginx python3 openssl libyaml-cpp-dev
   clang libclang-rt-14-dev llvm  # make fuzz / fuzz-smoke: libFuzzer, ASan, UBSan, symbolizer
+  lld                            # the linker of every build (faster than ld.bfd)
 )
 
 missing=()

@@ -71,7 +71,7 @@ bool accepts_tcp(const std::string& host, uint16_t port) {
 
 /// WEFT_TEST_TIME_SCALE (sanitizer builds: make test SANITIZE=... sets it):
 /// deadlines stretch by this factor, for code that runs 5-20 times slower.
-static int time_scale() {
+int test_time_scale() {
   static const int scale = [] {
     const char* e = std::getenv("WEFT_TEST_TIME_SCALE");
     int n = e != nullptr ? std::atoi(e) : 1;
@@ -81,7 +81,7 @@ static int time_scale() {
 }
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline) {
-  auto until = clock::now() + deadline * time_scale();
+  auto until = clock::now() + deadline * test_time_scale();
   auto pause = 1ms;
   while (clock::now() < until) {
     if (pred())

@@ -30,6 +30,10 @@ bool accepts_tcp(const std::string& host, uint16_t port);
 /// The deadline is stretched by WEFT_TEST_TIME_SCALE when set (sanitizer runs).
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline);
 
+/// WEFT_TEST_TIME_SCALE (1 when unset): how much longer a test should allow
+/// for what it times itself (a timeout it configures), in sanitizer builds.
+int test_time_scale();
+
 /// A fresh directory under $TMPDIR (or /tmp), removed with its contents on
 /// destruction unless WEFT_TEST_KEEP is set in the environment.
 class temp_dir {

@@ -15,6 +15,7 @@
 #include "runtime/metrics.hpp"
 #include "runtime/service_ports.hpp"
 #include "test_client.hpp"
+#include "tests/support/process.hpp"
 
 // A tiny node: an actor system, a fake "echo" service whose routes talk to
 // real actors through the registry, a "slow" service that never answers, a
@@ -182,7 +183,7 @@ struct server_fixture {
     settings.host = "127.0.0.1";
     settings.port = 0;
     settings.threads = threads;
-    settings.request_timeout_ms = 300;
+    settings.request_timeout_ms = 300 * static_cast<uint32_t>(weft::test::test_time_scale()); // sanitizer builds are slower
     settings.json_max_depth = 8;
     settings.header_limit = 8192;
     if (tweak)
