@@ -89,7 +89,7 @@ struct node_assembly::parts {
   event_bus_actor bus;
   // The outbox.
   caf::actor relay;
-  caf::actor memory_relay; ///< a durable node's relay of the memory store's events
+  caf::actor memory_relay; ///< the memory store's (also `relay` on an embedded node)
   std::vector<caf::actor> outbox_actors;
   // Services and what feeds them.
   std::map<std::string, std::vector<caf::actor>> services;
@@ -278,15 +278,19 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
   life.add(
     "outbox",
     [this, &p, durable]() -> std::string {
+      // The memory store's relay: an embedded node's whole outbox; on a
+      // durable one, that of the schema collections kept in memory (at
+      // least once while the process lives, lost with their data otherwise).
+      outbox::outbox_options mem;
+      mem.bus = p.bus;
+      mem.backoff_ms = settings_.outbox.backoff_ms;
+      mem.metrics = &node_metrics;
+      auto memory_relay = outbox::spawn_outbox_relay(*p.sys, mem);
+      p.memory->set_relay(memory_relay);
+      p.memory_relay = caf::actor_cast<caf::actor>(memory_relay);
+      p.outbox_actors.push_back(p.memory_relay);
       if (!durable) {
-        outbox::outbox_options opts;
-        opts.bus = p.bus;
-        opts.backoff_ms = settings_.outbox.backoff_ms;
-        opts.metrics = &node_metrics;
-        auto relay = outbox::spawn_outbox_relay(*p.sys, opts);
-        p.memory->set_relay(relay);
-        p.relay = caf::actor_cast<caf::actor>(relay);
-        p.outbox_actors.push_back(p.relay);
+        p.relay = p.memory_relay;
         return {};
       }
       auto opts = outbox::pg_relay_options_from(settings_.outbox);
@@ -302,23 +306,15 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       p.relay = caf::actor_cast<caf::actor>(relay);
       auto admin = caf::actor_cast<caf::actor>(outbox::spawn_outbox_admin(*p.sys, *p.pool));
       registry.bind("outbox", admin);
-      // What memory collections commit goes out as on an embedded node: at
-      // least once while the process lives, lost with their data otherwise.
-      outbox::outbox_options mem;
-      mem.bus = p.bus;
-      mem.backoff_ms = settings_.outbox.backoff_ms;
-      mem.metrics = &node_metrics;
-      auto memory_relay = outbox::spawn_outbox_relay(*p.sys, mem);
-      p.memory->set_relay(memory_relay);
-      p.memory_relay = caf::actor_cast<caf::actor>(memory_relay);
-      p.outbox_actors = {p.relay, admin, p.memory_relay};
+      p.outbox_actors.push_back(p.relay);
+      p.outbox_actors.push_back(admin);
       return {};
     },
     [this, &p](time_point deadline) {
       registry.unbind("outbox");
       // Ordering rule: what committed before the stop is published now.
       drain_until(*p.sys, p.relay, deadline, "outbox");
-      if (p.memory_relay)
+      if (p.memory_relay != p.relay)
         drain_until(*p.sys, p.memory_relay, deadline, "outbox (memory)");
       if (p.memory)
         p.memory->set_relay({});

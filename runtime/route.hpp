@@ -46,7 +46,7 @@ struct api_response {
   std::vector<std::pair<std::string, std::string>> headers;
   /// The body already serialized as JSON, used instead of `body` when set:
   /// for a service that answers text (the schema's collections), parsing it
-  /// only to print it again was most of a read's time at the edge.
+  /// only to print it again is work a read does not need.
   std::string json_text;
 };
 

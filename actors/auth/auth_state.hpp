@@ -7,6 +7,7 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/auth/email.hpp"
 #include "actors/auth/events.hpp"
 #include "actors/auth/interface.hpp"
 #include "actors/auth/jwt.hpp"
@@ -93,9 +94,6 @@ using auth_pointer = auth_actor::stateful_pointer<auth_state>;
 
 auth_actor::behavior_type auth_behavior(auth_pointer self, std::shared_ptr<store_session> session,
                                         auth_deps deps);
-
-/// Lower-cases and trims; empty if it is no plausible address.
-std::string normalize_email(std::string_view email);
 
 /// A view of a stored user.
 user_view to_view(const user_record& u);

@@ -22,7 +22,6 @@ std::set<std::string> triggers_of(const nlohmann::json& on) {
   return out;
 }
 
-
 using schema::scalar;
 
 nlohmann::json scalar_schema(scalar s) {

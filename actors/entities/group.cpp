@@ -15,16 +15,16 @@ caf::expected<service_instance> spawn_entities_group(service_context& ctx,
                                                      bool allow_destructive) {
   for (const auto& what : cat->not_served)
     spdlog::warn("schema: {} is checked but not served by this version of Weft", what);
-  // Collections with the provider memory live in the node's memory store;
-  // on an embedded node that is `ctx.data` itself.
+  // Collections with the provider memory live in the node's memory store:
+  // on an embedded node `ctx.data` itself, beside it on a durable one.
   store* memory = nullptr;
   if (ctx.data.kind() == store_kind::postgres) {
-    for (const auto& c : cat->collections)
-      if (c.provider == "memory")
-        memory = ctx.memory;
-    if (memory == nullptr && std::any_of(cat->collections.begin(), cat->collections.end(),
-                                         [](const collection& c) { return c.provider == "memory"; }))
-      return caf::make_error(caf::sec::runtime_error, "schema: this node has no memory store");
+    if (std::any_of(cat->collections.begin(), cat->collections.end(),
+                    [](const collection& c) { return c.provider == "memory"; })) {
+      if (ctx.memory == nullptr)
+        return caf::make_error(caf::sec::runtime_error, "schema: this node has no memory store");
+      memory = ctx.memory;
+    }
     auto session = ctx.data.open_session("entities-migrate");
     auto done = transact<std::vector<std::string>>(*session, [&](unit_of_work& w) {
       return sync_tables(w, *cat, allow_destructive);

@@ -1,8 +1,8 @@
 #include "actors/notifications/notifications.hpp"
 
-#include <cctype>
 #include <set>
 
+#include "actors/auth/email.hpp"
 #include "actors/auth/events.hpp"
 #include "actors/notifications/events.hpp"
 #include "actors/notifications/repo.hpp"
@@ -12,13 +12,6 @@
 namespace weft::notifications {
 
 namespace {
-
-std::string lower_email(std::string_view email) {
-  std::string out{email};
-  for (auto& ch : out)
-    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
 
 /// An event of this service, caused by `cause` (or by a request).
 template <class T>
@@ -45,12 +38,15 @@ caf::error notify(unit_of_work& w, const events::envelope& cause, notification_r
 }
 
 /// The key a recipient's notifications are kept under: a user id as it is;
-/// an email, in lower case, is its user's id once known, else
+/// an email (in auth's form) is its user's id once known, else
 /// `email:<address>` until that user registers (user_created moves them).
+/// Empty for an address auth would not accept: nobody to notify.
 caf::expected<std::string> recipient_key(notification_repository& repo, std::string_view who) {
   if (who.find('@') == std::string_view::npos)
     return std::string{who};
-  auto email = lower_email(who);
+  auto email = auth::normalize_email(who);
+  if (email.empty())
+    return email;
   auto user = repo.recipient(email);
   if (!user || !user->empty())
     return user;
@@ -71,12 +67,12 @@ kit::event_dispatch event_handlers(const notifications_settings& s) {
   kit::event_dispatch d;
   d.on<auth::user_created>(
     [s](unit_of_work& w, const auth::user_created& e, const events::envelope& ev) -> caf::error {
-      // Requests that named this email before the user existed are theirs now.
-      auto email = lower_email(e.email);
+      // Requests that named this email before the user existed are theirs
+      // now (auth's events carry emails in normalize_email's form).
       auto repo = open_repository(w);
-      if (auto err = repo->remember(email, e.user_id))
+      if (auto err = repo->remember(e.email, e.user_id))
         return err;
-      if (auto moved = repo->rekey("email:" + email, e.user_id); !moved)
+      if (auto moved = repo->rekey("email:" + e.email, e.user_id); !moved)
         return std::move(moved.error());
       return notify(w, ev,
                     {events::new_uuid_v7(), e.user_id, "welcome", s.welcome_title,
@@ -86,6 +82,8 @@ kit::event_dispatch event_handlers(const notifications_settings& s) {
   d.on<inapp_requested>(
     [](unit_of_work& w, const inapp_requested& e, const events::envelope& ev) -> caf::error {
       auto repo = open_repository(w);
+      std::string past = e.trigger == "create" ? "created" : e.trigger == "update" ? "updated" : "deleted";
+      auto body = e.entity + " " + e.entity_id + " was " + past + ".";
       std::set<std::string> done; // one notification per person, however often named
       for (const auto& who : e.recipients) {
         if (who.empty())
@@ -93,12 +91,10 @@ kit::event_dispatch event_handlers(const notifications_settings& s) {
         auto key = recipient_key(*repo, who);
         if (!key)
           return std::move(key.error());
-        if (!done.insert(*key).second)
+        if (key->empty() || !done.insert(*key).second)
           continue;
-        auto past = e.trigger == "create" ? "created" : e.trigger == "update" ? "updated" : "deleted";
         if (auto err = notify(w, ev,
-                              {events::new_uuid_v7(), *key, "inapp", e.title,
-                               e.entity + " " + e.entity_id + " was " + past + ".", e.entity_id,
+                              {events::new_uuid_v7(), *key, "inapp", e.title, body, e.entity_id,
                                ev.id, events::now_rfc3339_ms(), false}))
           return err;
       }

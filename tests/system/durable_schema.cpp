@@ -85,7 +85,8 @@ TEST_CASE("schema: crud.rest.memory beside PostgreSQL: served from memory, no ta
   CHECK(node.get("/v1/drafts", root).json()["items"].size() == 1);
   CHECK(s.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'weft_e_draft'") == "0");
 
-  // Both writes' events reach the trail through JetStream, once each.
+  // Both writes' events reach the trail through JetStream. (The trail keeps
+  // one row per event id: this counts what was emitted, not deliveries.)
   auto count_of = [&](const std::string& type, const std::string& subject) {
     auto r = node.get("/v1/audit?limit=100&type=" + type + "&subject=" + subject, root);
     return r.status == 200 ? r.json()["items"].size() : size_t{0};
