@@ -104,6 +104,7 @@ struct node_assembly::parts {
   std::string lease_owner; ///< locked_by of this node's outbox leases (durable)
   // The edges.
   token_verifier verify_token;
+  std::vector<std::string> session_cookies; ///< every module's, for the edge
   std::string api_key_service;
   std::optional<metrics_endpoint> metrics_http;
   std::unique_ptr<http::server> http;
@@ -147,6 +148,9 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
     auto decl = m.declare(s);
     if (decl.verify_token)
       p.verify_token = decl.verify_token;
+    for (const auto& c : decl.session_cookies)
+      if (std::find(p.session_cookies.begin(), p.session_cookies.end(), c) == p.session_cookies.end())
+        p.session_cookies.push_back(c);
     bool here = hosts(s, m.name);
     if (!here && !clustered)
       continue;
@@ -541,6 +545,7 @@ void node_assembly::assemble(caf::actor_system& sys, lifecycle& life) {
       deps.system = p.sys;
       deps.registry = &registry;
       deps.verify_token = p.verify_token;
+      deps.session_cookies = p.session_cookies;
       deps.api_key_service = p.api_key_service;
       deps.metrics = &node_metrics;
       deps.not_ready = [this, &p] {

@@ -18,7 +18,11 @@ struct principal {
   std::string id;                 ///< user id, or API key id
   std::string email;              ///< empty for API keys
   std::vector<std::string> roles;
-  std::string via;                ///< "token" or "api_key"
+  std::string via;                ///< "token", "cookie" or "api_key"
+  /// Empty for the node's own accounts and API keys; `<plural>/<name>` for an
+  /// account of a schema sign-in service (auth.password, auth.cookies): its
+  /// roles are that schema's, and never admit it to the node's management.
+  std::string realm;
 
   bool has_role(const std::string& r) const {
     return std::find(roles.begin(), roles.end(), r) != roles.end();
@@ -29,7 +33,9 @@ struct principal {
                                    wire::field("id", &principal::id),
                                    wire::field("email", &principal::email),
                                    wire::field("roles", &principal::roles),
-                                   wire::field("via", &principal::via).one_of({"token", "api_key"}));
+                                   wire::field("via", &principal::via)
+                                     .one_of({"token", "cookie", "api_key"}),
+                                   wire::field("realm", &principal::realm).optional());
   }
 };
 WEFT_WIRE(principal)

@@ -34,6 +34,8 @@ struct api_request {
   std::string request_id;                        ///< X-Request-Id, becomes correlationid
   std::string client_ip;
   std::string idempotency_key;                   ///< Idempotency-Key header, if any
+  std::map<std::string, std::string> cookies;    ///< the Cookie header's pairs
+  std::string csrf_token;                        ///< X-CSRF-Token header, if any
   /// The query parameters typed by the route's query schema (numbers as
   /// numbers), checked against it; an empty object without one.
   nlohmann::json query_values = nlohmann::json::object();

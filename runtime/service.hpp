@@ -45,9 +45,18 @@ using event_handler_fn = std::function<caf::error(unit_of_work&, const events::e
 using event_batch_handler_fn
   = std::function<caf::error(unit_of_work&, std::span<const events::envelope>)>;
 
-/// Verifies a bearer token on the HTTP edge's I/O thread (pure CPU,
-/// thread-safe): the principal it names, or `api_errc::unauthenticated`.
-using token_verifier = std::function<caf::expected<principal>(std::string_view token)>;
+/// A verified access token: who it names and, for a session cookie's token,
+/// the CSRF token issued with it (empty for a bearer token): an unsafe
+/// request with the cookie must present it in X-CSRF-Token. (It is signed
+/// into the token in clear: whoever holds the token is past needing it.)
+struct verified_token {
+  principal who;
+  std::string csrf;
+};
+
+/// Verifies an access token on the HTTP edge's I/O thread (pure CPU,
+/// thread-safe): what it carries, or `api_errc::unauthenticated`.
+using token_verifier = std::function<caf::expected<verified_token>(std::string_view token)>;
 
 /// What a started service hands the node.
 struct service_instance {
@@ -89,6 +98,9 @@ struct service_decl {
   event_handler_fn on_event;                 ///< its inbox's handler (when it subscribes)
   event_batch_handler_fn on_events;          ///< optional: many events at once
   token_verifier verify_token;               ///< bearer tokens it issues, checked by the edge
+  /// Cookies carrying the access tokens of its sign-in sessions: the edge
+  /// reads them when a request brings no other credentials.
+  std::vector<std::string> session_cookies;
   bool resolves_api_keys = false;            ///< its front answers `identity_actor`
   /// Dead letters of its consumer that it takes back itself when they are
   /// redriven, instead of their events being published again (its inbox

@@ -202,6 +202,7 @@ parse_result parse_and_check(std::string_view text, const check_options& opts) {
 std::vector<problem> check_services(const entity_schema& s, const check_options& opts) {
   std::vector<problem> out;
   std::map<std::string, std::pair<std::string, position>> plurals; ///< plural -> entity, where
+  std::map<std::string, std::pair<std::string, position>> cookies; ///< cookieName -> entity, where
   for (const auto& e : s.entities) {
     std::map<std::string, position> names; ///< kind/name -> first binding
     for (const auto& b : e.services) {
@@ -238,6 +239,22 @@ std::vector<problem> check_services(const entity_schema& s, const check_options&
         if (login != nullptr && !login->unique && !login->primary_key)
           out.push_back({b.at, "@service " + b.kind() + " on " + e.name + ": loginField "
                                  + login->name + " must be unique (UK)"});
+        auto password = cfg["passwordField"].get<std::string>();
+        for (const char* other : {"loginField", "rolesField"})
+          if (cfg.value(other, "") == password)
+            out.push_back({b.at, "@service " + b.kind() + " on " + e.name + ": passwordField "
+                                   + password + " cannot also be the " + other});
+        if (b.kind() == "auth.cookies") {
+          // One browser cookie per name and path: two services would log
+          // each other out.
+          auto cookie = cfg["cookieName"].get<std::string>();
+          auto [c, first] = cookies.emplace(cookie, std::pair{e.name, b.at});
+          if (!first)
+            out.push_back({b.at, "two auth.cookies services use the cookie " + cookie + " ("
+                                   + c->second.first + " at line "
+                                   + std::to_string(c->second.second.line)
+                                   + "): set a distinct cookieName"});
+        }
       }
       if (b.kind() == "analytics.tracking"
           && cfg.contains("conditionalField") != cfg.contains("conditionalValue"))

@@ -213,6 +213,12 @@ caf::result<ack_atom> logout(auth_pointer self, const std::string& token,
 }
 
 caf::result<user_view> me(auth_pointer self, const principal& who) {
+  if (!who.realm.empty()) { // realm `<plural>/<name>`: a schema sign-in service's account
+    auto slash = who.realm.find('/');
+    return api_error(api_errc::forbidden,
+                     "this is an account of the schema's sign-in service " + who.realm + ": GET /v1/"
+                       + who.realm.substr(0, slash) + "/auth/" + who.realm.substr(slash + 1) + "/me");
+  }
   if (who.via == "api_key")
     return user_view{who.id, {}, who.roles, {}};
   auto user = self->state.read<std::optional<user_record>>(

@@ -153,7 +153,7 @@ caf::result<principal> resolve_api_key(auth_pointer self, const std::string& key
   if (!*found)
     return api_error(api_errc::unauthenticated, "invalid API key");
   const auto& k = **found;
-  return principal{k.id, {}, {k.role}, "api_key"};
+  return principal{k.id, {}, {k.role}, "api_key", {}};
 }
 
 } // namespace weft::auth

@@ -17,27 +17,6 @@ user_view to_view(const user_record& u) {
   return user_view{u.id, u.email, u.roles, u.created_at};
 }
 
-login_limits::login_limits(const auth_settings& s)
-  : per_account_(s.login_per_account, std::chrono::seconds{s.login_window_s}),
-    per_ip_(s.login_per_ip, std::chrono::seconds{s.login_window_s}) {
-}
-
-uint32_t login_limits::hit_ip(std::string_view ip, std::chrono::steady_clock::time_point now) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return per_ip_.hit(ip, now);
-}
-
-uint32_t login_limits::hit_account(std::string_view email,
-                                   std::chrono::steady_clock::time_point now) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return per_account_.hit(email, now);
-}
-
-void login_limits::reset_account(std::string_view email) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  per_account_.reset(email);
-}
-
 auth_actor::behavior_type auth_behavior(auth_pointer self, std::shared_ptr<store_session> session,
                                         auth_deps deps) {
   auto& st = self->state;

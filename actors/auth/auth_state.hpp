@@ -21,23 +21,6 @@
 
 namespace weft::auth {
 
-/// Login attempts per account and per client IP, shared by every auth
-/// actor of the node (on PostgreSQL several run side by side), hence the lock.
-class login_limits {
-public:
-  explicit login_limits(const auth_settings& s);
-
-  /// 0 if an attempt is allowed now, else seconds until one is (Retry-After).
-  uint32_t hit_ip(std::string_view ip, std::chrono::steady_clock::time_point now);
-  uint32_t hit_account(std::string_view email, std::chrono::steady_clock::time_point now);
-  void reset_account(std::string_view email);
-
-private:
-  std::mutex mtx_;
-  rate_limiter per_account_;
-  rate_limiter per_ip_;
-};
-
 /// What an auth actor needs, handed over by its group factory.
 struct auth_deps {
   auth_settings settings;

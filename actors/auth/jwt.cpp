@@ -42,7 +42,7 @@ const std::string* find_string(const json& j, const char* name) {
 /// Unknown claims are skipped; a claim given twice makes the token malformed.
 class claims_reader {
 public:
-  enum field : uint8_t { other, iss, aud, sub, email, jti, roles, iat, nbf, exp };
+  enum field : uint8_t { other, iss, aud, sub, email, jti, realm, csrf, roles, iat, nbf, exp };
   enum status : uint8_t { missing, ok, bad };
 
   explicit claims_reader(const std::string& audience) : audience_(audience) {}
@@ -68,6 +68,8 @@ public:
         case sub: out.sub = std::move(v); return set(out.sub.empty() ? bad : ok);
         case email: out.email = std::move(v); return set(ok);
         case jti: out.jti = std::move(v); return set(out.jti.empty() ? bad : ok);
+        case realm: out.realm = std::move(v); return set(out.realm.empty() ? bad : ok);
+        case csrf: out.csrf = std::move(v); return set(out.csrf.empty() ? bad : ok);
         default: return set(bad);
       }
     }
@@ -130,8 +132,9 @@ public:
 private:
   static field field_of(std::string_view k) {
     static constexpr std::pair<std::string_view, field> names[] = {
-      {"iss", iss},     {"aud", aud}, {"sub", sub}, {"email", email}, {"jti", jti},
-      {"roles", roles}, {"iat", iat}, {"nbf", nbf}, {"exp", exp}};
+      {"iss", iss},     {"aud", aud},     {"sub", sub}, {"email", email}, {"jti", jti},
+      {"realm", realm}, {"csrf", csrf},   {"roles", roles}, {"iat", iat}, {"nbf", nbf},
+      {"exp", exp}};
     for (auto [name, f] : names)
       if (k == name)
         return f;
@@ -246,6 +249,10 @@ std::string jwt_codec::sign(const access_claims& c) const {
   json payload{{"iss", settings_.issuer}, {"aud", settings_.audience}, {"sub", c.sub},
                {"email", c.email},        {"roles", c.roles},          {"jti", c.jti},
                {"iat", c.iat},            {"nbf", c.nbf},              {"exp", c.exp}};
+  if (!c.realm.empty())
+    payload["realm"] = c.realm;
+  if (!c.csrf.empty())
+    payload["csrf"] = c.csrf;
   // `replace`: invalid UTF-8 in a claim must not throw.
   auto body = payload.dump(-1, ' ', false, json::error_handler_t::replace);
   auto token = header_segment_;
@@ -322,6 +329,10 @@ jwt_codec::verify(std::string_view token, std::chrono::system_clock::time_point 
                          std::pair{cr::email, "email"}, std::pair{cr::jti, "jti"},
                          std::pair{cr::roles, "roles"}})
     if (r.state[f] != cr::ok)
+      return unauthenticated(std::string{"invalid claim: "} + name);
+  // Optional, but typed when present.
+  for (auto [f, name] : {std::pair{cr::realm, "realm"}, std::pair{cr::csrf, "csrf"}})
+    if (r.state[f] == cr::bad)
       return unauthenticated(std::string{"invalid claim: "} + name);
   return std::move(r.out);
 }

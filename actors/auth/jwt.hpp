@@ -34,6 +34,11 @@ struct access_claims {
   int64_t iat = 0;                ///< issued at, seconds since the epoch
   int64_t nbf = 0;                ///< not before, seconds since the epoch
   int64_t exp = 0;                ///< expires, seconds since the epoch
+  /// Optional claims, signed only when set. `realm`: a schema sign-in
+  /// service's account (`<plural>/<name>`), empty for the node's accounts.
+  /// `csrf`: the CSRF token of a session cookie's token.
+  std::string realm;
+  std::string csrf;
 };
 
 /// Signs and verifies HS256 JWT access tokens for one key. Immutable after

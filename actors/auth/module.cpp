@@ -16,12 +16,16 @@ namespace {
 /// The edge's bearer check with the service's own codec: on the I/O thread,
 /// pure CPU.
 token_verifier verifier(std::shared_ptr<const jwt_codec> jwt) {
-  return [jwt](std::string_view token) -> caf::expected<principal> {
+  return [jwt](std::string_view token) -> caf::expected<verified_token> {
     auto claims = jwt->verify(token, std::chrono::system_clock::now());
     if (!claims)
       return claims.error();
-    return principal{std::move(claims->sub), std::move(claims->email), std::move(claims->roles),
-                     "token"};
+    // A session cookie's token carries its CSRF token's hash.
+    std::string via = claims->csrf.empty() ? "token" : "cookie";
+    return verified_token{principal{std::move(claims->sub), std::move(claims->email),
+                                    std::move(claims->roles), std::move(via),
+                                    std::move(claims->realm)},
+                          std::move(claims->csrf)};
   };
 }
 

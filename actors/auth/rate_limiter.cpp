@@ -47,4 +47,24 @@ void rate_limiter::purge(clock::time_point now) {
   purge_after_ = std::max(min_purge_interval, full_at_.size());
 }
 
+login_limits::login_limits(uint32_t per_account, uint32_t per_ip, std::chrono::seconds window)
+  : per_account_(per_account, window), per_ip_(per_ip, window) {
+}
+
+uint32_t login_limits::hit_ip(std::string_view ip, std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return per_ip_.hit(ip, now);
+}
+
+uint32_t login_limits::hit_account(std::string_view account,
+                                   std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return per_account_.hit(account, now);
+}
+
+void login_limits::reset_account(std::string_view account) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  per_account_.reset(account);
+}
+
 } // namespace weft::auth

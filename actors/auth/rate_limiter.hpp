@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -63,6 +64,25 @@ private:
   std::unordered_map<std::string, clock::time_point, key_hash, std::equal_to<>> full_at_;
   std::size_t hits_since_purge_ = 0;
   std::size_t purge_after_ = min_purge_interval;
+};
+
+/// Sign-in attempts per account and per client IP, shared by every actor
+/// of a service on the node (on PostgreSQL several run side by side), hence
+/// the lock. The limits are per node, by design (a cluster multiplies them
+/// by its size).
+class login_limits {
+public:
+  login_limits(uint32_t per_account, uint32_t per_ip, std::chrono::seconds window);
+
+  /// 0 if an attempt is allowed now, else seconds until one is (Retry-After).
+  uint32_t hit_ip(std::string_view ip, std::chrono::steady_clock::time_point now);
+  uint32_t hit_account(std::string_view account, std::chrono::steady_clock::time_point now);
+  void reset_account(std::string_view account);
+
+private:
+  std::mutex mtx_;
+  rate_limiter per_account_;
+  rate_limiter per_ip_;
 };
 
 } // namespace weft::auth

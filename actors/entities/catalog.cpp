@@ -5,6 +5,7 @@
 
 #include "events/ids.hpp"
 #include "runtime/api_error.hpp"
+#include "runtime/principal.hpp"
 #include "schema/kinds.hpp"
 
 namespace weft::entities {
@@ -234,6 +235,14 @@ const collection* catalog::find(std::string_view plural) const {
   return nullptr;
 }
 
+std::pair<const collection*, const sign_in*> catalog::find_realm(std::string_view realm) const {
+  for (const auto& c : collections)
+    for (const auto& s : c.sign_ins)
+      if (s.realm == realm)
+        return {&c, &s};
+  return {nullptr, nullptr};
+}
+
 std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s) {
   auto out = std::make_shared<catalog>();
   out->version = s.hash;
@@ -266,30 +275,71 @@ std::shared_ptr<const catalog> build_catalog(const schema::entity_schema& s) {
     }
     bool crud = std::any_of(e.services.begin(), e.services.end(),
                             [](const schema::service_binding& b) { return b.kind() == "crud.rest"; });
+    std::vector<sign_in> sign_ins;
+    std::string first_auth_provider;
+    for (const auto& b : e.services) {
+      if (b.type != "auth")
+        continue;
+      auto cfg = schema::effective_config(e, b);
+      sign_in si;
+      si.name = cfg.value("name", "default");
+      si.kind = b.kind();
+      si.provider = b.provider;
+      si.login_field = cfg["loginField"].get<std::string>();
+      si.password_field = cfg["passwordField"].get<std::string>();
+      si.roles_field = cfg.value("rolesField", "");
+      si.default_roles = cfg["defaultRoles"].get<std::vector<std::string>>();
+      std::string lower;
+      for (char ch : si.login_field)
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      si.email_login = lower.find("email") != std::string::npos;
+      if (b.kind() == "auth.cookies") {
+        si.cookie_name = cfg["cookieName"].get<std::string>();
+        si.same_site = cfg["sameSite"].get<std::string>();
+      }
+      if (first_auth_provider.empty())
+        first_auth_provider = b.provider;
+      sign_ins.push_back(std::move(si));
+    }
+    auto add = [&](std::string plural, std::string provider, const nlohmann::json& cfg) {
+      collection c;
+      c.entity = e;
+      c.plural = std::move(plural);
+      c.table = "weft_e_" + schema::snake_case(e.name);
+      c.event_prefix = schema::snake_case(e.name);
+      c.provider = std::move(provider);
+      for (const auto& h : cfg.value("hidden", nlohmann::json::array()))
+        c.hidden.insert(h.get<std::string>());
+      c.excluded = passwords;
+      c.read_roles = cfg.value("readRoles", std::vector<std::string>{});
+      c.write_roles = cfg.value("writeRoles", std::vector<std::string>{role_admin});
+      c.trackings = trackings;
+      c.notifyings = notifyings;
+      c.sign_ins = sign_ins;
+      for (auto& si : c.sign_ins)
+        si.realm = c.plural + "/" + si.name;
+      sign_ins.clear(); // one collection signs its accounts in
+      out->collections.push_back(std::move(c));
+    };
     for (const auto& b : e.services) {
       // Tracking and notifying ride on the entity's CRUD writes: served
       // when there are some.
       if ((b.kind() == "analytics.tracking" || b.kind() == "notifications.inapp") && crud)
+        continue;
+      if (b.type == "auth")
         continue;
       if (b.kind() != "crud.rest") {
         out->not_served.push_back(b.kind() + "." + b.provider + " on " + e.name);
         continue;
       }
       auto cfg = schema::effective_config(e, b);
-      collection c;
-      c.entity = e;
-      c.plural = cfg["plural"].get<std::string>();
-      c.table = "weft_e_" + schema::snake_case(e.name);
-      c.event_prefix = schema::snake_case(e.name);
-      c.provider = b.provider;
-      for (const auto& h : cfg["hidden"])
-        c.hidden.insert(h.get<std::string>());
-      c.excluded = passwords;
-      c.read_roles = cfg["readRoles"].get<std::vector<std::string>>();
-      c.write_roles = cfg["writeRoles"].get<std::vector<std::string>>();
-      c.trackings = trackings;
-      c.notifyings = notifyings;
-      out->collections.push_back(std::move(c));
+      add(cfg["plural"].get<std::string>(), b.provider, cfg);
+    }
+    // Sign-in without CRUD: the accounts are a collection of their own,
+    // with no routes but its sign-in services', in the first one's store.
+    if (!sign_ins.empty()) {
+      add(schema::default_plural(e.name), first_auth_provider, nlohmann::json::object());
+      out->collections.back().crud = false;
     }
   }
   return out;

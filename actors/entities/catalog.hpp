@@ -43,6 +43,28 @@ struct notifying {
   std::string title_for(const nlohmann::json& row) const;
 };
 
+/// An `auth.password` or `auth.cookies` binding: sign-in for the accounts
+/// that the entity's rows are, under /v1/<plural>/auth/<name>. Credentials
+/// live in the row (the password as its Argon2id hash); sessions (refresh
+/// token families) in the store of the binding's provider.
+struct sign_in {
+  std::string name;
+  std::string realm;                       ///< `<plural>/<name>`: what its tokens carry
+  std::string kind;                        ///< auth.password or auth.cookies
+  std::string provider;                    ///< where its sessions live: weft, postgres, memory
+  std::string login_field;                 ///< unique
+  std::string password_field;              ///< never served, never in an event
+  std::string roles_field;                 ///< empty: every account has default_roles
+  std::vector<std::string> default_roles;  ///< a registration's roles (never the body's)
+  bool email_login = false;                ///< login values are emails: trimmed, lower-cased
+  // auth.cookies
+  std::string cookie_name;                 ///< the access token's cookie; empty: bearer tokens
+  std::string same_site;                   ///< Strict, Lax or None
+
+  bool cookies() const { return !cookie_name.empty(); }
+  std::string base_path(const std::string& plural) const { return "/" + plural + "/auth/" + name; }
+};
+
 struct collection {
   schema::entity entity;            ///< its attributes, implicit ones included
   std::string plural;               ///< /v1/<plural>
@@ -55,6 +77,8 @@ struct collection {
   std::vector<std::string> write_roles;
   std::vector<tracking> trackings;      ///< analytics.tracking bindings of the entity
   std::vector<notifying> notifyings;    ///< notifications.inapp bindings of the entity
+  std::vector<sign_in> sign_ins;        ///< auth.password and auth.cookies bindings
+  bool crud = true;                     ///< false: only its sign-in services are served
 
   /// Attributes a client may write (not implicit, not excluded).
   std::vector<const schema::attribute*> writable() const;
@@ -81,6 +105,8 @@ struct catalog {
   std::string version; ///< the schema's hash: events' dataversion
 
   const collection* find(std::string_view plural) const;
+  /// The collection and sign-in service of `realm` (`<plural>/<name>`), if any.
+  std::pair<const collection*, const sign_in*> find_realm(std::string_view realm) const;
 };
 
 /// The catalog of a schema that passed schema::check_services.

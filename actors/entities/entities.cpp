@@ -17,8 +17,10 @@ namespace {
 /// How long an Idempotency-Key's answer is kept.
 constexpr std::chrono::seconds idempotency_ttl{86400};
 
+} // namespace
+
 /// `<entity>.<what>` about `row`, with the schema's version.
-events::envelope event_of(const collection& c, const catalog& cat, std::string_view what,
+events::envelope entity_event(const collection& c, const catalog& cat, std::string_view what,
                           std::string id, nlohmann::json data, const request_meta& meta) {
   events::envelope ev;
   ev.id = events::new_uuid_v7();
@@ -30,6 +32,14 @@ events::envelope event_of(const collection& c, const catalog& cat, std::string_v
   ev.correlationid = meta.request_id;
   ev.dataversion = cat.version;
   return ev;
+}
+
+namespace {
+
+/// (A shorter name inside this file.)
+events::envelope event_of(const collection& c, const catalog& cat, std::string_view what,
+                          std::string id, nlohmann::json data, const request_meta& meta) {
+  return entity_event(c, cat, what, std::move(id), std::move(data), meta);
 }
 
 /// `analytics.tracked` for each tracking binding `what` triggers whose
@@ -88,6 +98,38 @@ void follow_up(unit_of_work& w, const collection& c, const catalog& cat, const s
   request_notifications(w, c, cat, what, row, meta);
 }
 
+} // namespace
+
+nlohmann::json new_row(const collection& c, const nlohmann::json& body) {
+  nlohmann::json row = nlohmann::json::object();
+  for (const auto* a : c.writable()) {
+    auto i = body.find(a->name);
+    if (i != body.end())
+      row[a->name] = *i;
+    else if (a->default_value)
+      row[a->name] = *a->default_value;
+    else if (a->type.array)
+      row[a->name] = nlohmann::json::array();
+    else
+      row[a->name] = nullptr;
+  }
+  auto now = events::now_rfc3339_ms();
+  row["id"] = events::new_uuid_v7();
+  row["created_at"] = now;
+  row["updated_at"] = now;
+  return row;
+}
+
+nlohmann::json emit_created(unit_of_work& w, const catalog& cat, const collection& c,
+                            const nlohmann::json& row, const request_meta& meta) {
+  auto view = c.view(row);
+  w.emit(entity_event(c, cat, "created", row["id"].get<std::string>(), view, meta));
+  follow_up(w, c, cat, "create", row, meta);
+  return view;
+}
+
+namespace {
+
 caf::error not_found(const collection& c, std::string_view id) {
   return api_error(api_errc::not_found, c.entity.name + " " + std::string{id} + " does not exist");
 }
@@ -111,28 +153,10 @@ caf::expected<nlohmann::json> create(store_session& s, const catalog& cat, const
   auto operation = "entities." + c.plural + ".create:" + call.caller.id;
   return idempotency::commit<nlohmann::json>(
     s, call.meta, operation, idempotency_ttl, [&](unit_of_work& w) -> caf::expected<nlohmann::json> {
-      nlohmann::json row = nlohmann::json::object();
-      for (const auto* a : c.writable()) {
-        auto i = body->find(a->name);
-        if (i != body->end())
-          row[a->name] = *i;
-        else if (a->default_value)
-          row[a->name] = *a->default_value;
-        else if (a->type.array)
-          row[a->name] = nlohmann::json::array();
-        else
-          row[a->name] = nullptr;
-      }
-      auto now = events::now_rfc3339_ms();
-      row["id"] = events::new_uuid_v7();
-      row["created_at"] = now;
-      row["updated_at"] = now;
+      auto row = new_row(c, *body);
       if (auto err = open_repository(w, c)->insert(row))
         return err;
-      auto view = c.view(row);
-      w.emit(event_of(c, cat, "created", row["id"].get<std::string>(), view, call.meta));
-      follow_up(w, c, cat, "create", row, call.meta);
-      return view;
+      return emit_created(w, cat, c, row, call.meta);
     });
 }
 
@@ -227,7 +251,7 @@ caf::expected<nlohmann::json> list(store_session& s, const collection& c, const 
 caf::expected<crud_answer> answer(store_session& session, const catalog& cat, const crud_call& call,
                                   store_session* memory) {
   const auto* c = cat.find(call.collection);
-  if (c == nullptr)
+  if (c == nullptr || !c->crud)
     return api_error(api_errc::not_found, "no collection " + call.collection);
   auto& s = c->provider == "memory" && memory != nullptr ? *memory : session;
   caf::expected<nlohmann::json> out = nlohmann::json{};
@@ -256,11 +280,13 @@ caf::expected<crud_answer> answer(store_session& session, const catalog& cat, co
   return crud_answer{out->is_null() ? std::string{} : out->dump()};
 }
 
-entities_actor::behavior_type entities_behavior(entities_actor::stateful_pointer<entities_state> self,
+entities_actor::behavior_type entities_behavior(entities_pointer self,
                                                 std::shared_ptr<store_session> session,
-                                                std::shared_ptr<const catalog> cat, store* memory) {
+                                                std::shared_ptr<const catalog> cat, store* memory,
+                                                std::shared_ptr<const sign_in_deps> sign_in) {
   self->state.session = std::move(session);
   self->state.cat = std::move(cat);
+  self->state.sign_in = std::move(sign_in);
   if (memory != nullptr)
     self->state.memory = memory->open_session("entities-memory");
   return {
@@ -269,6 +295,9 @@ entities_actor::behavior_type entities_behavior(entities_actor::stateful_pointer
       if (!r)
         return std::move(r.error());
       return std::move(*r);
+    },
+    [self](sign_in_atom, sign_in_call& call) -> caf::result<crud_answer> {
+      return sign_in_answer(self, std::move(call));
     },
   };
 }

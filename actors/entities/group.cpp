@@ -1,6 +1,7 @@
 #include "actors/entities/group.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -12,15 +13,21 @@ namespace weft::entities {
 
 caf::expected<service_instance> spawn_entities_group(service_context& ctx,
                                                      std::shared_ptr<const catalog> cat,
-                                                     bool allow_destructive) {
+                                                     bool allow_destructive,
+                                                     std::shared_ptr<const auth::jwt_codec> jwt,
+                                                     const auth::auth_settings& auth) {
   for (const auto& what : cat->not_served)
     spdlog::warn("schema: {} is checked but not served by this version of Weft", what);
   // Collections with the provider memory live in the node's memory store:
   // on an embedded node `ctx.data` itself, beside it on a durable one.
   store* memory = nullptr;
   if (ctx.data.kind() == store_kind::postgres) {
-    if (std::any_of(cat->collections.begin(), cat->collections.end(),
-                    [](const collection& c) { return c.provider == "memory"; })) {
+    auto in_memory = [](const collection& c) {
+      return c.provider == "memory"
+             || std::any_of(c.sign_ins.begin(), c.sign_ins.end(),
+                            [](const sign_in& si) { return si.provider == "memory"; });
+    };
+    if (std::any_of(cat->collections.begin(), cat->collections.end(), in_memory)) {
       if (ctx.memory == nullptr)
         return caf::make_error(caf::sec::runtime_error, "schema: this node has no memory store");
       memory = ctx.memory;
@@ -34,7 +41,26 @@ caf::expected<service_instance> spawn_entities_group(service_context& ctx,
     for (const auto& line : *done)
       spdlog::info("schema: {}", line);
   }
-  return kit::spawn_front(ctx, "entities", entities_behavior, cat, memory).instance();
+  std::shared_ptr<const sign_in_deps> sign_in;
+  std::vector<caf::actor> hashers;
+  if (jwt != nullptr) {
+    auth::password_params params{auth.password_memlimit_kib, auth.password_opslimit};
+    auth::dummy_hash(params); // the first unknown-account login would pay for it
+    auto deps = std::make_shared<sign_in_deps>();
+    deps->jwt = std::move(jwt);
+    deps->hasher = auth::spawn_password_hashers(ctx.system, auth.hash_threads, params);
+    deps->limits = std::make_shared<auth::login_limits>(
+      auth.login_per_account, auth.login_per_ip, std::chrono::seconds{auth.login_window_s});
+    deps->refresh_ttl_s = auth.refresh_ttl_s;
+    deps->password_min_length = auth.password_min_length;
+    deps->password = params;
+    hashers.push_back(caf::actor_cast<caf::actor>(deps->hasher));
+    sign_in = std::move(deps);
+  }
+  auto instance = kit::spawn_front(ctx, "entities", entities_behavior, cat, memory, sign_in).instance();
+  for (auto& h : hashers)
+    instance.actors.push_back(std::move(h));
+  return instance;
 }
 
 } // namespace weft::entities

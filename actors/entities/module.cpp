@@ -6,6 +6,11 @@
 #include "actors/entities/settings.hpp"
 
 #include <algorithm>
+#include <chrono>
+
+#include "actors/auth/group.hpp"
+#include "actors/auth/settings.hpp"
+#include "actors/entities/sessions.hpp"
 #include "runtime/service_kit.hpp"
 
 namespace weft::entities {
@@ -14,7 +19,8 @@ service_module module() {
   service_module m;
   m.name = "entities";
   m.config = config_sections;
-  m.register_types = kit::register_types<crud_call, crud_answer>;
+  m.migrations = migrations();
+  m.register_types = kit::register_types<crud_call, crud_answer, sign_in_call>;
   m.declare = [](const config::settings& s) {
     service_decl d;
     d.name = "entities";
@@ -28,7 +34,21 @@ service_module module() {
     // Without a schema the service serves nothing (no routes), but starts
     // like any other: one idle front.
     auto cat = *schema ? build_catalog(**schema) : std::make_shared<const catalog>();
-    d.routes = entity_routes(cat);
+    const auto& auth = auth::auth_settings_of(s);
+    d.routes = entity_routes(cat, auth.password_min_length);
+    bool signs_in = false;
+    for (const auto& c : cat->collections)
+      for (const auto& si : c.sign_ins) {
+        signs_in = true;
+        if (si.cookies()
+            && std::find(d.session_cookies.begin(), d.session_cookies.end(), si.cookie_name)
+                 == d.session_cookies.end())
+          d.session_cookies.push_back(si.cookie_name);
+      }
+    // The node's codec settings: the edge verifies with auth's, same key.
+    std::shared_ptr<const auth::jwt_codec> jwt;
+    if (signs_in)
+      jwt = std::make_shared<const auth::jwt_codec>(auth::make_jwt_settings(auth));
     for (const auto& c : cat->collections)
       for (const char* what : {"created", "updated", "deleted"}) {
         auto data = std::string{what} == "deleted"
@@ -40,6 +60,20 @@ service_module module() {
           data["properties"]["changed"] = {{"type", "array"}, {"items", {{"type", "string"}}}};
         d.publishes.push_back(event_decl{c.event_prefix + "." + what, 1, data});
       }
+    for (const auto& c : cat->collections)
+      if (!c.sign_ins.empty())
+        for (const char* what : {"signed_in", "signed_out"})
+          d.publishes.push_back(event_decl{
+            c.event_prefix + "." + what, 1,
+            {{"type", "object"},
+             {"properties",
+              {{"id", {{"type", "string"}, {"format", "uuid"}}},
+               {"realm", {{"type", "string"}, {"description", "<plural>/<name> of the sign-in service"}}},
+               {"reason", {{"type", "string"},
+                           {"enum", std::string{what} == "signed_in"
+                                      ? nlohmann::json{"login"}
+                                      : nlohmann::json{"logout", "refresh_token_reuse"}}}}}},
+             {"required", {"id", "realm", "reason"}}}});
     if (std::any_of(cat->collections.begin(), cat->collections.end(),
                     [](const collection& c) { return !c.trackings.empty(); }))
       d.publishes.push_back(event_decl{
@@ -66,19 +100,36 @@ service_module module() {
            {"title", {{"type", "string"}}}}},
          {"required", {"binding", "entity", "entity_id", "trigger", "recipients", "title"}}}});
     for (const auto& c : cat->collections) {
-      binding_decl b{c.entity.name, "crud.rest", c.provider, {}};
-      for (const auto& r : d.routes)
-        if (r.operation_id.starts_with("entities." + c.plural + "."))
-          b.operations.push_back(r.operation_id);
-      d.bindings.push_back(std::move(b));
+      if (c.crud) {
+        binding_decl b{c.entity.name, "crud.rest", c.provider, {}};
+        for (const auto& r : d.routes)
+          if (r.operation_id.starts_with("entities." + c.plural + ".")
+              && !r.operation_id.starts_with("entities." + c.plural + ".auth."))
+            b.operations.push_back(r.operation_id);
+        d.bindings.push_back(std::move(b));
+      }
+      for (const auto& si : c.sign_ins) {
+        binding_decl b{c.entity.name, si.kind, si.provider, {}};
+        for (const auto& r : d.routes)
+          if (r.operation_id.starts_with("entities." + c.plural + ".auth." + si.name + "."))
+            b.operations.push_back(r.operation_id);
+        d.bindings.push_back(std::move(b));
+      }
       for (size_t i = 0; i < c.trackings.size(); ++i)
         d.bindings.push_back(binding_decl{c.entity.name, "analytics.tracking", "weft", {}});
       for (size_t i = 0; i < c.notifyings.size(); ++i)
         d.bindings.push_back(binding_decl{c.entity.name, "notifications.inapp", "weft", {}});
     }
     bool destructive = settings_of(s).allow_destructive;
-    d.start = [cat, destructive](service_context& ctx) {
-      return spawn_entities_group(ctx, cat, destructive);
+    if (signs_in)
+      d.retention.push_back({"entities.sign_in_sessions", [](unit_of_work& w, int64_t limit) {
+                               auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count();
+                               return open_sessions(w)->prune_expired(now, limit);
+                             }});
+    d.start = [cat, destructive, jwt, auth](service_context& ctx) {
+      return spawn_entities_group(ctx, cat, destructive, jwt, auth);
     };
     return d;
   };

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <span>
+
 #include "runtime/service_module.hpp"
 
 namespace weft::entities {
@@ -7,5 +9,8 @@ namespace weft::entities {
 /// The entities service's module: the `schema` section, and the routes and
 /// events of the schema's `crud.rest` bindings (none without a schema).
 service_module module();
+
+/// Its SQL (migrations/*.sql, compiled in): the sign-in sessions' table.
+std::span<const weft::migration> migrations();
 
 } // namespace weft::entities

@@ -32,6 +32,9 @@ struct server_deps {
   caf::actor_system* system = nullptr;       ///< hosts the gateway actors
   const weft::service_registry* registry = nullptr; ///< routes to serve, where services answer; null: built-ins only
   token_verifier verify_token;               ///< may be empty: every token is rejected
+  /// Cookies that carry sign-in sessions' access tokens (verified like a
+  /// bearer token, plus CSRF on unsafe methods); empty: cookies are ignored.
+  std::vector<std::string> session_cookies;
   std::string api_key_service;               ///< resolves X-API-Key (identity_actor); empty: rejected
   weft::metrics* metrics = nullptr;          ///< may be null
   /// /health/ready: the parts not ready now (empty: ready); unset = always ready.

@@ -247,4 +247,31 @@ std::string_view bearer_token(std::string_view authorization) {
   return trim(authorization.substr(7));
 }
 
+std::map<std::string, std::string> parse_cookies(std::string_view header) {
+  std::map<std::string, std::string> out;
+  while (!header.empty()) {
+    auto end = header.find(';');
+    auto pair = trim(header.substr(0, end));
+    header = end == header.npos ? std::string_view{} : header.substr(end + 1);
+    auto eq = pair.find('=');
+    if (eq == pair.npos || eq == 0)
+      continue;
+    auto name = trim(pair.substr(0, eq));
+    auto value = trim(pair.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    out.emplace(std::string{name}, std::string{value});
+  }
+  return out;
+}
+
+bool equal_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  volatile unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    diff = diff | static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 } // namespace weft::http

@@ -52,6 +52,14 @@ std::string make_request_id();
 /// The token of `Authorization: Bearer <token>`, or empty.
 std::string_view bearer_token(std::string_view authorization);
 
+/// The `name=value` pairs of a Cookie header (RFC 6265 §5.4), values
+/// without their optional quotes; the first of a name given twice wins.
+std::map<std::string, std::string> parse_cookies(std::string_view header);
+
+/// Equality whose time does not depend on where the strings differ (only
+/// on their lengths): for secrets compared with what a client sent.
+bool equal_secret(std::string_view a, std::string_view b);
+
 /// Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b);
 

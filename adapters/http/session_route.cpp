@@ -118,34 +118,64 @@ void session::dispatch_route(const route_entry& route,
   // Credentials first: an anonymous caller learns nothing about the body rules.
   std::optional<principal> caller;
   std::string api_key;
+  std::map<std::string, std::string> cookies;
+  if (auto header = req[bhttp::field::cookie]; !header.empty())
+    cookies = parse_cookies({header.data(), header.size()});
+  auto csrf_header = req["X-CSRF-Token"];
   if (decl.who != access::open) {
     auto authz = req[bhttp::field::authorization];
     auto key = req["X-API-Key"];
-    if (!authz.empty()) {
-      auto token = bearer_token({authz.data(), authz.size()});
+    // A sign-in session's cookie, when no other credentials are given.
+    std::string_view session_token;
+    if (authz.empty() && key.empty())
+      for (const auto& name : core_.deps.session_cookies)
+        if (auto c = cookies.find(name); c != cookies.end() && !c->second.empty()) {
+          session_token = c->second;
+          break;
+        }
+    if (!authz.empty() || !session_token.empty()) {
+      const bool from_cookie = authz.empty();
+      auto token = from_cookie ? session_token : bearer_token({authz.data(), authz.size()});
       if (token.empty()) {
         fail(api_error(api_errc::unauthenticated, "only Bearer tokens are accepted"));
         return;
       }
-      caf::expected<principal> who = core_.deps.verify_token
-                                       ? core_.deps.verify_token(token)
-                                       : caf::expected<principal>{
-                                         api_error(api_errc::unauthenticated,
-                                                   "tokens are not accepted")};
-      if (!who) {
-        auto err = who.error();
+      caf::expected<verified_token> v = core_.deps.verify_token
+                                          ? core_.deps.verify_token(token)
+                                          : caf::expected<verified_token>{
+                                            api_error(api_errc::unauthenticated,
+                                                      "tokens are not accepted")};
+      // A session cookie's token is good in its cookie only, and a bearer
+      // token never in a cookie: each kind keeps its own protections.
+      if (v && from_cookie != !v->csrf.empty())
+        v = api_error(api_errc::unauthenticated,
+                      from_cookie ? "this cookie does not hold a session token"
+                                  : "a session cookie's token is accepted only in its cookie");
+      if (!v) {
+        auto err = v.error();
         if (err.category() != caf::atom("api")
             || err.code() != static_cast<uint8_t>(api_errc::unauthenticated))
           err = api_error(api_errc::unauthenticated, "invalid token");
-        fail(std::move(err),
-             {"WWW-Authenticate", "Bearer realm=\"weft\", error=\"invalid_token\""});
+        if (from_cookie)
+          fail(std::move(err));
+        else
+          fail(std::move(err),
+               {"WWW-Authenticate", "Bearer realm=\"weft\", error=\"invalid_token\""});
         return;
       }
-      if (auto err = authorize(decl.who, *who)) {
+      // CSRF: a cross-site page can make the browser send the cookie, not
+      // set a header; unsafe methods must show the session's token in one.
+      if (from_cookie && decl.method != http_method::get
+          && !equal_secret({csrf_header.data(), csrf_header.size()}, v->csrf)) {
+        fail(api_error(api_errc::forbidden,
+                       "X-CSRF-Token is missing or is not this session's CSRF token"));
+        return;
+      }
+      if (auto err = authorize(decl.who, v->who)) {
         fail(std::move(err));
         return;
       }
-      caller = std::move(*who);
+      caller = std::move(v->who);
     } else if (!key.empty()) {
       api_key.assign(key.data(), key.size()); // resolved by the gateway
     } else {
@@ -230,6 +260,8 @@ void session::dispatch_route(const route_entry& route,
   ar.client_ip = client_ip_;
   auto idem = req["Idempotency-Key"];
   ar.idempotency_key.assign(idem.data(), idem.size());
+  ar.cookies = std::move(cookies);
+  ar.csrf_token.assign(csrf_header.data(), csrf_header.size());
   pending_ = std::make_shared<session_exchange>(socket_.get_executor(), this, request_id_);
   job.ex = pending_;
   phase_ = phase::awaiting;

@@ -98,6 +98,7 @@ void session::start_stream() {
   // Credentials: only tokens (an API key would need a service's answer
   // before the stream starts; see the README).
   std::string token;
+  bool from_cookie = false;
   auto authz = req[bhttp::field::authorization];
   if (!authz.empty()) {
     token = std::string{bearer_token({authz.data(), authz.size()})};
@@ -108,20 +109,34 @@ void session::start_stream() {
   } else {
     token = param("access_token");
   }
+  // A sign-in session's cookie (EventSource sends cookies, not headers); a
+  // GET needs no CSRF token.
+  if (token.empty())
+    if (auto header = req[bhttp::field::cookie]; !header.empty()) {
+      auto cookies = parse_cookies({header.data(), header.size()});
+      for (const auto& name : core_.deps.session_cookies)
+        if (auto c = cookies.find(name); c != cookies.end() && !c->second.empty()) {
+          token = c->second;
+          from_cookie = true;
+          break;
+        }
+    }
   if (token.empty()) {
     fail(api_error(api_errc::unauthenticated,
                    "credentials required: a Bearer token or access_token"),
          {"WWW-Authenticate", "Bearer realm=\"weft\""});
     return;
   }
-  auto who = core_.deps.verify_token
-               ? core_.deps.verify_token(token)
-               : caf::expected<principal>{api_error(api_errc::unauthenticated, "no tokens")};
-  if (!who) {
+  auto verified = core_.deps.verify_token
+                    ? core_.deps.verify_token(token)
+                    : caf::expected<verified_token>{api_error(api_errc::unauthenticated, "no tokens")};
+  // Each kind of token where it belongs (see dispatch_route).
+  if (!verified || from_cookie == verified->csrf.empty()) {
     fail(api_error(api_errc::unauthenticated, "invalid token"),
          {"WWW-Authenticate", "Bearer realm=\"weft\", error=\"invalid_token\""});
     return;
   }
+  const principal* who = &verified->who;
   auto st = std::make_unique<stream_state>();
   st->feed = feed;
   // Filters.
@@ -154,7 +169,9 @@ void session::start_stream() {
     fail(invalid_request({{"/subject", "at most 512 characters"}}));
     return;
   }
-  if (!who->has_role(role_admin) && !who->has_role(role_root)) {
+  // Everything for the node's admins; a schema account's roles are not
+  // the node's (see authorize): its own subject only.
+  if (!who->realm.empty() || (!who->has_role(role_admin) && !who->has_role(role_root))) {
     if (!st->subject.empty() && st->subject != who->id) {
       fail(api_error(api_errc::forbidden, "only admin and root may stream events about others"));
       return;

@@ -167,13 +167,25 @@ TEST_CASE("entities: CRUD over HTTP from a schema, hidden attributes never shown
   }
   INFO(services.body);
   REQUIRE(entities.is_object());
-  REQUIRE(entities["bindings"].size() == 2); // crud.rest, analytics.tracking
-  CHECK(entities["bindings"][0]["entity"] == "Note");
-  CHECK(entities["bindings"][0]["kind"] == "crud.rest");
-  CHECK(entities["bindings"][0]["provider"] == "weft");
-  CHECK(entities["bindings"][0]["operations"].size() == 5);
+  // Member's auth.password, Note's crud.rest and analytics.tracking.
+  REQUIRE(entities["bindings"].size() == 3);
+  json crud, sign_in;
+  for (const auto& b : entities["bindings"]) {
+    if (b["kind"] == "crud.rest")
+      crud = b;
+    if (b["kind"] == "auth.password")
+      sign_in = b;
+  }
+  REQUIRE(crud.is_object());
+  CHECK(crud["entity"] == "Note");
+  CHECK(crud["provider"] == "weft");
+  CHECK(crud["operations"].size() == 5);
+  REQUIRE(sign_in.is_object());
+  CHECK(sign_in["entity"] == "Member");
+  CHECK(sign_in["operations"].size() == 5); // register, login, refresh, logout, me
   CHECK(contains(entities["publishes"], "note.created"));
-  CHECK(entities["routes"].size() == 5);
+  CHECK(contains(entities["publishes"], "member.signed_in"));
+  CHECK(entities["routes"].size() == 10);
   REQUIRE(auth.is_object());
   CHECK(contains(auth["publishes"], "auth.user.created"));
   CHECK(auth["bindings"].empty());

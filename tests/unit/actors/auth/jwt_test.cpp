@@ -118,6 +118,34 @@ TEST_CASE("jwt: a signed token verifies back to its claims", "[jwt]") {
   CHECK(token.find('=') == std::string::npos);
 }
 
+TEST_CASE("jwt: a schema account's realm and a session's CSRF token are signed claims", "[jwt]") {
+  jwt_codec codec{test_settings()};
+  auto plain = codec.verify(codec.sign(codec.make_claims("u-1", "", {"user"}, now)), now);
+  REQUIRE(plain);
+  CHECK(plain->realm.empty()); // the node's own accounts carry neither
+  CHECK(plain->csrf.empty());
+  auto c = codec.make_claims("m-1", "m@example.com", {"admin"}, now);
+  c.realm = "members/web";
+  c.csrf = "csrf-token";
+  auto r = codec.verify(codec.sign(c), now);
+  REQUIRE(r);
+  CHECK(r->realm == "members/web");
+  CHECK(r->csrf == "csrf-token");
+  // Present, they are typed and given once; dropping one breaks the signature.
+  auto claims = good_claims();
+  claims["realm"] = 7;
+  CHECK(rejects(codec, forge(good_header(), claims), now) == "invalid claim: realm");
+  claims["realm"] = "";
+  CHECK(rejects(codec, forge(good_header(), claims), now) == "invalid claim: realm");
+  claims = good_claims();
+  claims["csrf"] = {"x"};
+  CHECK(rejects(codec, forge(good_header(), claims), now) == "invalid claim: csrf");
+  auto dup = forge_raw(good_header().dump(),
+                       R"({"iss":"https://weft.test","aud":"weft-api","sub":"u","email":"","roles":[],"jti":"j",)"
+                       R"("iat":1700000000,"nbf":1700000000,"exp":1700000900,"realm":"a/b","realm":"c/d"})");
+  CHECK(rejects(codec, dup, now) == "malformed token");
+}
+
 TEST_CASE("jwt: an empty or long secret is still a consistent HMAC key", "[jwt]") {
   // Settings validation should refuse short secrets; the codec must not break.
   for (std::string key : {std::string{}, std::string(200, 'k')}) {

@@ -35,16 +35,22 @@ inline caf::behavior silent_actor(caf::event_based_actor* self) {
 inline identity_actor::behavior_type key_store() {
   return {[](resolve_atom, const std::string& key) -> caf::result<principal> {
     if (key == "key-admin")
-      return principal{"key1", "", {role_admin}, "api_key"};
+      return principal{"key1", "", {role_admin}, "api_key", {}};
     return api_error(api_errc::unauthenticated, "unknown API key");
   }};
 }
 
-inline caf::expected<principal> verify(std::string_view token) {
+inline caf::expected<verified_token> verify(std::string_view token) {
   if (token == "user-token")
-    return principal{"u1", "u@example.org", {role_user}, "token"};
+    return verified_token{principal{"u1", "u@example.org", {role_user}, "token", {}}, {}};
   if (token == "admin-token")
-    return principal{"a1", "a@example.org", {role_admin}, "token"};
+    return verified_token{principal{"a1", "a@example.org", {role_admin}, "token", {}}, {}};
+  // A schema account whose roles say admin: still no management.
+  if (token == "realm-admin-token")
+    return verified_token{principal{"m1", "m@example.org", {role_admin, role_root}, "token", "members/web"}, {}};
+  // A session cookie's token, with its CSRF token.
+  if (token == "cookie-token")
+    return verified_token{principal{"m2", "c@example.org", {role_admin}, "cookie", "members/web"}, "csrf-1"};
   return api_error(api_errc::unauthenticated, "bad signature");
 }
 
@@ -125,6 +131,7 @@ struct server_fixture {
       reply({200, {{"caller", req.caller ? req.caller->id : ""}}, {}});
     };
     svc.routes.push_back(route(http_method::get, "/secure", access::authenticated, whoami));
+    svc.routes.push_back(route(http_method::post, "/secure", access::authenticated, whoami));
     svc.routes.push_back(route(http_method::get, "/admin", access::management, whoami));
     svc.routes.push_back(route(http_method::get, "/root", access::root, whoami));
     service_decl slow;
@@ -192,6 +199,7 @@ struct server_fixture {
     deps.system = sys.get();
     deps.registry = &registry;
     deps.verify_token = verify;
+    deps.session_cookies = {"weft_session"};
     deps.api_key_service = "keys";
     deps.metrics = &metrics;
     deps.not_ready = [this] {

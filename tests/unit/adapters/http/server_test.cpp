@@ -194,6 +194,46 @@ TEST_CASE_METHOD(server_fixture, "authentication and roles", "[http][server]") {
   CHECK(get("/v1/echo/x", {{"Authorization", "Bearer forged"}}).status == 200);
 }
 
+TEST_CASE_METHOD(server_fixture, "schema accounts never reach management routes",
+                 "[http][server]") {
+  // Its token says admin and root: the schema's roles, not the node's.
+  auto bearer = std::map<std::string, std::string>{{"Authorization", "Bearer realm-admin-token"}};
+  CHECK(get("/v1/secure", bearer).status == 200);
+  auto admin = get("/v1/admin", bearer);
+  CHECK(admin.status == 403);
+  CHECK(is_problem(admin));
+  CHECK(get("/v1/root", bearer).status == 403);
+}
+
+TEST_CASE_METHOD(server_fixture, "session cookies, and CSRF on unsafe methods", "[http][server]") {
+  auto cookie = std::map<std::string, std::string>{{"Cookie", "other=1; weft_session=cookie-token"}};
+  auto r = get("/v1/secure", cookie);
+  CHECK(r.status == 200);
+  CHECK(r.json()["caller"] == "m2");
+  SECTION("an unsafe method needs the session's CSRF token in X-CSRF-Token") {
+    auto none = post("/v1/secure", "", cookie);
+    CHECK(none.status == 403);
+    CHECK(is_problem(none));
+    auto wrong = cookie;
+    wrong["X-CSRF-Token"] = "csrf-2";
+    CHECK(post("/v1/secure", "", wrong).status == 403);
+    auto right = cookie;
+    right["X-CSRF-Token"] = "csrf-1";
+    CHECK(post("/v1/secure", "", right).status == 200);
+  }
+  SECTION("a bearer token in the cookie, or a cookie's token as bearer, is refused") {
+    CHECK(get("/v1/secure", {{"Cookie", "weft_session=user-token"}}).status == 401);
+    CHECK(get("/v1/secure", {{"Authorization", "Bearer cookie-token"}}).status == 401);
+  }
+  SECTION("other cookies are no credentials; a forged session cookie is 401") {
+    CHECK(get("/v1/secure", {{"Cookie", "session=user-token"}}).status == 401);
+    CHECK(get("/v1/secure", {{"Cookie", "weft_session=forged"}}).status == 401);
+  }
+  SECTION("the cookie's roles are a schema's: no management") {
+    CHECK(get("/v1/admin", cookie).status == 403);
+  }
+}
+
 TEST_CASE_METHOD(server_fixture, "services that fail or never answer", "[http][server]") {
   SECTION("the handler's own request timeout is 504") {
     auto r = get("/v1/slow");
