@@ -36,7 +36,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR ?= build-fuzz
 FUZZ_OPT ?= -O1
 
-.PHONY: setup build run test fuzz-build fuzz fuzz-smoke fuzz-smoke-run bench-programs bench bench-durable bench-cluster bench-sse bench-webhooks bench-schema validate-api clean
+.PHONY: setup build run test fuzz-build fuzz fuzz-smoke fuzz-smoke-run bench-programs bench bench-durable bench-cluster bench-sse bench-webhooks bench-schema bench-schema-durable validate-api clean
 
 setup:
 	@./scripts/setup.sh
@@ -99,6 +99,9 @@ bench: bench-programs
 
 bench-schema: build
 	./tests/bench/schema_bench.sh $(BUILD_DIR)/main/weft
+
+bench-schema-durable: build
+	BENCH_DURABLE=1 ./tests/bench/schema_bench.sh $(BUILD_DIR)/main/weft
 
 bench-durable: bench-programs
 	./tests/bench/durable_bench.sh $(BUILD_DIR)

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -11,13 +12,16 @@
 #include "actors/modules.hpp"
 #include "adapters/http/asyncapi.hpp"
 #include "adapters/http/openapi.hpp"
+#include "adapters/http/route_table.hpp"
 #include "adapters/postgres/pg_store.hpp"
 #include "adapters/postgres/settings.hpp"
 #include "config/loader.hpp"
+#include "runtime/registry.hpp"
 #include "schema/check.hpp"
 #include "schema/docs.hpp"
 #include "schema/format.hpp"
 #include "schema/gen_cpp.hpp"
+#include "schema/kinds.hpp"
 
 namespace weft {
 
@@ -60,6 +64,43 @@ std::string endpoints_and_events(const std::vector<service_decl>& decls) {
   for (const auto& d : decls)
     for (const auto& e : d.publishes)
       out += "| `" + e.type + "` | `weft." + e.type + "` | " + d.name + " |\n";
+  return out;
+}
+
+/// What the node would refuse to start on that the schema alone cannot
+/// tell: a collection whose routes another service (or the node) already
+/// has, such as an entity `Event` taking /v1/events. At the binding whose
+/// plural it is, as schema problems are.
+std::vector<schema::problem> route_clashes(const schema::entity_schema& s,
+                                           const std::vector<service_decl>& decls) {
+  service_registry registry;
+  for (const auto& d : decls)
+    registry.declare(d);
+  http::route_table table;
+  table.add_builtins();
+  std::vector<schema::problem> out;
+  std::set<std::string> seen; ///< a route clashes at /v1/x and at its alias /x: once
+  for (const auto& dup : table.add_services(registry)) {
+    auto space = dup.find(' ');
+    auto path = dup.substr(space + 1);
+    if (path.starts_with("/v1/"))
+      path = path.substr(3);
+    if (!seen.insert(dup.substr(0, space) + " " + path).second)
+      continue;
+    schema::position at{1, 1};
+    for (const auto& e : s.entities)
+      for (const auto& b : e.services)
+        if (b.kind() == "crud.rest") {
+          auto base = "/" + schema::effective_config(e, b)["plural"].get<std::string>();
+          if (path == base || path.starts_with(base + "/"))
+            at = b.at;
+        }
+    out.push_back({at, dup.substr(0, space) + " /v1" + path
+                         + " is a route the node has already: set another plural"});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.at.line < b.at.line;
+  });
   return out;
 }
 
@@ -145,6 +186,16 @@ int run_schema_command(const command_line& cl) {
   }
   for (const auto& p : r.legacy)
     std::cerr << "weft: schema: note: " << schema::to_string(cl.schema_path, p) << '\n';
+  if (auto settings = settings_with(cl.schema_path, cl.config_path)) {
+    spdlog::set_level(spdlog::level::off); // declaring logs (a random JWT key): not the check's
+    auto clashes = route_clashes(r.schema, declarations(*settings));
+    for (const auto& p : clashes)
+      std::cerr << "weft: schema: " << schema::to_string(cl.schema_path, p) << '\n';
+    if (!clashes.empty())
+      return exit_bad_schema;
+  } else {
+    return exit_bad_schema;
+  }
   size_t services = 0;
   for (const auto& e : r.schema.entities)
     services += e.services.size();

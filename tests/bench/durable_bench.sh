@@ -37,63 +37,25 @@ bin() { echo "$build/$1"; }
 for exe in tests/bench/raw_jetstream tests/bench/raw_postgres tests/bench/durable_e2e main/weft; do
   [ -x "$(bin $exe)" ] || { echo "durable_bench: $(bin $exe) not built (make bench-programs)" >&2; exit 1; }
 done
-for tool in nats-server wrk curl python3 psql; do
+for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "durable_bench: $tool not found (make setup)" >&2; exit 1; }
 done
-pgbin=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
-[ -x "$pgbin/pg_ctl" ] || { echo "durable_bench: PostgreSQL server binaries not found (PG_BINDIR)" >&2; exit 1; }
+log() { echo "durable_bench: $*" >&2; }
+. "$here/servers.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-durable-bench-XXXXXX")
-chmod 755 "$work"
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-  chown postgres:postgres "$work"
-  as_pg=(runuser -u postgres --)
-fi
-nats_pid=""
+servers_init
 weft_pid=""
-pg_up=0
 cleanup() {
   [ -n "$weft_pid" ] && kill "$weft_pid" 2>/dev/null && wait "$weft_pid" 2>/dev/null || true
-  [ "$pg_up" = 1 ] && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1 || true
-  [ -n "$nats_pid" ] && kill -INT "$nats_pid" 2>/dev/null && wait "$nats_pid" 2>/dev/null || true
+  servers_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_tcp() { # port seconds
-  local deadline=$((SECONDS + $2))
-  while [ $SECONDS -lt "$deadline" ]; do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
-log() { echo "durable_bench: $*" >&2; }
-
 # -- servers ----------------------------------------------------------------
-nats_port=$(free_port)
-nats-server -js -sd "$work/nats" -a 127.0.0.1 -p "$nats_port" > "$work/nats.log" 2>&1 &
-nats_pid=$!
-wait_tcp "$nats_port" 10 || { log "nats-server did not start"; cat "$work/nats.log" >&2; exit 1; }
-nats_url="nats://127.0.0.1:$nats_port"
-
-pg_port=$(free_port)
-"${as_pg[@]}" "$pgbin/initdb" -D "$work/pg" -U postgres -A trust -E UTF8 --no-locale --no-sync \
-  > "$work/initdb.log" 2>&1 || { log "initdb failed"; cat "$work/initdb.log" >&2; exit 1; }
-pg_start() { # extra server options
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w -t 60 \
-    -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 $*" start > /dev/null \
-    || { log "PostgreSQL did not start"; tail -20 "$work/pg.log" >&2; exit 1; }
-  pg_up=1
-}
-pg_start
-pg_url="postgresql://postgres@127.0.0.1:$pg_port"
-sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$pg_url/${2:-postgres}" -c "$1"; }
+servers_start
 for db in bench_raw weft_e2e weft_http; do sql "CREATE DATABASE $db"; done
 log "nats $nats_url, PostgreSQL $pg_url (fsync $(sql 'SHOW fsync'), synchronous_commit $(sql 'SHOW synchronous_commit'))"
 
@@ -204,8 +166,7 @@ kill "$weft_pid" 2>/dev/null && wait "$weft_pid" 2>/dev/null || true
 weft_pid=""
 
 if [ "$fsync_off" = 1 ]; then
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -m fast -w stop > /dev/null
-  pg_up=0
+  pg_stop
   pg_start -c fsync=off
   sql "CREATE DATABASE weft_e2e_nofsync"
   e2e fsync_off weft_e2e_nofsync

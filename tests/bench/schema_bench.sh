@@ -6,8 +6,11 @@
 # and the load time of a 200-entity schema (target < 200 ms): `weft schema
 # check` of it, less `weft schema check` of a one-entity schema (the
 # process's own start), best of 5 each.
+# With BENCH_DURABLE=1 the node runs on PostgreSQL + JetStream of its own
+# (tests/bench/servers.sh: fsync and synchronous_commit on), both sides of
+# each ratio then writing and reading there.
 # Usage: tests/bench/schema_bench.sh [path/to/weft]   (default build/main/weft)
-# Env: BENCH_SECONDS (10), BENCH_THREADS (2), BENCH_CONNECTIONS (32).
+# Env: BENCH_SECONDS (10), BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_DURABLE (0).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,25 +18,26 @@ weft=${1:-build/main/weft}
 secs=${BENCH_SECONDS:-10}
 threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-32}
+durable=${BENCH_DURABLE:-0}
 
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "schema_bench: $tool not found (make setup)" >&2; exit 1; }
 done
 [ -x "$weft" ] || { echo "schema_bench: weft binary not found at $weft" >&2; exit 1; }
 
+log() { echo "schema_bench: $*" >&2; }
+. "$here/servers.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-schema-bench-XXXXXX")
+[ "$durable" = 1 ] && servers_init
 weft_pid=""
 cleanup() {
   [ -n "$weft_pid" ] && kill "$weft_pid" 2>/dev/null || true
   [ -n "$weft_pid" ] && wait "$weft_pid" 2>/dev/null || true
+  [ "$durable" = 1 ] && servers_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 wait_http() {
   local url=$1 deadline=$((SECONDS + $2))
@@ -100,9 +104,17 @@ port=$(free_port)
 metrics_port=$(free_port)
 email=bench@weft.test
 password=bench-password-123
+stores=""
+mode="embedded (memory store, in-process bus)"
+if [ "$durable" = 1 ]; then
+  servers_start
+  sql "CREATE DATABASE weft_schema"
+  stores=", \"database\": {\"url\": \"$pg_url/weft_schema\"}, \"nats\": {\"url\": \"$nats_url\"}"
+  mode="PostgreSQL + JetStream (fsync $(sql 'SHOW fsync'), synchronous_commit $(sql 'SHOW synchronous_commit'))"
+fi
 cat > "$work/weft.json" <<JSON
 {
-  "node": {"name": "bench"},
+  "node": {"name": "bench"}$stores,
   "http": {"host": "127.0.0.1", "port": $port},
   "metrics": {"host": "127.0.0.1", "port": $metrics_port},
   "log": {"level": "warn"},
@@ -113,7 +125,7 @@ JSON
 WEFT_ROOT_EMAIL=$email WEFT_ROOT_PASSWORD=$password \
   "$weft" run --config "$work/weft.json" > "$work/weft.out" 2> "$work/weft.err" &
 weft_pid=$!
-wait_http "http://127.0.0.1:$port/health/ready" 20 \
+wait_http "http://127.0.0.1:$port/health/ready" 60 \
   || { echo "schema_bench: weft did not become ready:" >&2; tail -20 "$work/weft.err" >&2; exit 1; }
 token=$(curl -fsS -X POST -H 'Content-Type: application/json' \
   -d "{\"email\":\"$email\",\"password\":\"$password\"}" \
@@ -135,7 +147,7 @@ run post_notes "http://127.0.0.1:$port/v1/notes" -s "$here/notes.lua"
 run get_me "http://127.0.0.1:$port/v1/auth/me" -H "Authorization: Bearer $token"
 run get_note "http://127.0.0.1:$port/v1/notes/$note" -H "Authorization: Bearer $token"
 
-export BENCH_WORK=$work BIG_MS=$big_ms ONE_MS=$one_ms
+export BENCH_WORK=$work BIG_MS=$big_ms ONE_MS=$one_ms BENCH_MODE=$mode
 python3 - <<'PY'
 import os, re
 work = os.environ["BENCH_WORK"]
@@ -147,6 +159,7 @@ def parse(name):
     ms = float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)] if p99 else None
     return (float(rps.group(1)) if rps else None, ms, int(bad.group(1)) if bad else 0)
 r = {n: parse(n) for n in ("post_keys", "post_notes", "get_me", "get_note")}
+print(f"\nnode: {os.environ['BENCH_MODE']}")
 print("\n| what | req/s | p99 ms | non-2xx |\n|---|---|---|---|")
 for n, label in (("post_keys", "POST /v1/auth/api-keys (hand-written)"),
                  ("post_notes", "POST /v1/notes (schema)"),
