@@ -72,10 +72,10 @@ std::string endpoints_and_events(const std::vector<service_decl>& decls) {
 /// has, such as an entity `Event` taking /v1/events. At the binding whose
 /// plural it is, as schema problems are.
 std::vector<schema::problem> route_clashes(const schema::entity_schema& s,
-                                           const std::vector<service_decl>& decls) {
+                                           std::vector<service_decl> decls) {
   service_registry registry;
-  for (const auto& d : decls)
-    registry.declare(d);
+  for (auto& d : decls)
+    registry.declare(std::move(d));
   http::route_table table;
   table.add_builtins();
   std::vector<schema::problem> out;

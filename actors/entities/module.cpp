@@ -49,17 +49,19 @@ service_module module() {
     std::shared_ptr<const auth::jwt_codec> jwt;
     if (signs_in)
       jwt = std::make_shared<const auth::jwt_codec>(auth::make_jwt_settings(auth));
-    for (const auto& c : cat->collections)
+    for (const auto& c : cat->collections) {
+      const auto view = c.view_schema();
       for (const char* what : {"created", "updated", "deleted"}) {
         auto data = std::string{what} == "deleted"
                       ? nlohmann::json{{"type", "object"},
                                        {"properties", {{"id", {{"type", "string"}, {"format", "uuid"}}}}},
                                        {"required", {"id"}}}
-                      : c.view_schema();
+                      : view;
         if (std::string{what} == "updated")
           data["properties"]["changed"] = {{"type", "array"}, {"items", {{"type", "string"}}}};
-        d.publishes.push_back(event_decl{c.event_prefix + "." + what, 1, data});
+        d.publishes.push_back(event_decl{c.event_prefix + "." + what, 1, std::move(data)});
       }
+    }
     for (const auto& c : cat->collections)
       if (!c.sign_ins.empty())
         for (const char* what : {"signed_in", "signed_out"})

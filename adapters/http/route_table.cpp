@@ -62,19 +62,20 @@ bool route_table::add(route_entry entry) {
   };
   auto i = std::find_if(nodes_.begin(), nodes_.end(), same_shape);
   if (i == nodes_.end()) {
+    // Nodes stay sorted, most specific first, a new one after its equals
+    // (as a stable sort would put it): one insertion, not a sort per route,
+    // which a schema with a thousand routes would feel at start.
     node n;
     n.path_template = entry.path_template;
     n.segments = std::move(segs);
-    nodes_.push_back(std::move(n));
-    i = std::prev(nodes_.end());
+    i = nodes_.insert(std::upper_bound(nodes_.begin(), nodes_.end(), n, more_specific),
+                      std::move(n));
   }
   auto& slot = i->by_method[method_index(entry.method)];
   if (slot != nullptr)
     return false;
   entries_.push_back(std::make_unique<route_entry>(std::move(entry)));
   slot = entries_.back().get();
-  // Keep nodes sorted, most specific first; this runs only at start.
-  std::stable_sort(nodes_.begin(), nodes_.end(), more_specific);
   return true;
 }
 
