@@ -1,6 +1,7 @@
-// `weft schema check` and `weft schema fmt` on the binary: the examples are
-// sound, a bad schema exits 2 naming file:line:column for every problem,
-// and fmt turns the original design's forms into valid Mermaid.
+// `weft schema check` and `weft schema fmt` on the binary: a servable schema
+// passes, a bad one (or one whose collections take the node's routes) exits
+// 2 naming file:line:column for every problem, and fmt turns the original
+// design's forms into valid Mermaid.
 #include "tests/system/common.hpp"
 
 using namespace sys;
