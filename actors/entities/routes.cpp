@@ -201,6 +201,14 @@ json login_schema(const collection& c, const sign_in& si) {
           {"additionalProperties", false}};
 }
 
+/// Bearer refresh and logout: the token in the body (cookies: in its cookie).
+void takes_refresh_token(route_decl& r) {
+  r.takes_body = true;
+  r.request_schema = {{"type", "object"},
+                      {"properties", {{"refresh_token", {{"type", "string"}}}}},
+                      {"required", {"refresh_token"}}};
+}
+
 /// The five routes of a sign-in service.
 void add_sign_in_routes(std::vector<route_decl>& out, const collection& c, const sign_in& si,
                         uint32_t password_min_length) {
@@ -220,23 +228,15 @@ void add_sign_in_routes(std::vector<route_decl>& out, const collection& c, const
   r = sign_in_route(c, si, http_method::post, "refresh", 200,
                     si.cookies() ? "Rotate the session's refresh cookie (X-CSRF-Token required)"
                                  : "Rotate a refresh token; presenting a used one revokes its session");
-  if (!si.cookies()) {
-    r.takes_body = true;
-    r.request_schema = {{"type", "object"},
-                        {"properties", {{"refresh_token", {{"type", "string"}}}}},
-                        {"required", {"refresh_token"}}};
-  }
+  if (!si.cookies())
+    takes_refresh_token(r);
   r.response_schema = grant_schema(si);
   out.push_back(std::move(r));
   r = sign_in_route(c, si, http_method::post, "logout", 204,
                     si.cookies() ? "End the session and clear its cookies (X-CSRF-Token required)"
                                  : "Revoke the session a refresh token belongs to");
-  if (!si.cookies()) {
-    r.takes_body = true;
-    r.request_schema = {{"type", "object"},
-                        {"properties", {{"refresh_token", {{"type", "string"}}}}},
-                        {"required", {"refresh_token"}}};
-  }
+  if (!si.cookies())
+    takes_refresh_token(r);
   out.push_back(std::move(r));
   r = sign_in_route(c, si, http_method::get, "me", 200, "The signed-in " + c.entity.name);
   r.response_schema = c.view_schema();
