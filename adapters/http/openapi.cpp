@@ -1,5 +1,6 @@
 #include "adapters/http/openapi.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -64,7 +65,13 @@ std::vector<std::string> path_params(const std::string& path) {
   return out;
 }
 
-json operation(const route_decl& r, const std::string& service, std::string op_id) {
+/// The security scheme of a sign-in session's cookie.
+std::string cookie_scheme(const std::string& cookie) {
+  return "session_" + cookie;
+}
+
+json operation(const route_decl& r, const std::string& service, std::string op_id,
+               const std::vector<std::string>& cookies) {
   json op{{"operationId", std::move(op_id)}, {"tags", json::array({service})}};
   if (!r.summary.empty())
     op["summary"] = r.summary;
@@ -109,9 +116,12 @@ json operation(const route_decl& r, const std::string& service, std::string op_i
   responses["504"] = problem_ref("the service did not answer in time");
   op["responses"] = std::move(responses);
   op["x-weft-access"] = access_name(r.who);
-  if (r.who != access::open)
+  if (r.who != access::open) {
     op["security"] = json::array({{{"bearerAuth", json::array()}},
                                   {{"apiKey", json::array()}}});
+    for (const auto& c : cookies)
+      op["security"].push_back({{cookie_scheme(c), json::array()}});
+  }
   return op;
 }
 
@@ -133,6 +143,11 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
   json paths = json::object();
   json events = json::object();
   std::set<std::string> used_ids;
+  std::vector<std::string> cookies; ///< sign-in sessions' cookies, every service's
+  for (auto& svc : services)
+    for (auto& c : svc.session_cookies)
+      if (std::find(cookies.begin(), cookies.end(), c) == cookies.end())
+        cookies.push_back(c);
   for (auto& svc : services) {
     for (auto& e : svc.publishes)
       events[e.type] = {{"service", svc.name}, {"dataversion", std::to_string(e.version)},
@@ -145,7 +160,7 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
       if (used_ids.count(id) > 0)
         id += "_v" + std::to_string(r.version);
       used_ids.insert(id);
-      paths[path][method_key(r.method)] = operation(r, svc.name, id);
+      paths[path][method_key(r.method)] = operation(r, svc.name, id, cookies);
     }
   }
   auto status_schema = json{{"type", "object"},
@@ -173,6 +188,9 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
       return json{{"name", name}, {"in", "query"}, {"required", false},
                   {"description", what}, {"schema", {{"type", "string"}}}};
     };
+    auto stream_security = json::array({{{"bearerAuth", json::array()}}});
+    for (const auto& c : cookies) // EventSource sends cookies
+      stream_security.push_back({{cookie_scheme(c), json::array()}});
     json op{
       {"operationId", "events.stream"},
       {"summary", "Server-Sent Events: the event stream, resumable"},
@@ -183,7 +201,7 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
        "keeps gets a `weft.gap` event first."},
       {"tags", json::array({"events"})},
       {"x-weft-access", "authenticated"},
-      {"security", json::array({{{"bearerAuth", json::array()}}})},
+      {"security", stream_security},
       {"parameters",
        json::array({query("types", "comma separated: exact types or `prefix.*`"),
                     query("subject", "only events with this CloudEvents subject"),
@@ -200,6 +218,14 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
         {"503", problem_ref("no event stream on this node, or too many streams")}}}};
     paths["/v1/events"] = json{{"get", std::move(op)}};
   }
+  json schemes{
+    {"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
+    {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}};
+  for (const auto& c : cookies)
+    schemes[cookie_scheme(c)] = {
+      {"type", "apiKey"}, {"in", "cookie"}, {"name", c},
+      {"description", "a sign-in session's access token (auth.cookies); POST, PUT, PATCH and "
+                      "DELETE also need the session's CSRF token in X-CSRF-Token"}};
   return {
     {"openapi", "3.1.0"},
     {"info",
@@ -214,9 +240,7 @@ json make_openapi(const std::vector<service_decl>& services, const std::string& 
     {"x-weft-events", std::move(events)},
     {"components",
      {{"schemas", {{"Problem", problem_schema()}}},
-      {"securitySchemes",
-       {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
-        {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}}}}}};
+      {"securitySchemes", std::move(schemes)}}}};
 }
 
 } // namespace weft::http

@@ -203,9 +203,18 @@ TEST_CASE("entities: auth.password registers, signs in, rotates and revokes sess
   CHECK(signed_in);
 
   // Described: routes in OpenAPI, events in AsyncAPI, bindings in /v1/services.
-  auto openapi = node.get("/v1/openapi.json").body;
-  CHECK(openapi.find("/v1/members/auth/web/login") != std::string::npos);
-  CHECK(openapi.find("/v1/operators/auth/default/register") != std::string::npos);
+  auto openapi = node.get("/v1/openapi.json").json();
+  CHECK(openapi["paths"].contains("/v1/members/auth/web/login"));
+  CHECK(openapi["paths"].contains("/v1/operators/auth/default/register"));
+  auto cookie_scheme = openapi["components"]["securitySchemes"]["session_weft_session"];
+  CHECK(cookie_scheme["in"] == "cookie");
+  CHECK(cookie_scheme["name"] == "weft_session");
+  CHECK(openapi["paths"]["/v1/members"]["get"]["security"].dump().find("session_weft_session")
+        != std::string::npos);
+  // Registration's body: no roles attribute, the password with its bounds.
+  auto reg = openapi["paths"]["/v1/members/auth/api/register"]["post"]["requestBody"].dump();
+  CHECK(reg.find("\"roles\"") == std::string::npos);
+  CHECK(reg.find("\"maxLength\":1024") != std::string::npos);
   CHECK(node.get("/v1/asyncapi.json").body.find("member.signed_out") != std::string::npos);
   auto services = node.get("/v1/services", root).body;
   CHECK(services.find("auth.cookies") != std::string::npos);
