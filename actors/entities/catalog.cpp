@@ -230,7 +230,7 @@ std::string notifying::title_for(const nlohmann::json& row) const {
 
 const collection* catalog::find(std::string_view plural) const {
   for (const auto& c : collections)
-    if (c.plural == plural)
+    if (c.crud && c.plural == plural)
       return &c;
   return nullptr;
 }

@@ -104,6 +104,7 @@ struct catalog {
   std::vector<std::string> not_served; ///< bindings of kinds this node does not run yet
   std::string version; ///< the schema's hash: events' dataversion
 
+  /// The CRUD collection /v1/<plural> (not an entity served for sign-in only).
   const collection* find(std::string_view plural) const;
   /// The collection and sign-in service of `realm` (`<plural>/<name>`), if any.
   std::pair<const collection*, const sign_in*> find_realm(std::string_view realm) const;

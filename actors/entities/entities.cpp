@@ -251,7 +251,7 @@ caf::expected<nlohmann::json> list(store_session& s, const collection& c, const 
 caf::expected<crud_answer> answer(store_session& session, const catalog& cat, const crud_call& call,
                                   store_session* memory) {
   const auto* c = cat.find(call.collection);
-  if (c == nullptr || !c->crud)
+  if (c == nullptr)
     return api_error(api_errc::not_found, "no collection " + call.collection);
   auto& s = c->provider == "memory" && memory != nullptr ? *memory : session;
   caf::expected<nlohmann::json> out = nlohmann::json{};
