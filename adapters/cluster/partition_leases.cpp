@@ -66,13 +66,11 @@ struct partition_leases::state {
     return settled;
   }
 
-  /// One round for one consumer: renew, give up or take to reach the fair
-  /// share, start reading fenced ones, tell the bus.
-  void round(const std::string& consumer) {
+  /// Renews every key of `consumer` held here; one taken over (our lease
+  /// expired) stops being ours at once.
+  void renew(const std::string& consumer) {
     auto& ls = leases[consumer];
-    const uint32_t parts = opts.partitions;
-    auto now = clock::now();
-    for (uint32_t k = 0; k < parts; ++k) {
+    for (uint32_t k = 0; k < ls.size(); ++k) {
       auto& l = ls[k];
       if (l.state == hold::none)
         continue;
@@ -89,6 +87,15 @@ struct partition_leases::state {
       // NATS unreachable: keep reading; our keys expire and another node
       // may take them, which our next renewal finds out.
     }
+  }
+
+  /// One round for one consumer: renew, give up or take to reach the fair
+  /// share, start reading fenced ones, tell the bus.
+  void round(const std::string& consumer) {
+    auto& ls = leases[consumer];
+    const uint32_t parts = opts.partitions;
+    auto now = clock::now();
+    renew(consumer);
     size_t readers = std::max<size_t>(opts.readers ? opts.readers(consumer) : 1, 1);
     uint32_t target = static_cast<uint32_t>((parts + readers - 1) / readers);
     uint32_t mine = 0;
@@ -193,14 +200,30 @@ void partition_leases::stop(clock::time_point deadline) {
     thread_.join();
   if (!st_ || st_->kv == nullptr)
     return;
-  for (auto& [consumer, ls] : st_->leases) {
+  for (auto& [consumer, ls] : st_->leases)
     for (auto& l : ls)
       if (l.state != hold::none)
         l.state = hold::releasing;
+  // Settle every consumer, renewing all keys meanwhile (the rounds have
+  // stopped): a key left to expire mid-settle could be taken by another
+  // node, which would then read behind what this one has not given back.
+  std::vector<std::string> unsettled;
+  for (const auto& [consumer, ls] : st_->leases)
+    unsettled.push_back(consumer);
+  const auto step = std::max(st_->opts.interval / 2, std::chrono::milliseconds{100});
+  for (bool first = true; !unsettled.empty(); first = false) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-    if (!st_->assign(consumer, std::max(left, std::chrono::milliseconds{100})))
-      spdlog::warn("partitions: {} not settled before the deadline; handing it over anyway",
-                   consumer);
+    if (!first && left.count() <= 0)
+      break;
+    for (const auto& [consumer, ls] : st_->leases)
+      st_->renew(consumer);
+    auto wait = std::clamp(left, std::chrono::milliseconds{100}, step);
+    std::erase_if(unsettled, [&](const std::string& c) { return st_->assign(c, wait); });
+  }
+  for (const auto& consumer : unsettled)
+    spdlog::warn("partitions: {} not settled before the deadline; handing it over anyway",
+                 consumer);
+  for (auto& [consumer, ls] : st_->leases) {
     uint32_t n = 0;
     for (uint32_t k = 0; k < ls.size(); ++k)
       if (ls[k].state != hold::none) {
