@@ -14,8 +14,9 @@
 #include "runtime/request_meta.hpp"
 #include "runtime/route.hpp"
 
-// The entities service: the `crud.rest` bindings of the node's entity schema
-// (`schema.file`), served with no C++ written for them. One service answers
+// The entities service: the `crud.rest`, `auth.password` and `auth.cookies`
+// bindings of the node's entity schema (`schema.file`), served with no C++
+// written for them. One service answers
 // every collection; each request names its collection, operation and
 // record. Its messages carry JSON as text: the shapes come from the schema,
 // known at run time only (the edge has checked them against the schema's

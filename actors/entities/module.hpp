@@ -7,7 +7,7 @@
 namespace weft::entities {
 
 /// The entities service's module: the `schema` section, and the routes and
-/// events of the schema's `crud.rest` bindings (none without a schema).
+/// events of the schema's CRUD and sign-in bindings (none without a schema).
 service_module module();
 
 /// Its SQL (migrations/*.sql, compiled in): the sign-in sessions' table.

@@ -9,10 +9,10 @@ namespace weft::entities {
 
 namespace {
 
-/// True if `who` holds one of `roles` (root holds every role; an empty
-/// list admits any signed-in caller).
+/// True if `who` holds one of `roles` (the node's root holds every role,
+/// a schema account whose roles say "root" does not; an empty list admits
+/// any signed-in caller).
 bool admitted(const principal& who, const std::vector<std::string>& roles) {
-  // Root is the node's: a schema account whose roles say "root" is not.
   if (roles.empty() || (who.realm.empty() && who.has_role(role_root)))
     return true;
   return std::any_of(roles.begin(), roles.end(), [&](const std::string& r) { return who.has_role(r); });
