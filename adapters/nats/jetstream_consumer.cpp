@@ -264,15 +264,33 @@ void advance_all(bus_pointer self, consumer_rt& c) {
 
 void on_batch(bus_pointer self, const std::string& consumer, batch_ptr batch) {
   auto& st = self->state;
-  auto* c = find_consumer(self, consumer);
-  if (c == nullptr || batch == nullptr)
+  if (batch == nullptr)
     return;
+  auto* c = find_consumer(self, consumer);
+  if (c == nullptr) {
+    // Strays: what a pull request still brought after its consumer settled
+    // and went (a partition handed over: the fetch thread ends after its
+    // current pull). Naked now, they are back on the server before the next
+    // reader's fence ends and reach it first; dropped, they came back only
+    // after ack_wait, when that reader could have read past them.
+    for (auto& f : *batch)
+      nak(f);
+    return;
+  }
   std::vector<std::string> touched;
   for (auto& f : *batch) {
-    if (stopping(st, *c)) { // fetched just before the drain: for another replica
-      nak(f);
-      c->fetch->release(1);
-      continue;
+    if (stopping(st, *c)) {
+      // Fetched just before the drain: for another replica, at once unless
+      // its lane still holds older ones (a front at a handler keeps them
+      // here until it settles). Then it waits behind them and goes back
+      // with them: naked now, the server would redeliver it first, and the
+      // next reader would see the lane out of order.
+      auto held_lane = c->lanes.find(lane_key(f));
+      if (held_lane == c->lanes.end() || held_lane->second.queue.empty()) {
+        nak(f);
+        c->fetch->release(1);
+        continue;
+      }
     }
     if (auto dup = c->held_seqs.find(f.stream_seq); dup != c->held_seqs.end()) {
       // The server redelivered a message still held here (its in-progress
