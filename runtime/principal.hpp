@@ -28,6 +28,11 @@ struct principal {
     return std::find(roles.begin(), roles.end(), r) != roles.end();
   }
 
+  /// A role of the node (admin, root): held by the node's own accounts and
+  /// API keys only; a schema account's roles are its schema's, whatever
+  /// they are called. Every check of the node's powers goes through here.
+  bool has_node_role(const std::string& r) const { return realm.empty() && has_role(r); }
+
   static auto describe() {
     return wire::object<principal>("weft.principal", "Who is calling",
                                    wire::field("id", &principal::id),

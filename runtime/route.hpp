@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,12 @@ struct api_response {
   /// only to print it again is work a read does not need.
   std::string json_text;
 };
+
+/// Whether `given` (an X-CSRF-Token header) is a session's `expected` CSRF
+/// token, in time that does not depend on where they differ (OpenSSL's
+/// CRYPTO_memcmp); never for an empty `expected`. The edge checks session
+/// cookies with it, sign-in routes their double-submitted cookie.
+bool csrf_token_matches(std::string_view given, std::string_view expected);
 
 /// Called exactly once with the answer or the error.
 using api_reply = std::function<void(api_response)>;

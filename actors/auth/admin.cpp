@@ -53,7 +53,7 @@ caf::result<api_key_view> add_api_key(auth_pointer self, new_api_key k, const pr
   if (k.role != role_user && k.role != role_admin)
     return api_error(api_errc::bad_request, "role must be user or admin", "/role");
   // A key never mints its peers: admins make user keys, only root admin keys.
-  if (k.role == role_admin && !who.has_role(role_root))
+  if (k.role == role_admin && !who.has_node_role(role_root))
     return api_error(api_errc::forbidden, "only root may create admin keys", "/role");
   auto secret = std::string{api_key_prefix} + random_token(32);
   api_key_record rec{events::new_uuid_v7(), k.name, k.role, secret_hash(secret), who.id,

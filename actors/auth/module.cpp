@@ -20,7 +20,7 @@ token_verifier verifier(std::shared_ptr<const jwt_codec> jwt) {
     auto claims = jwt->verify(token, std::chrono::system_clock::now());
     if (!claims)
       return claims.error();
-    // A session cookie's token carries its CSRF token's hash.
+    // A session cookie's token carries its CSRF token.
     std::string via = claims->csrf.empty() ? "token" : "cookie";
     return verified_token{principal{std::move(claims->sub), std::move(claims->email),
                                     std::move(claims->roles), std::move(via),

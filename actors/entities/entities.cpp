@@ -21,7 +21,7 @@ constexpr std::chrono::seconds idempotency_ttl{86400};
 
 /// `<entity>.<what>` about `row`, with the schema's version.
 events::envelope entity_event(const collection& c, const catalog& cat, std::string_view what,
-                          std::string id, nlohmann::json data, const request_meta& meta) {
+                              std::string id, nlohmann::json data, const request_meta& meta) {
   events::envelope ev;
   ev.id = events::new_uuid_v7();
   ev.source = "/weft/entities";
@@ -35,12 +35,6 @@ events::envelope entity_event(const collection& c, const catalog& cat, std::stri
 }
 
 namespace {
-
-/// (A shorter name inside this file.)
-events::envelope event_of(const collection& c, const catalog& cat, std::string_view what,
-                          std::string id, nlohmann::json data, const request_meta& meta) {
-  return entity_event(c, cat, what, std::move(id), std::move(data), meta);
-}
 
 /// `analytics.tracked` for each tracking binding `what` triggers whose
 /// condition `row` meets; emitted with the write, in its unit.
@@ -57,7 +51,7 @@ void track(unit_of_work& w, const collection& c, const catalog& cat, const std::
     auto id = row.value("id", std::string{});
     nlohmann::json data{{"eventName", t.event_name}, {"entity", c.entity.name}, {"id", id},
                         {"trigger", what}, {"properties", props}};
-    auto ev = event_of(c, cat, "tracked", id, std::move(data), meta);
+    auto ev = entity_event(c, cat, "tracked", id, std::move(data), meta);
     ev.type = "analytics.tracked";
     w.emit(std::move(ev));
   }
@@ -84,7 +78,7 @@ void request_notifications(unit_of_work& w, const collection& c, const catalog& 
     nlohmann::json data{{"binding", n.name}, {"entity", c.entity.name}, {"entity_id", id},
                         {"trigger", what}, {"recipients", recipients},
                         {"title", n.title_for(c.view(row))}};
-    auto ev = event_of(c, cat, "notify", id, std::move(data), meta);
+    auto ev = entity_event(c, cat, "notify", id, std::move(data), meta);
     ev.type = "notifications.inapp.requested";
     w.emit(std::move(ev));
   }
@@ -192,7 +186,7 @@ caf::expected<nlohmann::json> update(store_session& s, const catalog& cat, const
       auto view = c.view(row);
       auto data = view;
       data["changed"] = changed; // what a subscriber needs to tell an update's meaning
-      w.emit(event_of(c, cat, "updated", call.id, data, call.meta));
+      w.emit(entity_event(c, cat, "updated", call.id, data, call.meta));
       follow_up(w, c, cat, "update", row, call.meta);
       return view;
     });
@@ -214,7 +208,7 @@ caf::expected<nlohmann::json> remove(store_session& s, const catalog& cat, const
         return gone.error();
       if (!*gone)
         return not_found(c, call.id);
-      w.emit(event_of(c, cat, "deleted", call.id, {{"id", call.id}}, call.meta));
+      w.emit(entity_event(c, cat, "deleted", call.id, {{"id", call.id}}, call.meta));
       if (*found)
         follow_up(w, c, cat, "delete", **found, call.meta);
       return nlohmann::json{};

@@ -42,7 +42,7 @@ caf::expected<service_instance> spawn_entities_group(service_context& ctx,
       spdlog::info("schema: {}", line);
   }
   std::shared_ptr<const sign_in_deps> sign_in;
-  std::vector<caf::actor> hashers;
+  caf::actor hashers;
   if (jwt != nullptr) {
     auth::password_params params{auth.password_memlimit_kib, auth.password_opslimit};
     auth::dummy_hash(params); // the first unknown-account login would pay for it
@@ -54,12 +54,12 @@ caf::expected<service_instance> spawn_entities_group(service_context& ctx,
     deps->refresh_ttl_s = auth.refresh_ttl_s;
     deps->password_min_length = auth.password_min_length;
     deps->password = params;
-    hashers.push_back(caf::actor_cast<caf::actor>(deps->hasher));
+    hashers = caf::actor_cast<caf::actor>(deps->hasher);
     sign_in = std::move(deps);
   }
   auto instance = kit::spawn_front(ctx, "entities", entities_behavior, cat, memory, sign_in).instance();
-  for (auto& h : hashers)
-    instance.actors.push_back(std::move(h));
+  if (hashers)
+    instance.actors.push_back(std::move(hashers));
   return instance;
 }
 

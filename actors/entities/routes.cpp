@@ -1,6 +1,5 @@
 #include <caf/event_based_actor.hpp>
 
-#include "actors/auth/secrets.hpp"
 #include "actors/entities/catalog.hpp"
 #include "actors/entities/interface.hpp"
 #include "runtime/api_error.hpp"
@@ -13,7 +12,7 @@ namespace {
 /// a schema account whose roles say "root" does not; an empty list admits
 /// any signed-in caller).
 bool admitted(const principal& who, const std::vector<std::string>& roles) {
-  if (roles.empty() || (who.realm.empty() && who.has_role(role_root)))
+  if (roles.empty() || who.has_node_role(role_root))
     return true;
   return std::any_of(roles.begin(), roles.end(), [&](const std::string& r) { return who.has_role(r); });
 }
@@ -120,8 +119,7 @@ route_decl sign_in_route(const collection& c, const sign_in& si, http_method m, 
       auto csrf = req.cookies.find(si.cookie_name + "_csrf");
       if (token == req.cookies.end())
         return fail(api_error(api_errc::unauthenticated, "no session cookie"));
-      if (csrf == req.cookies.end() || csrf->second.empty()
-          || !auth::constant_time_equal(csrf->second, req.csrf_token))
+      if (csrf == req.cookies.end() || !csrf_token_matches(req.csrf_token, csrf->second))
         return fail(api_error(api_errc::forbidden,
                               "X-CSRF-Token is missing or is not this session's CSRF token"));
       call.refresh_token = token->second;

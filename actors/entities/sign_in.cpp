@@ -265,30 +265,42 @@ caf::result<crud_answer> login(entities_pointer self, const collection& c, const
   return rp;
 }
 
+/// The session whose refresh token hashes to `hash`, in `si`'s realm only.
+caf::expected<std::optional<session_record>> find_session(entities_state& st, const sign_in& si,
+                                                          const std::string& hash) {
+  auto rec = read<std::optional<session_record>>(
+    st.store_for(si.provider), [&](unit_of_work& w) { return open_sessions(w)->find(hash); });
+  if (rec && *rec && (*rec)->realm != si.realm)
+    return std::optional<session_record>{};
+  return rec;
+}
+
+/// Revokes the family of `r`, with `<entity>.signed_out` for `reason`.
+caf::error end_session(entities_state& st, const collection& c, const sign_in& si,
+                       const session_record& r, const char* reason, const request_meta& meta) {
+  return st.store_for(si.provider).transact([&](unit_of_work& w) -> caf::error {
+    if (auto err = open_sessions(w)->revoke_family(r.family_id))
+      return err;
+    w.emit(session_event(*st.cat, c, si, "signed_out", r.subject, reason, meta));
+    return {};
+  });
+}
+
 caf::expected<crud_answer> refresh(entities_state& st, const collection& c, const sign_in& si,
                                    const sign_in_call& call) {
   if (call.refresh_token.empty())
     return invalid_refresh();
   auto hash = auth::secret_hash(call.refresh_token);
-  auto& sessions = st.store_for(si.provider);
-  auto rec = read<std::optional<session_record>>(
-    sessions, [&](unit_of_work& w) { return open_sessions(w)->find(hash); });
+  auto rec = find_session(st, si, hash);
   if (!rec)
     return std::move(rec.error());
-  if (!*rec || (*rec)->realm != si.realm)
+  if (!*rec)
     return invalid_refresh();
   const auto& r = **rec;
   if (r.used) {
     // A rotated token came back: someone holds a copy. Revoke the family.
-    auto revoked = transact<bool>(sessions, [&](unit_of_work& w) -> caf::expected<bool> {
-      if (auto err = open_sessions(w)->revoke_family(r.family_id))
-        return err;
-      w.emit(session_event(*st.cat, c, si, "signed_out", r.subject, "refresh_token_reuse",
-                           call.meta));
-      return true;
-    });
-    if (!revoked)
-      return std::move(revoked.error());
+    if (auto err = end_session(st, c, si, r, "refresh_token_reuse", call.meta))
+      return err;
     return api_error(api_errc::unauthenticated, "refresh token reuse detected; session revoked");
   }
   if (r.expires_at <= unix_now())
@@ -307,23 +319,13 @@ caf::expected<crud_answer> logout(entities_state& st, const collection& c, const
                                   const sign_in_call& call) {
   if (call.refresh_token.empty())
     return invalid_refresh();
-  auto& sessions = st.store_for(si.provider);
-  auto rec = read<std::optional<session_record>>(sessions, [&](unit_of_work& w) {
-    return open_sessions(w)->find(auth::secret_hash(call.refresh_token));
-  });
+  auto rec = find_session(st, si, auth::secret_hash(call.refresh_token));
   if (!rec)
     return std::move(rec.error());
-  if (!*rec || (*rec)->realm != si.realm)
+  if (!*rec)
     return invalid_refresh();
-  const auto& r = **rec;
-  auto done = transact<bool>(sessions, [&](unit_of_work& w) -> caf::expected<bool> {
-    if (auto err = open_sessions(w)->revoke_family(r.family_id))
-      return err;
-    w.emit(session_event(*st.cat, c, si, "signed_out", r.subject, "logout", call.meta));
-    return true;
-  });
-  if (!done)
-    return std::move(done.error());
+  if (auto err = end_session(st, c, si, **rec, "logout", call.meta))
+    return err;
   return crud_answer{};
 }
 

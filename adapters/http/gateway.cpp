@@ -53,15 +53,14 @@ caf::error authorize(access level, const principal& who) {
     case access::authenticated:
       return caf::none;
     case access::management:
-      // A schema sign-in service's account holds that schema's roles, never
-      // the node's: a user-writable roles attribute must not reach here.
-      if (!who.realm.empty())
-        return api_error(api_errc::forbidden, "requires an account of the node with the admin or root role");
-      if (who.has_role(role_admin) || who.has_role(role_root))
+      if (who.has_node_role(role_admin) || who.has_node_role(role_root))
         return caf::none;
-      return api_error(api_errc::forbidden, "requires the admin or root role");
+      return api_error(api_errc::forbidden, who.realm.empty()
+                                              ? "requires the admin or root role"
+                                              : "requires an account of the node with the admin "
+                                                "or root role");
     case access::root:
-      if (who.realm.empty() && who.has_role(role_root))
+      if (who.has_node_role(role_root))
         return caf::none;
       return api_error(api_errc::forbidden, "requires the root role");
   }

@@ -265,13 +265,12 @@ std::map<std::string, std::string> parse_cookies(std::string_view header) {
   return out;
 }
 
-bool equal_secret(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  volatile unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff = diff | static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+std::string_view session_cookie_token(const std::map<std::string, std::string>& cookies,
+                                      const std::vector<std::string>& names) {
+  for (const auto& name : names)
+    if (auto c = cookies.find(name); c != cookies.end() && !c->second.empty())
+      return c->second;
+  return {};
 }
 
 } // namespace weft::http

@@ -56,9 +56,10 @@ std::string_view bearer_token(std::string_view authorization);
 /// without their optional quotes; the first of a name given twice wins.
 std::map<std::string, std::string> parse_cookies(std::string_view header);
 
-/// Equality whose time does not depend on where the strings differ (only
-/// on their lengths): for secrets compared with what a client sent.
-bool equal_secret(std::string_view a, std::string_view b);
+/// The token in the first of `names` (the node's session cookies) that
+/// `cookies` carries with a value; empty if none does.
+std::string_view session_cookie_token(const std::map<std::string, std::string>& cookies,
+                                      const std::vector<std::string>& names);
 
 /// Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b);

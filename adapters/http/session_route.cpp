@@ -118,21 +118,19 @@ void session::dispatch_route(const route_entry& route,
   // Credentials first: an anonymous caller learns nothing about the body rules.
   std::optional<principal> caller;
   std::string api_key;
+  // Cookies matter only to sign-in sessions: without any, none are read.
   std::map<std::string, std::string> cookies;
-  if (auto header = req[bhttp::field::cookie]; !header.empty())
-    cookies = parse_cookies({header.data(), header.size()});
+  if (!core_.deps.session_cookies.empty())
+    if (auto header = req[bhttp::field::cookie]; !header.empty())
+      cookies = parse_cookies({header.data(), header.size()});
   auto csrf_header = req["X-CSRF-Token"];
   if (decl.who != access::open) {
     auto authz = req[bhttp::field::authorization];
     auto key = req["X-API-Key"];
     // A sign-in session's cookie, when no other credentials are given.
-    std::string_view session_token;
-    if (authz.empty() && key.empty())
-      for (const auto& name : core_.deps.session_cookies)
-        if (auto c = cookies.find(name); c != cookies.end() && !c->second.empty()) {
-          session_token = c->second;
-          break;
-        }
+    auto session_token = authz.empty() && key.empty()
+                           ? session_cookie_token(cookies, core_.deps.session_cookies)
+                           : std::string_view{};
     if (!authz.empty() || !session_token.empty()) {
       const bool from_cookie = authz.empty();
       auto token = from_cookie ? session_token : bearer_token({authz.data(), authz.size()});
@@ -166,7 +164,7 @@ void session::dispatch_route(const route_entry& route,
       // CSRF: a cross-site page can make the browser send the cookie, not
       // set a header; unsafe methods must show the session's token in one.
       if (from_cookie && decl.method != http_method::get
-          && !equal_secret({csrf_header.data(), csrf_header.size()}, v->csrf)) {
+          && !csrf_token_matches({csrf_header.data(), csrf_header.size()}, v->csrf)) {
         fail(api_error(api_errc::forbidden,
                        "X-CSRF-Token is missing or is not this session's CSRF token"));
         return;

@@ -111,15 +111,11 @@ void session::start_stream() {
   }
   // A sign-in session's cookie (EventSource sends cookies, not headers); a
   // GET needs no CSRF token.
-  if (token.empty())
+  if (token.empty() && !core_.deps.session_cookies.empty())
     if (auto header = req[bhttp::field::cookie]; !header.empty()) {
-      auto cookies = parse_cookies({header.data(), header.size()});
-      for (const auto& name : core_.deps.session_cookies)
-        if (auto c = cookies.find(name); c != cookies.end() && !c->second.empty()) {
-          token = c->second;
-          from_cookie = true;
-          break;
-        }
+      token = session_cookie_token(parse_cookies({header.data(), header.size()}),
+                                   core_.deps.session_cookies);
+      from_cookie = !token.empty();
     }
   if (token.empty()) {
     fail(api_error(api_errc::unauthenticated,
@@ -169,9 +165,7 @@ void session::start_stream() {
     fail(invalid_request({{"/subject", "at most 512 characters"}}));
     return;
   }
-  // Everything for the node's admins; a schema account's roles are not
-  // the node's (see authorize): its own subject only.
-  if (!who->realm.empty() || (!who->has_role(role_admin) && !who->has_role(role_root))) {
+  if (!who->has_node_role(role_admin) && !who->has_node_role(role_root)) {
     if (!st->subject.empty() && st->subject != who->id) {
       fail(api_error(api_errc::forbidden, "only admin and root may stream events about others"));
       return;

@@ -11,6 +11,7 @@
 #include "runtime/error_text.hpp"
 #include "runtime/problem.hpp"
 #include "runtime/registry.hpp"
+#include "runtime/route.hpp"
 #include "runtime/route_kit.hpp"
 #include "runtime/service_kit.hpp"
 
@@ -204,4 +205,12 @@ TEST_CASE("typed dispatch decodes each event it handles and acks the rest", "[ki
   CHECK(decls[0].type == "test.thing.done");
   CHECK(decls[0].version == 3);
   CHECK(decls[0].schema == wire::schema_of<thing_done>());
+}
+
+TEST_CASE("a CSRF token matches only the session's own, never an empty one", "[kit]") {
+  CHECK(weft::csrf_token_matches("abc", "abc"));
+  CHECK_FALSE(weft::csrf_token_matches("abd", "abc"));
+  CHECK_FALSE(weft::csrf_token_matches("ab", "abc"));
+  CHECK_FALSE(weft::csrf_token_matches("x", ""));
+  CHECK_FALSE(weft::csrf_token_matches("", "")); // no session token: nothing matches
 }

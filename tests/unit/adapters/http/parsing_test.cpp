@@ -76,15 +76,11 @@ TEST_CASE("content types, request ids and bearer tokens", "[http][parsing]") {
   CHECK(bearer_token("Bearerabc").empty());
 }
 
-TEST_CASE("cookies and secrets compared in constant time", "[http][parsing]") {
+TEST_CASE("cookies", "[http][parsing]") {
   auto c = parse_cookies(R"(a=1; weft_session=tok.en.x ;  b="quoted"; =nameless; flag; a=2)");
   CHECK(c.size() == 3);
   CHECK(c["a"] == "1"); // the first of a name given twice
   CHECK(c["weft_session"] == "tok.en.x");
   CHECK(c["b"] == "quoted");
   CHECK(parse_cookies("").empty());
-  CHECK(equal_secret("abc", "abc"));
-  CHECK_FALSE(equal_secret("abc", "abd"));
-  CHECK_FALSE(equal_secret("abc", "ab"));
-  CHECK_FALSE(equal_secret("", "x"));
 }
